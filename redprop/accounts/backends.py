@@ -1,0 +1,36 @@
+"""Log in by username or by mobile number (found through its blind index)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.backends import ModelBackend
+
+from redprop.accounts.models import User
+from redprop.core.errors import ApplicationError
+from redprop.people.models import mobile_bidx
+from redprop.people.validation import clean_mobile, looks_like_mobile
+
+
+class UsernameOrMobileBackend(ModelBackend):
+    def authenticate(
+        self, request: Any, username: str | None = None, password: str | None = None, **kwargs: Any
+    ) -> User | None:
+        if not username or password is None:
+            return None
+        user = None
+        if looks_like_mobile(username):
+            try:
+                bidx = mobile_bidx(clean_mobile(username))
+            except ApplicationError:
+                bidx = None
+            if bidx:
+                user = User.objects.filter(person__mobile_bidx=bidx).first()
+        if user is None:
+            user = User.objects.filter(username=username).first()
+        if user is None:
+            User().set_password(password)  # same cost as a real check (timing)
+            return None
+        if user.check_password(password) and self.user_can_authenticate(user):
+            return user
+        return None

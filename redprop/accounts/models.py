@@ -1,0 +1,162 @@
+"""Users and the roles they hold, each with its own scope."""
+
+from __future__ import annotations
+
+from functools import cached_property
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from redprop.accounts.choices import Role
+from redprop.core.models import BaseModel
+from redprop.core.scope import Scope, ScopeSet
+
+
+class User(AbstractUser):
+    """A login. Personal data lives on the linked ``Person``, encrypted."""
+
+    person = models.OneToOneField(
+        "people.Person",
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="user",
+        verbose_name=_("人员"),
+    )
+    display_name = models.CharField(_("显示名"), max_length=32, blank=True)
+
+    class Meta:
+        verbose_name = _("用户")
+        verbose_name_plural = _("用户")
+
+    def __str__(self) -> str:
+        return self.display_name or self.username
+
+    @cached_property
+    def active_roles(self) -> list[RoleAssignment]:
+        return list(self.roles.filter(revoked_at__isnull=True).select_related("region"))
+
+    def role_names(self) -> set[str]:
+        names = {r.role for r in self.active_roles}
+        if self.is_superuser:
+            names.add(Role.SYSADMIN)
+        return names
+
+    def has_role(self, *roles: str) -> bool:
+        return bool(self.role_names() & set(roles))
+
+    def scope_set(self, *roles: str) -> ScopeSet:
+        """The union of the scopes of the user's roles (or only of ``roles``)."""
+        if not self.is_active:
+            return ScopeSet()
+        scopes = [r.scope for r in self.active_roles if not roles or r.role in roles]
+        if self.is_superuser and (not roles or Role.SYSADMIN in roles):
+            scopes.append(Scope("all"))
+        return ScopeSet.of(scopes)
+
+    def forget_roles(self) -> None:
+        self.__dict__.pop("active_roles", None)
+
+
+class RoleAssignment(BaseModel):
+    """One role of one user, anchored to a region, grid, organisation or person."""
+
+    user = models.ForeignKey(User, models.CASCADE, related_name="roles", verbose_name=_("用户"))
+    role = models.CharField(_("角色"), max_length=24, choices=Role.choices)
+    region = models.ForeignKey(
+        "territory.Region",
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("区域"),
+    )
+    grid = models.ForeignKey(
+        "territory.Grid",
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("网格"),
+    )
+    org = models.ForeignKey(
+        "orgs.Org",
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("单位"),
+    )
+    person = models.ForeignKey(
+        "people.Person",
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("本人"),
+    )
+    revoked_at = models.DateTimeField(_("撤销时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("角色")
+        verbose_name_plural = _("角色")
+        constraints = [
+            models.CheckConstraint(
+                name="role_has_its_anchor",
+                condition=(
+                    Q(role="resident", person__isnull=False)
+                    | Q(role__in=["grid_butler", "maintenance_worker"], grid__isnull=False)
+                    | Q(role__in=["company_staff", "unit_staff"], org__isnull=False)
+                    | Q(
+                        role__in=["community_staff", "street_officer", "housing_bureau"],
+                        region__isnull=False,
+                    )
+                    | Q(role="sysadmin")
+                ),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.get_role_display()} · {self.anchor_label}"
+
+    @property
+    def scope(self) -> Scope:
+        if self.role == Role.SYSADMIN:
+            return Scope("all")
+        if self.role == Role.RESIDENT:
+            return Scope("resident", self.person_id or 0)
+        if self.grid_id:
+            return Scope("grid", self.grid_id)
+        if self.org_id:
+            return Scope("org", self.org_id)
+        if self.region is None:  # the check constraint makes this unreachable
+            raise ValueError("role without an anchor")
+        return Scope(self.region.level, self.region_id or 0)
+
+    @property
+    def anchor_label(self) -> str:
+        if self.role == Role.SYSADMIN:
+            return "全市"
+        target = self.region or self.grid or self.org or self.person
+        return str(target) if target else ""
+
+
+class ApiToken(BaseModel):
+    """A bearer token for a machine client. Only the SHA-256 of the token is stored."""
+
+    user = models.ForeignKey(
+        User, models.CASCADE, related_name="api_tokens", verbose_name=_("用户")
+    )
+    name = models.CharField(_("名称"), max_length=64)
+    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    last_used_at = models.DateTimeField(_("最近使用"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("撤销时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("API 令牌")
+        verbose_name_plural = _("API 令牌")
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.name}"

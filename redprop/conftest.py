@@ -1,0 +1,201 @@
+"""Shared fixtures: a small two-street city built through the services, one user per role."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from redprop.accounts.choices import Role
+from redprop.accounts.models import User
+from redprop.accounts.services import role_grant, user_create
+from redprop.orgs.choices import CompanyType, OrgKind, UnitType
+from redprop.orgs.services import org_create
+from redprop.people.services import person_create
+from redprop.territory import services as territory
+
+PASSWORD = "pw-for-tests-123"
+
+# Valid GB 11643 numbers (checksums computed by stdnum in tests/test_validation).
+ADULT_ID = "11010519491231002X"
+ADULT_MOBILE = "13812341234"
+
+
+@dataclass
+class World:
+    city: Any
+    district: Any
+    street: Any
+    street_b: Any
+    community: Any
+    community_b: Any
+    grid: Any
+    grid_2: Any
+    grid_b: Any
+    company: Any
+    company_b: Any
+    water: Any
+    compound: Any
+    compound_b: Any
+    building: Any
+    building_2: Any
+    building_b: Any
+    unit: Any
+    unit_b: Any
+    resident: Any
+    resident_b: Any
+    users: dict[str, User] = field(default_factory=dict)
+
+    def client(self, role: str) -> Client:
+        c = Client()
+        c.force_login(self.users[role])
+        return c
+
+
+def build_world() -> World:
+    sys = None
+    city = territory.region_create(
+        level="city", name="测试市", code="T1", parent=None, acting_user=sys
+    )
+    district = territory.region_create(
+        level="district", name="测试区", code="T1-1", parent=city, acting_user=sys
+    )
+    street = territory.region_create(
+        level="street", name="径河街道", code="T1-1-1", parent=district, acting_user=sys
+    )
+    street_b = territory.region_create(
+        level="street", name="江南街道", code="T1-1-2", parent=district, acting_user=sys
+    )
+    community = territory.region_create(
+        level="community", name="红星社区", code="T1-1-1-1", parent=street, acting_user=sys
+    )
+    community_b = territory.region_create(
+        level="community", name="二桥西社区", code="T1-1-2-1", parent=street_b, acting_user=sys
+    )
+    company = org_create(
+        kind=OrgKind.PROPERTY_COMPANY,
+        name="径河红色物业",
+        company_type=CompanyType.RED,
+        place=street,
+        acting_user=sys,
+    )
+    company_b = org_create(
+        kind=OrgKind.PROPERTY_COMPANY,
+        name="锦源物业",
+        company_type=CompanyType.COMMERCIAL,
+        place=street_b,
+        acting_user=sys,
+    )
+    water = org_create(
+        kind=OrgKind.COBUILDING_UNIT,
+        name="自来水公司",
+        unit_type=UnitType.WATER,
+        place=street,
+        acting_user=sys,
+    )
+    grid = territory.grid_create(community=community, name="第一网格", code="G1", acting_user=sys)
+    grid_2 = territory.grid_create(community=community, name="第二网格", code="G2", acting_user=sys)
+    grid_b = territory.grid_create(
+        community=community_b, name="二桥西一网格", code="GB1", acting_user=sys
+    )
+    compound = territory.compound_create(
+        community=community,
+        name="幸福小区",
+        management_type="red",
+        company=company,
+        acting_user=sys,
+    )
+    compound_b = territory.compound_create(
+        community=community_b,
+        name="桥西小区",
+        management_type="commercial",
+        company=company_b,
+        acting_user=sys,
+    )
+    building = territory.building_create(compound=compound, name="1栋", grid=grid, acting_user=sys)
+    building_2 = territory.building_create(
+        compound=compound, name="2栋", grid=grid_2, acting_user=sys
+    )
+    building_b = territory.building_create(
+        compound=compound_b, name="1栋", grid=grid_b, acting_user=sys
+    )
+    resident = person_create(
+        name="王建国",
+        id_number=ADULT_ID,
+        mobile=ADULT_MOBILE,
+        tags=["elderly_alone"],
+        acting_user=sys,
+    )
+    resident_b = person_create(name="李桂兰", mobile="13900001111", acting_user=sys)
+    unit = territory.unit_create(
+        building=building,
+        label="1栋1单元101",
+        floor_area="89.5",
+        exclusive_area="76.2",
+        owners=[resident],
+        acting_user=sys,
+    )
+    unit_b = territory.unit_create(
+        building=building_b,
+        label="1栋1单元201",
+        floor_area="70",
+        owners=[resident_b],
+        acting_user=sys,
+    )
+    territory.occupancy_add(unit=unit, person=resident, acting_user=sys)
+    territory.occupancy_add(unit=unit_b, person=resident_b, acting_user=sys)
+    w = World(
+        city,
+        district,
+        street,
+        street_b,
+        community,
+        community_b,
+        grid,
+        grid_2,
+        grid_b,
+        company,
+        company_b,
+        water,
+        compound,
+        compound_b,
+        building,
+        building_2,
+        building_b,
+        unit,
+        unit_b,
+        resident,
+        resident_b,
+    )
+    anchors: dict[str, dict[str, Any]] = {
+        Role.RESIDENT: {"person": resident},
+        Role.GRID_BUTLER: {"grid": grid},
+        Role.MAINTENANCE_WORKER: {"grid": grid},
+        Role.COMPANY_STAFF: {"org": company},
+        Role.UNIT_STAFF: {"org": water},
+        Role.COMMUNITY_STAFF: {"region": community},
+        Role.STREET_OFFICER: {"region": street},
+        Role.HOUSING_BUREAU: {"region": city},
+        Role.SYSADMIN: {},
+    }
+    for role, anchor in anchors.items():
+        user = user_create(
+            username=f"t_{role}",
+            password=PASSWORD,
+            person=resident if role == Role.RESIDENT else None,
+            acting_user=sys,
+        )
+        role_grant(user=user, role=role, acting_user=sys, **anchor)
+        w.users[role] = User.objects.get(pk=user.pk)
+    w.users["nobody"] = user_create(username="t_nobody", password=PASSWORD, acting_user=sys)
+    street_b_officer = user_create(username="t_street_b", password=PASSWORD, acting_user=sys)
+    role_grant(user=street_b_officer, role=Role.STREET_OFFICER, region=street_b, acting_user=sys)
+    w.users["street_b"] = User.objects.get(pk=street_b_officer.pk)
+    return w
+
+
+@pytest.fixture
+def world(db: Any) -> World:
+    return build_world()

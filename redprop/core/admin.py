@@ -1,0 +1,64 @@
+"""Admin base: rules-based object permissions, scope-filtered lists, audited writes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from rules.contrib.admin import ObjectPermissionsModelAdmin
+
+from redprop.core.audit import audit, snapshot
+from redprop.core.models import AuditEvent, AuditLog
+
+
+class ScopedAdmin(ObjectPermissionsModelAdmin):
+    """Lists only what the user's roles may see; every save and delete is audited."""
+
+    scope_prefix = ""
+    list_per_page = 50
+    show_full_result_count = False
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
+        qs = super().get_queryset(request)
+        return request.user.scope_set().filter(qs, self.scope_prefix)  # type: ignore[union-attr]
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        before = snapshot(type(obj).objects.filter(pk=obj.pk).first()) if change else None
+        super().save_model(request, obj, form, change)
+        audit(
+            actor=request.user,
+            event=AuditEvent.ADMIN_CHANGE,
+            target=obj,
+            before=before,
+            via="admin",
+        )
+
+    def delete_model(self, request: HttpRequest, obj: Any) -> None:
+        audit(
+            actor=request.user,
+            event=AuditEvent.ADMIN_CHANGE,
+            target=obj,
+            before=snapshot(obj),
+            after={},
+            via="admin",
+            deleted=True,
+        )
+        super().delete_model(request, obj)
+
+
+@admin.register(AuditLog)
+class AuditLogAdmin(ObjectPermissionsModelAdmin):
+    list_display = ["at", "actor", "event_type", "target_type", "target_id"]
+    list_filter = ["event_type"]
+    readonly_fields = [f.name for f in AuditLog._meta.fields]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

@@ -1,0 +1,128 @@
+"""The JSON API under /api/v1/ (Django Ninja): auth, error shape, and app routers."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError
+from ninja.errors import ValidationError as NinjaValidationError
+from ninja.security import APIKeyCookie, HttpBearer
+
+from redprop.core.errors import ApplicationError, ErrorCode, validation_error_from_django
+
+
+class TokenAuth(HttpBearer):
+    """``Authorization: Bearer <token>`` for machine clients."""
+
+    def authenticate(self, request: HttpRequest, token: str) -> Any:
+        from redprop.accounts.models import ApiToken
+
+        digest = hashlib.sha256(token.encode()).hexdigest()
+        row = (
+            ApiToken.objects.select_related("user")
+            .filter(key_hash=digest, revoked_at__isnull=True, user__is_active=True)
+            .first()
+        )
+        if row is None:
+            return None
+        request.user = row.user
+        return row.user
+
+
+class SessionAuth(APIKeyCookie):
+    """The browser's Django session (CSRF-checked on unsafe methods)."""
+
+    param_name = "sessionid"
+
+    def authenticate(self, request: HttpRequest, key: str | None) -> Any:
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            return user
+        return None
+
+
+api = NinjaAPI(
+    title="RedProp 红色物业平台 API",
+    version="1",
+    urls_namespace="api",
+    auth=[TokenAuth(), SessionAuth()],
+    docs_url="/docs",
+    openapi_url="/openapi.json",
+)
+
+
+def error_response(request: HttpRequest, err: ApplicationError) -> HttpResponse:
+    return api.create_response(request, err.as_dict(), status=err.status)
+
+
+@api.exception_handler(ApplicationError)
+def _application_error(request: HttpRequest, exc: ApplicationError) -> HttpResponse:
+    return error_response(request, exc)
+
+
+@api.exception_handler(DjangoValidationError)
+def _django_validation(request: HttpRequest, exc: DjangoValidationError) -> HttpResponse:
+    return error_response(request, validation_error_from_django(exc))
+
+
+@api.exception_handler(NinjaValidationError)
+def _ninja_validation(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
+    first = exc.errors[0] if exc.errors else {}
+    loc = [str(p) for p in first.get("loc", ()) if p not in ("body", "query", "path", "payload")]
+    kind = first.get("type", "")
+    if kind == "json_invalid" or "JSON" in str(first.get("msg", "")):
+        message = "请求体不是有效的 JSON"
+    elif kind == "missing":
+        message = "缺少必填字段"
+    else:
+        message = "字段格式不正确"
+    err = ApplicationError(
+        ErrorCode.VALIDATION,
+        message,
+        field=".".join(loc) or None,
+        status=400,
+        extra={"detail": [{"loc": e.get("loc"), "type": e.get("type")} for e in exc.errors]},
+    )
+    return error_response(request, err)
+
+
+@api.exception_handler(AuthenticationError)
+def _auth_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    return error_response(
+        request,
+        ApplicationError(ErrorCode.NOT_AUTHENTICATED, "请先登录或提供有效的令牌", status=401),
+    )
+
+
+@api.exception_handler(Http404)
+def _not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+    return error_response(
+        request,
+        ApplicationError(ErrorCode.NOT_FOUND, "对象不存在或不在您的管辖范围内", status=404),
+    )
+
+
+@api.exception_handler(HttpError)
+def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    known = {
+        400: (ErrorCode.VALIDATION, "请求体格式不正确（不是有效的 JSON）"),
+        405: ("method_not_allowed", "不支持该请求方法"),
+        413: ("too_large", "请求体过大"),
+    }
+    code, message = known.get(exc.status_code, ("http_error", str(exc)))
+    return error_response(request, ApplicationError(code, message, status=exc.status_code))
+
+
+def _register_routers() -> None:
+    from redprop.people.api import router as people_router
+    from redprop.territory.api import router as territory_router
+
+    api.add_router("/territory", territory_router)
+    api.add_router("/people", people_router)
+
+
+_register_routers()

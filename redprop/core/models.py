@@ -1,0 +1,158 @@
+"""Base model, the territorial scope columns, and the append-only audit log."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:
+    from redprop.core.scope import Scope
+
+
+class BaseModel(models.Model):
+    created_at = models.DateTimeField(_("创建时间"), default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    class Meta:
+        abstract = True
+
+
+class ScopedModel(BaseModel):
+    """An object that lives somewhere in the territory tree.
+
+    Each ancestor is kept as its own indexed column, filled by ``set_place``, so a
+    scope filter is one equality on one indexed column (``street_id = 7``) and a
+    dashboard can ``GROUP BY`` any level without joins. See docs/subsystems/territory.md.
+    """
+
+    city = models.ForeignKey(
+        "territory.Region",
+        models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+        verbose_name=_("市"),
+    )
+    district = models.ForeignKey(
+        "territory.Region",
+        models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+        verbose_name=_("区"),
+    )
+    street = models.ForeignKey(
+        "territory.Region",
+        models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+        verbose_name=_("街道"),
+    )
+    community = models.ForeignKey(
+        "territory.Region",
+        models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+        verbose_name=_("社区"),
+    )
+    grid = models.ForeignKey(
+        "territory.Grid",
+        models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+        verbose_name=_("网格"),
+    )
+
+    class Meta:
+        abstract = True
+
+    def set_place(self, node: Any) -> None:
+        """Copy the scope columns from a Region, Grid, Compound, Building or Unit."""
+        from redprop.territory.places import scope_columns_of
+
+        for key, value in scope_columns_of(node).items():
+            setattr(self, key, value)
+
+    # Subclasses override these two to open themselves to organisation and
+    # resident scopes; by default such scopes see nothing.
+    @classmethod
+    def org_scope_q(cls, org_id: int) -> Q:
+        return Q(pk__in=[])
+
+    @classmethod
+    def resident_scope_q(cls, person_id: int) -> Q:
+        return Q(pk__in=[])
+
+    @classmethod
+    def scope_q(cls, scope: Scope) -> Q:
+        return scope.q_for(cls)
+
+
+class AuditEvent(models.IntegerChoices):
+    """Numbered administrative event types (Zulip's RealmAuditLog style).
+
+    Numbers are stable forever; new types take new numbers.
+    """
+
+    USER_CREATED = 101, _("创建用户")
+    ROLE_GRANTED = 102, _("授予角色")
+    ROLE_REVOKED = 103, _("撤销角色")
+    REGION_CREATED = 201, _("创建行政区域")
+    COMPOUND_CREATED = 202, _("创建小区")
+    COMPOUND_COMPANY_CHANGED = 203, _("更换物业企业")
+    BUILDING_GRID_ASSIGNED = 204, _("楼栋划入网格")
+    GRID_STAFF_CHANGED = 205, _("网格人员调整")
+    UNIT_CREATED = 206, _("创建房屋")
+    UNIT_OWNERS_CHANGED = 207, _("房屋产权人变更")
+    PERSON_CREATED = 301, _("登记人员")
+    PERSON_UPDATED = 302, _("修改人员信息")
+    ORG_CREATED = 401, _("创建组织")
+    ORG_MEMBER_ADDED = 402, _("组织成员加入")
+    CROSS_APPOINTMENT = 403, _("交叉任职")
+    PARTY_BRANCH_FORMED = 404, _("成立党支部")
+    ADMIN_CHANGE = 900, _("后台修改")
+
+
+class AuditLog(models.Model):
+    """Append-only record of an administrative write: who, what, before/after, when."""
+
+    at = models.DateTimeField(_("时间"), default=timezone.now, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("操作人"),
+    )
+    event_type = models.PositiveSmallIntegerField(_("事件类型"), choices=AuditEvent.choices)
+    target_type = models.CharField(_("对象类型"), max_length=64)
+    target_id = models.CharField(_("对象编号"), max_length=64)
+    before = models.JSONField(_("修改前"), null=True, blank=True)
+    after = models.JSONField(_("修改后"), null=True, blank=True)
+    extra = models.JSONField(_("附加信息"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("审计日志")
+        verbose_name_plural = _("审计日志")
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["target_type", "target_id"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_event_type_display()} {self.target_type}#{self.target_id}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None:
+            raise RuntimeError("审计日志只能追加，不能修改")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("审计日志只能追加，不能删除")

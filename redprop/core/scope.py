@@ -1,0 +1,120 @@
+"""The one scope mechanism: what part of the world a role may see.
+
+A ``Scope`` is a node of the territory tree (city, district, street, community,
+grid), an organisation (a property company or co-building unit sees the objects
+that concern it) or a resident (a person sees their own household and requests).
+``ScopedModel`` rows carry one indexed column per territory level, so a territory
+scope is one equality. A user's roles give a ``ScopeSet``; a selector applies it
+first, and an empty set matches nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from django.db import models
+from django.db.models import Q
+
+if TYPE_CHECKING:
+    from redprop.core.models import ScopedModel
+
+TERRITORY_LEVELS = ("city", "district", "street", "community", "grid")
+KINDS = (*TERRITORY_LEVELS, "org", "resident", "all")
+
+M = TypeVar("M", bound=models.Model)
+
+
+@dataclass(frozen=True)
+class Scope:
+    kind: str
+    node_id: int = 0
+
+    def __post_init__(self) -> None:
+        if self.kind not in KINDS:
+            raise ValueError(f"unknown scope kind {self.kind!r}")
+
+    @property
+    def is_territory(self) -> bool:
+        return self.kind in TERRITORY_LEVELS
+
+    def q_for(self, model: type[ScopedModel] | type[models.Model], prefix: str = "") -> Q:
+        """The condition that keeps ``model`` rows inside this scope.
+
+        ``prefix`` reaches a scoped model through a relation (``"request__"``).
+        """
+        if self.kind == "all":
+            return Q()
+        if self.is_territory:
+            return Q(**{f"{prefix}{self.kind}_id": self.node_id})
+        hook = "org_scope_q" if self.kind == "org" else "resident_scope_q"
+        q = getattr(model, hook)(self.node_id)
+        if prefix:
+            q = _prefix_q(q, prefix)
+        return q
+
+    def __str__(self) -> str:
+        return f"{self.kind}:{self.node_id}"
+
+
+def _prefix_q(q: Q, prefix: str) -> Q:
+    clone = Q()
+    clone.connector, clone.negated = q.connector, q.negated
+    for child in q.children:  # type: ignore[union-attr]
+        if isinstance(child, Q):
+            clone.children.append(_prefix_q(child, prefix))
+        else:
+            key, value = child  # type: ignore[misc]
+            clone.children.append((f"{prefix}{key}", value))
+    return clone
+
+
+@dataclass(frozen=True)
+class ScopeSet:
+    """The union of a user's scopes. Empty means: sees nothing."""
+
+    scopes: tuple[Scope, ...] = ()
+
+    @classmethod
+    def of(cls, scopes: Iterable[Scope]) -> ScopeSet:
+        return cls(tuple(dict.fromkeys(scopes)))
+
+    def __bool__(self) -> bool:
+        return bool(self.scopes)
+
+    def __iter__(self):  # type: ignore[no-untyped-def]
+        return iter(self.scopes)
+
+    def q_for(self, model: type[models.Model], prefix: str = "") -> Q:
+        if not self.scopes:
+            return Q(pk__in=[])
+        q = Q(pk__in=[])
+        for scope in self.scopes:
+            part = scope.q_for(model, prefix)
+            if not part:  # Q() = everything
+                return Q()
+            q |= part
+        return q
+
+    def filter(self, qs: models.QuerySet[M], prefix: str = "") -> models.QuerySet[M]:
+        if not self.scopes:
+            return qs.none()
+        return qs.filter(self.q_for(qs.model, prefix))
+
+    def contains(self, obj: Any, prefix: str = "") -> bool:
+        """Object-level check: is this row inside the scope? One indexed query."""
+        if obj is None or obj.pk is None:
+            return False
+        model = type(obj)
+        return self.filter(model._default_manager.filter(pk=obj.pk), prefix).exists()
+
+
+EMPTY = ScopeSet()
+
+
+def scoped(qs: models.QuerySet[M], scope: Scope | ScopeSet, prefix: str = "") -> models.QuerySet[M]:
+    """Apply a scope to a queryset. Every selector starts here."""
+    if isinstance(scope, Scope):
+        scope = ScopeSet((scope,))
+    return scope.filter(qs, prefix)

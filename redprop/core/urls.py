@@ -1,0 +1,8 @@
+from django.urls import path
+
+from redprop.core import views
+
+urlpatterns = [
+    path("healthz", views.healthz, name="healthz"),
+    path("", views.home, name="home"),
+]

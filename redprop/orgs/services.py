@@ -1,0 +1,203 @@
+"""Organisations, memberships, cross-appointments and party organisation."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from redprop.core.audit import audit
+from redprop.core.errors import ApplicationError
+from redprop.core.models import AuditEvent
+from redprop.orgs.choices import BRANCH_MIN_MEMBERS, OrgKind, PartyOrgKind
+from redprop.orgs.models import (
+    CoBuildingAgreement,
+    CrossAppointment,
+    Org,
+    OrgMembership,
+    PartyMembership,
+    PartyOrg,
+)
+
+
+@transaction.atomic
+def org_create(
+    *,
+    kind: str,
+    name: str,
+    place: Any,
+    company_type: str = "",
+    unit_type: str = "",
+    compound: Any = None,
+    term_start: dt.date | None = None,
+    term_end: dt.date | None = None,
+    service_phone: str = "",
+    acting_user: Any,
+) -> Org:
+    """Create an organisation placed at a region (or, for an owners' committee, a compound)."""
+    if kind == OrgKind.PROPERTY_COMPANY and not company_type:
+        raise ApplicationError(
+            "company_type_required", "物业企业须注明企业性质", field="company_type"
+        )
+    if kind == OrgKind.COBUILDING_UNIT and not unit_type:
+        raise ApplicationError("unit_type_required", "辖区单位须注明单位类别", field="unit_type")
+    if kind == OrgKind.OWNERS_COMMITTEE:
+        if compound is None:
+            raise ApplicationError(
+                "compound_required", "业主委员会须属于一个小区", field="compound"
+            )
+        place = compound
+    if term_start and term_end and term_end <= term_start:
+        raise ApplicationError("invalid_term", "任期结束日期须晚于开始日期", field="term_end")
+    org = Org(
+        kind=kind,
+        name=name,
+        company_type=company_type,
+        unit_type=unit_type,
+        compound=compound,
+        term_start=term_start,
+        term_end=term_end,
+        service_phone=service_phone,
+    )
+    org.set_place(place)
+    org.save()
+    audit(actor=acting_user, event=AuditEvent.ORG_CREATED, target=org)
+    return org
+
+
+@transaction.atomic
+def org_add_member(
+    *,
+    org: Org,
+    person: Any,
+    position: str = "",
+    started_on: dt.date | None = None,
+    acting_user: Any,
+) -> OrgMembership:
+    if OrgMembership.objects.filter(org=org, person=person, ended_on__isnull=True).exists():
+        raise ApplicationError("already_member", "该人员已是本组织成员", field="person")
+    membership = OrgMembership.objects.create(
+        org=org, person=person, position=position, started_on=started_on or timezone.localdate()
+    )
+    audit(
+        actor=acting_user,
+        event=AuditEvent.ORG_MEMBER_ADDED,
+        target=org,
+        person=person.pk,
+        position=position,
+    )
+    return membership
+
+
+@transaction.atomic
+def cross_appoint(
+    *,
+    person: Any,
+    home_org: Org,
+    seat_org: Org,
+    position: str,
+    started_on: dt.date | None = None,
+    acting_user: Any,
+) -> CrossAppointment:
+    """交叉任职: e.g. a company's branch secretary takes a seat on the residents' committee."""
+    if home_org.pk == seat_org.pk:
+        raise ApplicationError("same_org", "交叉任职须在两个不同组织之间", field="seat_org")
+    appointment = CrossAppointment.objects.create(
+        person=person,
+        home_org=home_org,
+        seat_org=seat_org,
+        position=position,
+        started_on=started_on or timezone.localdate(),
+    )
+    audit(actor=acting_user, event=AuditEvent.CROSS_APPOINTMENT, target=appointment)
+    return appointment
+
+
+@transaction.atomic
+def agreement_create(
+    *,
+    org: Org,
+    community: Any,
+    title: str,
+    signed_on: dt.date,
+    expires_on: dt.date | None = None,
+    resources: str = "",
+    duties: str = "",
+    acting_user: Any,
+) -> CoBuildingAgreement:
+    if expires_on and expires_on <= signed_on:
+        raise ApplicationError("invalid_term", "到期日期须晚于签订日期", field="expires_on")
+    agreement = CoBuildingAgreement(
+        org=org,
+        title=title,
+        signed_on=signed_on,
+        expires_on=expires_on,
+        resources=resources,
+        duties=duties,
+    )
+    agreement.set_place(community)
+    agreement.save()
+    audit(actor=acting_user, event=AuditEvent.ORG_CREATED, target=agreement)
+    return agreement
+
+
+@transaction.atomic
+def party_committee_create(*, community: Any, name: str, acting_user: Any) -> PartyOrg:
+    committee = PartyOrg(kind=PartyOrgKind.COMMITTEE, name=name, formed_on=timezone.localdate())
+    committee.set_place(community)
+    committee.save()
+    audit(actor=acting_user, event=AuditEvent.PARTY_BRANCH_FORMED, target=committee)
+    return committee
+
+
+@transaction.atomic
+def party_organise_company(
+    *,
+    company: Org,
+    members: list[Any],
+    committee: PartyOrg,
+    acting_user: Any,
+    formed_on: dt.date | None = None,
+) -> PartyOrg:
+    """Organisation coverage for a property company's project (组织覆盖).
+
+    With 3 or more party members the project forms its own branch under the
+    community party committee; with fewer, the members join the community's
+    committee directly. Returns the party organisation the members now belong to.
+    """
+    if committee.kind != PartyOrgKind.COMMITTEE:
+        raise ApplicationError("not_a_committee", "上级须为社区党委", field="committee")
+    if not members:
+        raise ApplicationError("no_members", "没有党员，无法建立组织关系", field="members")
+    if len(members) >= BRANCH_MIN_MEMBERS:
+        target = PartyOrg(
+            kind=PartyOrgKind.BRANCH,
+            name=f"{company.name}党支部",
+            parent=committee,
+            host_org=company,
+            formed_on=formed_on or timezone.localdate(),
+        )
+        target.set_place(committee.community if committee.community_id else company)
+        target.save()
+        audit(
+            actor=acting_user,
+            event=AuditEvent.PARTY_BRANCH_FORMED,
+            target=target,
+            members=len(members),
+        )
+    else:
+        target = committee
+    PartyMembership.objects.bulk_create(
+        [
+            PartyMembership(
+                party_org=target,
+                person=p,
+                work_org=company,
+                joined_on=formed_on or timezone.localdate(),
+            )
+            for p in members
+        ]
+    )
+    return target

@@ -1,0 +1,58 @@
+from django.contrib import admin
+
+from redprop.core.admin import ScopedAdmin
+from redprop.people.models import Person, PersonTag, PiiAccessLog
+
+
+@admin.register(Person)
+class PersonAdmin(ScopedAdmin):
+    """Masked by default: the admin never shows or edits plaintext PII."""
+
+    list_display = [
+        "display_name",
+        "gender",
+        "birth_year",
+        "mobile_masked",
+        "id_number_masked",
+        "community",
+        "grid",
+    ]
+    search_fields = ["name"]
+    fields = [
+        "name",
+        "gender",
+        "birth_year",
+        "id_number_masked",
+        "mobile_masked",
+        "tags",
+        "community",
+        "grid",
+    ]
+    readonly_fields = ["id_number_masked", "mobile_masked", "birth_year", "community", "grid"]
+    filter_horizontal = ["tags"]
+
+    def has_add_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        # New people come through people.services.person_create (validated, encrypted).
+        return False
+
+
+@admin.register(PersonTag)
+class PersonTagAdmin(ScopedAdmin):
+    list_display = ["code", "name", "sensitive"]
+
+    def get_queryset(self, request):  # type: ignore[no-untyped-def]
+        return PersonTag.objects.all()
+
+
+@admin.register(PiiAccessLog)
+class PiiAccessLogAdmin(ScopedAdmin):
+    list_display = ["at", "actor", "person", "field", "reason"]
+    list_filter = ["field"]
+    scope_prefix = "person__"
+    readonly_fields = ["at", "actor", "person", "field", "reason", "context"]
+
+    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False
+
+    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False

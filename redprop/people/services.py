@@ -1,0 +1,149 @@
+"""Writes and protected reads of people. Plaintext PII leaves only via ``person_reveal``."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db import transaction
+
+from redprop.core import crypto
+from redprop.core.audit import audit, snapshot
+from redprop.core.errors import ApplicationError, NotFound
+from redprop.core.models import AuditEvent
+from redprop.people.choices import SensitiveField
+from redprop.people.errors import PeopleError
+from redprop.people.models import Person, PersonTag, PiiAccessLog
+from redprop.people.policies import REVEAL_ROLES
+from redprop.people.validation import clean_id_number, clean_mobile
+
+
+def _split_tags(codes: list[str]) -> tuple[list[PersonTag], list[str]]:
+    tags = {t.code: t for t in PersonTag.objects.filter(code__in=codes)}
+    unknown = sorted(set(codes) - set(tags))
+    if unknown:
+        raise ApplicationError(
+            PeopleError.UNKNOWN_TAG, f"未知的人员标签：{unknown[0]}", field="tags"
+        )
+    plain = [t for t in tags.values() if not t.sensitive]
+    sensitive = sorted(t.code for t in tags.values() if t.sensitive)
+    return plain, sensitive
+
+
+@transaction.atomic
+def person_create(
+    *,
+    name: str,
+    id_number: str = "",
+    mobile: str = "",
+    gender: str = "",
+    birth_date: dt.date | None = None,
+    tags: list[str] | None = None,
+    place: Any = None,
+    acting_user: Any,
+) -> Person:
+    """Register a person. ID number and mobile are validated, encrypted and indexed;
+    sensitive tags go into the encrypted blob, the others into ``tags``."""
+    name = (name or "").strip()
+    if not name or len(name) > 32:
+        raise ApplicationError("invalid_name", "请填写姓名（不超过 32 个字）", field="name")
+    person = Person(name=name, gender=gender)
+    if id_number:
+        id_number = clean_id_number(id_number)
+        if Person.objects.filter(
+            id_number_bidx=crypto.blind_index(id_number, purpose=SensitiveField.ID_NUMBER)
+        ).exists():
+            raise ApplicationError(
+                PeopleError.DUPLICATE_ID_NUMBER, "该身份证号码已登记", field="id_number"
+            )
+        person.set_id_number(id_number)
+    elif birth_date is not None:
+        person.set_birth_date(birth_date)
+    if mobile:
+        person.set_mobile(clean_mobile(mobile))
+    plain, sensitive = _split_tags(tags or [])
+    if sensitive:
+        person.set_sensitive({"tags": sensitive})
+    if place is not None:
+        person.set_place(place)
+    person.save()
+    if plain:
+        person.tags.set(plain)
+    audit(actor=acting_user, event=AuditEvent.PERSON_CREATED, target=person)
+    return person
+
+
+@transaction.atomic
+def person_update_contact(
+    *, person: Person, mobile: str | None = None, tags: list[str] | None = None, acting_user: Any
+) -> Person:
+    person = Person.objects.select_for_update().get(pk=person.pk)
+    before = snapshot(person)
+    if mobile is not None:
+        person.set_mobile(clean_mobile(mobile))
+    if tags is not None:
+        plain, sensitive = _split_tags(tags)
+        data = person._sensitive()
+        data["tags"] = sensitive
+        person.set_sensitive(data)
+        person.tags.set(plain)
+    person.save()
+    audit(actor=acting_user, event=AuditEvent.PERSON_UPDATED, target=person, before=before)
+    return person
+
+
+def can_reveal(user: Any, person: Person, field: str) -> bool:
+    """Role and scope both allow ``user`` to see ``field`` of ``person`` unmasked."""
+    allowed = REVEAL_ROLES.get(field, frozenset())
+    roles = [r for r in user.role_names() if r in allowed]
+    if not roles:
+        return False
+    return user.scope_set(*roles).contains(person)
+
+
+@transaction.atomic
+def person_reveal(
+    *, person: Person, field: str, reason: str, acting_user: Any, context: str = ""
+) -> Any:
+    """Return one sensitive field in clear and log the read (who, whom, which, why, when).
+
+    Refused (403) for a role the policy does not list for the field, and 404 for a
+    person outside the user's scope; a refused read writes nothing.
+    """
+    if field not in SensitiveField.values:
+        raise ApplicationError(PeopleError.UNKNOWN_FIELD, "未知的字段", field="field")
+    reason = (reason or "").strip()
+    if len(reason) < 2:
+        raise ApplicationError(
+            PeopleError.REVEAL_REASON_REQUIRED, "查看完整个人信息须填写事由", field="reason"
+        )
+    if not acting_user.scope_set().contains(person):
+        raise NotFound()
+    if not can_reveal(acting_user, person, field):
+        raise ApplicationError(
+            PeopleError.REVEAL_NOT_ALLOWED, "您的角色无权查看该项个人信息", status=403
+        )
+    value: Any
+    if field == SensitiveField.ID_NUMBER:
+        value = crypto.decrypt(person.id_number_enc) if person.id_number_enc else ""
+    elif field == SensitiveField.MOBILE:
+        value = crypto.decrypt(person.mobile_enc) if person.mobile_enc else ""
+    elif field == SensitiveField.BIRTH_DATE:
+        value = crypto.decrypt(person.birth_date_enc) if person.birth_date_enc else ""
+    elif field == SensitiveField.SENSITIVE_TAGS:
+        value = person._sensitive().get("tags", [])
+    elif field == SensitiveField.PARTY_MEMBERSHIP:
+        value = person.party_memberships.exists()
+    else:  # NAME_OF_MINOR
+        value = person.name
+    PiiAccessLog.objects.create(
+        actor=acting_user, person=person, field=field, reason=reason[:200], context=context[:64]
+    )
+    return value
+
+
+def person_get(*, user: Any, person_id: int) -> Person:
+    person = user.scope_set().filter(Person.objects.all()).filter(pk=person_id).first()
+    if person is None:
+        raise NotFound()
+    return person
