@@ -30,6 +30,8 @@ INSTALLED_APPS = [
     "redprop.territory",
     "redprop.people",
     "redprop.orgs",
+    "redprop.notifications",
+    "redprop.requests",
     "redprop.demo",
 ]
 

@@ -137,8 +137,14 @@ class PiiAccessLog(models.Model):
     """One unmasked read of one field of one person: who, whom, which, why, when."""
 
     at = models.DateTimeField(_("时间"), default=timezone.now, db_index=True)
+    # Empty actor = the system itself (e.g. an SMS gateway reading a number to send to).
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name=_("查看人")
+        settings.AUTH_USER_MODEL,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("查看人"),
     )
     person = models.ForeignKey(
         Person, models.PROTECT, related_name="access_log", verbose_name=_("被查看人")
