@@ -54,8 +54,21 @@ class World:
         return c
 
 
+def install_reference_data() -> None:
+    """Rows the data migrations install (transactional tests flush them)."""
+    from redprop.people.choices import DEFAULT_TAGS
+    from redprop.people.models import PersonTag
+    from redprop.requests.models import Category
+    from redprop.requests.taxonomy import install_default_categories
+
+    for code, name, sensitive in DEFAULT_TAGS:
+        PersonTag.objects.get_or_create(code=code, defaults={"name": name, "sensitive": sensitive})
+    install_default_categories(Category)
+
+
 def build_world() -> World:
     sys = None
+    install_reference_data()
     city = territory.region_create(
         level="city", name="测试市", code="T1", parent=None, acting_user=sys
     )
@@ -193,6 +206,13 @@ def build_world() -> World:
     street_b_officer = user_create(username="t_street_b", password=PASSWORD, acting_user=sys)
     role_grant(user=street_b_officer, role=Role.STREET_OFFICER, region=street_b, acting_user=sys)
     w.users["street_b"] = User.objects.get(pk=street_b_officer.pk)
+    # The community's own desk, which handles disputes and consultations (and 兜底).
+    org_create(kind=OrgKind.RESIDENTS_COMMITTEE, name="红星社区居委会", place=community, acting_user=sys)
+    territory.grid_set_staff(
+        grid=grid, butler=w.users[Role.GRID_BUTLER], maintenance_worker=w.users[Role.MAINTENANCE_WORKER],
+        acting_user=sys,
+    )
+    w.grid.refresh_from_db()
     return w
 
 

@@ -131,3 +131,24 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("DJANGO_LOG_LEVEL", default="WARNING")},
 }
+
+# --- Notifications: outbox, SMS, webhooks. See docs/subsystems/notifications.md ------
+# A failed delivery is retried after base·2^(n-1) seconds (at most 6 h); after the
+# last try the message stays in the outbox as a dead letter.
+REDPROP_OUTBOX_RETRY_BASE_SECONDS = env.int("REDPROP_OUTBOX_RETRY_BASE_SECONDS", default=30)
+REDPROP_OUTBOX_MAX_ATTEMPTS = env.int("REDPROP_OUTBOX_MAX_ATTEMPTS", default=8)
+REDPROP_WEBHOOK_TIMEOUT_SECONDS = env.int("REDPROP_WEBHOOK_TIMEOUT_SECONDS", default=5)
+# The class that sends SMS; the console one prints numbers in clear (demo only).
+REDPROP_SMS_BACKEND = env(
+    "REDPROP_SMS_BACKEND", default="redprop.notifications.sms.ConsoleSmsBackend"
+)
+# Event kinds that also go out by SMS (the others: inbox and email only).
+REDPROP_SMS_KINDS = env.list(
+    "REDPROP_SMS_KINDS",
+    default=["request.dispatched", "request.deadline_warning", "request.escalated"],
+)
+# Makes the relative links of notifications absolute in emails.
+REDPROP_SITE_URL = env("REDPROP_SITE_URL", default="http://localhost:8000")
+DEFAULT_FROM_EMAIL = env("DJANGO_DEFAULT_FROM_EMAIL", default="红色物业平台 <noreply@localhost>")
+# An SMTP server that never answers must not hold a delivery worker forever.
+EMAIL_TIMEOUT = env.int("DJANGO_EMAIL_TIMEOUT", default=10)

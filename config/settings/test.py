@@ -7,3 +7,7 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / "var" / "test.sqlite3")}
 MEDIA_ROOT = BASE_DIR / "var" / "test-media"
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+# A worker process started by a test (redprop/notifications/tests) must use the
+# database queue, which the in-process ImmediateBackend above replaces.
+if env("REDPROP_TEST_TASKS_BACKEND", default=""):
+    TASKS = {"default": {"BACKEND": env("REDPROP_TEST_TASKS_BACKEND")}}

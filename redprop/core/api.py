@@ -118,11 +118,15 @@ def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 
 
 def _register_routers() -> None:
+    from redprop.notifications.api import router as notifications_router
     from redprop.people.api import router as people_router
+    from redprop.requests.api import router as requests_router
     from redprop.territory.api import router as territory_router
 
     api.add_router("/territory", territory_router)
     api.add_router("/people", people_router)
+    api.add_router("/notifications", notifications_router)
+    api.add_router("/requests", requests_router)
 
 
 _register_routers()

@@ -156,3 +156,22 @@ class AuditLog(models.Model):
 
     def delete(self, *args: Any, **kwargs: Any) -> Any:
         raise RuntimeError("审计日志只能追加，不能删除")
+
+
+class Heartbeat(models.Model):
+    """Last sign of life of a background process (the clock, the task worker)."""
+
+    name = models.CharField(max_length=32, unique=True)
+    at = models.DateTimeField()
+    info = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("心跳")
+        verbose_name_plural = _("心跳")
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.at}"
+
+    @classmethod
+    def beat(cls, name: str, **info: Any) -> None:
+        cls.objects.update_or_create(name=name, defaults={"at": timezone.now(), "info": info})

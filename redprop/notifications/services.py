@@ -1,0 +1,351 @@
+"""Writes of the notification outbox (发件箱) and the inbox (站内信).
+
+Guarantees (tested in ``tests/``):
+
+* ``outbox_enqueue`` writes its rows in the caller's transaction. A change that
+  rolls back leaves no row and sends nothing; a change that commits leaves rows
+  that will be delivered even if the process dies right after the commit (the
+  task enqueued on commit is only a shortcut; ``outbox_sweep`` is the guarantee).
+* ``deliver`` is idempotent. An inbox item is written in the same transaction that
+  marks the message delivered, so it appears exactly once. Email, SMS and
+  webhooks leave the building after that transaction, so they are delivered at
+  least once: a worker killed mid-send is retried, and a webhook receiver dedupes
+  on ``X-RedProp-Delivery``.
+* A failed try is retried after ``base · 2^(n-1)`` seconds (n = tries so far,
+  capped at 6 h); after ``REDPROP_OUTBOX_MAX_ATTEMPTS`` tries the message is a
+  dead letter (``dead``) with its last error kept.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Iterable
+from typing import Any
+
+from django.conf import settings
+from django.db import connection, models, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from redprop.accounts.models import User
+from redprop.core.audit import audit, snapshot
+from redprop.core.models import AuditEvent
+from redprop.notifications import channels
+from redprop.notifications.choices import LOCAL_CHANNELS, OPEN_STATES, Channel, OutboxStatus
+from redprop.notifications.models import InboxItem, OutboxMessage, WebhookEndpoint
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_SMS_KINDS = ("request.dispatched", "request.deadline_warning", "request.escalated")
+DEFAULT_RETRY_BASE_SECONDS = 30
+DEFAULT_MAX_ATTEMPTS = 8
+MAX_BACKOFF = dt.timedelta(hours=6)
+# Territory columns that hold Region ids; grid_id is a Grid id and cannot match a region.
+REGION_COLUMNS = ("city_id", "district_id", "street_id", "community_id")
+SCOPE_COLUMNS = (*REGION_COLUMNS, "grid_id")
+MAX_DEDUPE_KEY_LENGTH = 200
+MAX_ERROR_LENGTH = 2000
+
+
+# --- settings ----------------------------------------------------------------------------
+
+
+def retry_base_seconds() -> int:
+    return int(getattr(settings, "REDPROP_OUTBOX_RETRY_BASE_SECONDS", DEFAULT_RETRY_BASE_SECONDS))
+
+
+def max_attempts() -> int:
+    return int(getattr(settings, "REDPROP_OUTBOX_MAX_ATTEMPTS", DEFAULT_MAX_ATTEMPTS))
+
+
+def sms_kinds() -> frozenset[str]:
+    return frozenset(getattr(settings, "REDPROP_SMS_KINDS", DEFAULT_SMS_KINDS))
+
+
+def backoff(attempt: int) -> dt.timedelta:
+    """How long to wait after the ``attempt``-th failed try (1-based): base·2^(attempt-1), ≤ 6 h."""
+    seconds = retry_base_seconds() * 2 ** min(max(attempt - 1, 0), 32)
+    return min(dt.timedelta(seconds=seconds), MAX_BACKOFF)
+
+
+# --- enqueue -----------------------------------------------------------------------------
+
+
+def outbox_enqueue(
+    *,
+    kind: str,
+    subject: str,
+    body: str,
+    link: str = "",
+    recipients: Iterable[User] = (),
+    payload: dict[str, Any] | None = None,
+    target: models.Model | None = None,
+    place: dict[str, int | None] | None = None,
+    org_id: int | None = None,
+    dedupe_key: str = "",
+) -> list[OutboxMessage]:
+    """Queue a notification in the current transaction; deliver it after commit.
+
+    Per active recipient: an inbox row always, an email row when the user has an
+    email address, an SMS row when ``kind`` is in ``REDPROP_SMS_KINDS`` and the
+    user's person has a mobile number. Per active webhook endpoint that accepts
+    ``kind``: one row when its organisation is ``org_id`` or its region is one of
+    the region columns of ``place`` (taken from ``target`` when it is a scoped
+    model and ``place`` is not given).
+
+    With a ``dedupe_key``, each (key, channel, recipient or endpoint) is queued at
+    most once, ever: enqueuing the same key again creates nothing and returns [].
+
+    A fixed number of queries whatever the number of recipients (SQLite splits
+    very large inserts into batches of 999 parameters).
+    """
+    if len(dedupe_key) > MAX_DEDUPE_KEY_LENGTH:
+        raise ValueError(f"dedupe_key longer than {MAX_DEDUPE_KEY_LENGTH} characters")
+    now = timezone.now()
+    if place is None and target is not None:
+        place = {col: getattr(target, col, None) for col in SCOPE_COLUMNS}
+    common: dict[str, Any] = {
+        "kind": kind,
+        "subject": subject[:200],
+        "body": body,
+        "link": link[:500],
+        "payload": payload or {},
+        "target_type": target._meta.label_lower if target is not None else "",
+        "target_id": str(target.pk) if target is not None else "",
+        "status": OutboxStatus.PENDING,
+        "next_attempt_at": now,
+        "created_at": now,
+    }
+    users = list(
+        {u.pk: u for u in recipients if u is not None and u.pk and u.is_active}.values()
+    )
+    with_mobile = _people_with_mobile(users) if kind in sms_kinds() else set()
+    rows: list[OutboxMessage] = []
+    for user in users:
+        rows.append(OutboxMessage(channel=Channel.INBOX, recipient=user, **common))
+        if user.email:
+            rows.append(OutboxMessage(channel=Channel.EMAIL, recipient=user, **common))
+        if user.person_id in with_mobile:
+            rows.append(OutboxMessage(channel=Channel.SMS, recipient=user, **common))
+    for endpoint in _endpoints_for(kind=kind, org_id=org_id, place=place or {}):
+        rows.append(OutboxMessage(channel=Channel.WEBHOOK, endpoint=endpoint, **common))
+    if not rows:
+        return []
+    with transaction.atomic():
+        if dedupe_key:
+            for row in rows:
+                row.dedupe_key = _row_dedupe_key(dedupe_key, row)
+            created = _insert_new(rows)
+        else:
+            created = OutboxMessage.objects.bulk_create(rows)
+        ids = [m.pk for m in created]
+        if ids:
+            # robust: a failure to queue the task must not fail the caller's commit;
+            # the sweep delivers what the task would have.
+            transaction.on_commit(lambda: _queue_delivery(ids), robust=True)
+    return created
+
+
+def _people_with_mobile(users: list[User]) -> set[int]:
+    from redprop.people.models import Person
+
+    person_ids = {u.person_id for u in users if u.person_id}
+    if not person_ids:
+        return set()
+    return set(
+        Person.objects.filter(pk__in=person_ids)
+        .exclude(mobile_enc="")
+        .values_list("pk", flat=True)
+    )
+
+
+def _endpoints_for(
+    *, kind: str, org_id: int | None, place: dict[str, int | None]
+) -> list[WebhookEndpoint]:
+    region_ids = {v for k, v in place.items() if k in REGION_COLUMNS and v}
+    if not org_id and not region_ids:
+        return []
+    where = Q(pk__in=[])
+    if org_id:
+        where |= Q(org_id=org_id)
+    if region_ids:
+        where |= Q(region_id__in=region_ids)
+    # event_kinds is checked here, not in SQL: JSON containment differs between backends.
+    return [e for e in WebhookEndpoint.objects.filter(where, is_active=True) if e.accepts(kind)]
+
+
+def _row_dedupe_key(key: str, row: OutboxMessage) -> str:
+    to = f"u{row.recipient_id}" if row.recipient_id else f"e{row.endpoint_id}"
+    return f"{key}|{row.channel}|{to}"
+
+
+def _insert_new(rows: list[OutboxMessage]) -> list[OutboxMessage]:
+    """Insert the rows whose dedupe key is new; return them with their ids."""
+    keys = [r.dedupe_key for r in rows]
+    seen = set(OutboxMessage.objects.filter(dedupe_key__in=keys).values_list("dedupe_key", flat=True))
+    new = [r for r in rows if r.dedupe_key not in seen]
+    if not new:
+        return []
+    # A concurrent transaction may insert the same key between the check and here:
+    # ignore_conflicts makes that a no-op instead of an error in the caller's
+    # transaction. It also leaves ids unset, hence the read back.
+    OutboxMessage.objects.bulk_create(new, ignore_conflicts=True)
+    return list(
+        OutboxMessage.objects.filter(dedupe_key__in=[r.dedupe_key for r in new]).order_by("pk")
+    )
+
+
+def _queue_delivery(ids: list[int]) -> None:
+    from redprop.notifications.tasks import deliver_messages
+
+    deliver_messages.enqueue(ids)
+
+
+# --- delivery ----------------------------------------------------------------------------
+
+
+def deliver(message_id: int, now: dt.datetime | None = None) -> bool:
+    """Try once to deliver a message that is open and due. True if this call delivered it.
+
+    Does nothing (False) for a message that is delivered, dead, not yet due, or
+    being tried by another worker right now.
+
+    An inbox message is delivered in one transaction with its status change. For
+    the other channels the try is first claimed (tries + 1, and next_attempt_at
+    pushed to when a retry would be due, a lease no other worker breaks), then sent
+    outside any transaction so no lock is held during network I/O, then recorded.
+    A worker killed mid-send leaves the claim, and the sweep retries when it ends.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        message = _lock_due(message_id, now)
+        if message is None:
+            return False
+        if message.attempts >= max_attempts():
+            # The last allowed try was claimed but never reported back: its worker died.
+            message.status = OutboxStatus.DEAD
+            message.last_error = (message.last_error + "\n" if message.last_error else "") + (
+                "最后一次投递未完成（进程中断）"
+            )
+            message.save(update_fields=["status", "last_error"])
+            return False
+        message.attempts += 1
+        message.next_attempt_at = now + backoff(message.attempts)
+        if message.channel in LOCAL_CHANNELS:
+            try:
+                with transaction.atomic():
+                    channels.deliver_local(message)
+            except Exception as exc:
+                logger.exception("outbox message %s: local delivery failed", message.pk)
+                _fail(message, exc)
+                message.save(update_fields=["attempts", "next_attempt_at", "status", "last_error"])
+                return False
+            message.status = OutboxStatus.DELIVERED
+            message.delivered_at = now
+            message.save(update_fields=["attempts", "next_attempt_at", "status", "delivered_at"])
+            return True
+        message.save(update_fields=["attempts", "next_attempt_at"])
+    try:
+        channels.send(message, now=now)
+    except Exception as exc:
+        _fail(message, exc)
+        # Only the claim that made this try may record its failure.
+        OutboxMessage.objects.filter(
+            pk=message.pk, attempts=message.attempts, status__in=OPEN_STATES
+        ).update(status=message.status, last_error=message.last_error)
+        return False
+    return bool(
+        OutboxMessage.objects.filter(pk=message.pk, status__in=OPEN_STATES).update(
+            status=OutboxStatus.DELIVERED, delivered_at=now
+        )
+    )
+
+
+def _lock_due(message_id: int, now: dt.datetime) -> OutboxMessage | None:
+    qs = OutboxMessage.objects.filter(
+        pk=message_id, status__in=OPEN_STATES, next_attempt_at__lte=now
+    )
+    if connection.features.has_select_for_update_skip_locked:
+        # Another worker holding the row is delivering it: skip rather than wait.
+        qs = qs.select_for_update(skip_locked=True)
+    else:
+        # SQLite has no row locks; its IMMEDIATE transactions serialise the claim.
+        qs = qs.select_for_update()
+    return qs.first()
+
+
+def _fail(message: OutboxMessage, exc: BaseException) -> None:
+    """Set the status and error of a failed try (the caller saves)."""
+    error = str(exc) or type(exc).__name__
+    if not isinstance(exc, channels.DeliveryError):
+        error = f"{type(exc).__name__}: {error}"
+    message.last_error = f"第 {message.attempts} 次：{error}"[:MAX_ERROR_LENGTH]
+    if isinstance(exc, channels.PermanentFailure) or message.attempts >= max_attempts():
+        message.status = OutboxStatus.DEAD
+    else:
+        message.status = OutboxStatus.RETRYING
+
+
+def outbox_sweep(*, now: dt.datetime | None = None, limit: int = 500) -> int:
+    """Deliver up to ``limit`` open messages that are due, oldest first. Returns how many
+    were delivered.
+
+    This is what delivers messages whose on-commit task never ran (the worker died
+    between commit and delivery) and what does the retries. Safe to run anywhere,
+    any time, in parallel: each message is claimed before it is tried.
+    """
+    cutoff = now or timezone.now()
+    ids = list(
+        OutboxMessage.objects.filter(status__in=OPEN_STATES, next_attempt_at__lte=cutoff)
+        .order_by("next_attempt_at", "pk")
+        .values_list("pk", flat=True)[:limit]
+    )
+    # With now=None each try reads the clock itself, so leases of a long sweep are right.
+    return sum(1 for pk in ids if deliver(pk, now=now))
+
+
+@transaction.atomic
+def outbox_retry(
+    *, message_ids: Iterable[int], acting_user: Any, now: dt.datetime | None = None
+) -> int:
+    """Give dead letters a fresh series of tries, starting now (admin "retry now").
+
+    Keeps their last error; each is audited. Returns how many were requeued.
+    """
+    now = now or timezone.now()
+    messages = list(
+        OutboxMessage.objects.select_for_update()
+        .filter(pk__in=list(message_ids), status=OutboxStatus.DEAD)
+        .order_by("pk")
+    )
+    for message in messages:
+        before = snapshot(message)
+        message.status = OutboxStatus.PENDING
+        message.attempts = 0
+        message.next_attempt_at = now
+        message.save(update_fields=["status", "attempts", "next_attempt_at"])
+        audit(
+            actor=acting_user,
+            event=AuditEvent.ADMIN_CHANGE,
+            target=message,
+            before=before,
+            action="outbox_retry",
+        )
+    ids = [m.pk for m in messages]
+    if ids:
+        transaction.on_commit(lambda: _queue_delivery(ids), robust=True)
+    return len(ids)
+
+
+# --- inbox -------------------------------------------------------------------------------
+
+
+def inbox_mark_read(*, user: Any, item_ids: Iterable[int], now: dt.datetime | None = None) -> int:
+    """Mark the given items of ``user``'s own inbox read. Others' ids are ignored.
+
+    Returns how many items changed from unread to read.
+    """
+    return InboxItem.objects.filter(
+        user_id=user.pk, pk__in=list(item_ids), read_at__isnull=True
+    ).update(read_at=now or timezone.now())

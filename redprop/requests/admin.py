@@ -1,0 +1,64 @@
+from django.contrib import admin
+from rules.contrib.admin import ObjectPermissionsModelAdmin
+
+from redprop.core.admin import ScopedAdmin
+from redprop.requests.models import (
+    Category,
+    RequestEvent,
+    RoutingRule,
+    ServiceRequest,
+    SlaPolicy,
+    SlaTarget,
+)
+
+
+@admin.register(Category)
+class CategoryAdmin(ObjectPermissionsModelAdmin):
+    list_display = ["name", "code", "parent", "matter", "default_severity", "urgent", "is_active"]
+    list_filter = ["matter", "urgent", "is_active"]
+    filter_horizontal = ["handlers"]
+
+
+class TargetInline(admin.TabularInline):
+    model = SlaTarget
+    extra = 0
+
+
+@admin.register(SlaPolicy)
+class SlaPolicyAdmin(ObjectPermissionsModelAdmin):
+    list_display = ["name", "region", "effective_from", "is_active", "respond_event"]
+    raw_id_fields = ["region"]
+    inlines = [TargetInline]
+
+
+@admin.register(RoutingRule)
+class RoutingRuleAdmin(ObjectPermissionsModelAdmin):
+    list_display = ["category", "region", "org", "auto_dispatch", "assignment"]
+    raw_id_fields = ["region", "org"]
+
+
+class EventInline(admin.TabularInline):
+    model = RequestEvent
+    extra = 0
+    can_delete = False
+    fields = ["at", "kind", "actor", "from_status", "to_status", "org", "note"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False
+
+
+@admin.register(ServiceRequest)
+class ServiceRequestAdmin(ScopedAdmin):
+    """Read-only here: requests change only through their transitions (API and pages)."""
+
+    list_display = ["number", "category", "status", "compound", "handling_org", "created_at", "breached"]
+    list_filter = ["status", "channel", "breached", "category"]
+    search_fields = ["description"]
+    inlines = [EventInline]
+
+    def get_readonly_fields(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return [f.name for f in ServiceRequest._meta.fields]
+
+    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
+        return False

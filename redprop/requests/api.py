@@ -1,0 +1,668 @@
+"""/api/v1/requests: file, list, read with timeline, every transition, rates."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.http import HttpRequest
+from ninja import File, Form, Query, Router, Schema
+from ninja.files import UploadedFile
+
+from redprop.core.errors import ApplicationError, ErrorCode, NotFound, PermissionDenied
+from redprop.core.scope import Scope
+from redprop.requests import dedupe, permissions, selectors, services
+from redprop.requests.choices import Channel, Status
+from redprop.requests.errors import RequestError
+from redprop.requests.models import Category, IdempotencyKey, ServiceRequest
+
+router = Router(tags=["requests 诉求"])
+
+
+# --- schemas -----------------------------------------------------------------------
+
+
+class CategoryOut(Schema):
+    id: int
+    code: str
+    name: str
+    parent: str | None
+    matter: str
+    default_severity: str
+    urgent: bool
+    icon: str
+
+    @staticmethod
+    def resolve_parent(obj: Category) -> str | None:
+        return obj.parent.code if obj.parent_id else None
+
+
+class RequestIn(Schema):
+    category: str
+    description: str
+    unit_id: int | None = None
+    building_id: int | None = None
+    compound_id: int | None = None
+    location_text: str = ""
+    channel: Channel = Channel.RESIDENT_APP
+    severity: str | None = None
+    urgent: bool | None = None
+    anonymous: bool = False
+    reporter_id: int | None = None
+    external_ref: str = ""
+
+
+class RequestRow(Schema):
+    id: int
+    number: str
+    status: str
+    status_label: str
+    category: str
+    category_name: str
+    severity: str
+    urgent: bool
+    description: str
+    channel: str
+    compound_id: int | None
+    compound_name: str | None
+    grid_id: int | None
+    community_id: int | None
+    handling_org_id: int | None
+    handling_org_name: str | None
+    assignee_name: str | None
+    created_at: dt.datetime
+    respond_due_at: dt.datetime | None
+    resolve_due_at: dt.datetime | None
+    plan_due_at: dt.datetime | None
+    responded_at: dt.datetime | None
+    resolved_at: dt.datetime | None
+    breached: bool
+    escalation_level: int
+    reopen_count: int
+    rating: int | None
+    solved: bool | None
+    version: int
+
+    @staticmethod
+    def resolve_status_label(obj: ServiceRequest) -> str:
+        return str(Status(obj.status).label)
+
+    @staticmethod
+    def resolve_category(obj: ServiceRequest) -> str:
+        return obj.category.code
+
+    @staticmethod
+    def resolve_category_name(obj: ServiceRequest) -> str:
+        return obj.category.name
+
+    @staticmethod
+    def resolve_compound_name(obj: ServiceRequest) -> str | None:
+        return obj.compound.name if obj.compound_id else None
+
+    @staticmethod
+    def resolve_handling_org_name(obj: ServiceRequest) -> str | None:
+        return obj.handling_org.name if obj.handling_org_id else None
+
+    @staticmethod
+    def resolve_assignee_name(obj: ServiceRequest) -> str | None:
+        return str(obj.assignee) if obj.assignee_id else None
+
+
+class EventOut(Schema):
+    id: int
+    at: dt.datetime
+    kind: str
+    kind_label: str
+    actor: str | None
+    from_status: str
+    to_status: str
+    org: str | None
+    note: str
+    data: dict[str, Any]
+
+    @staticmethod
+    def resolve_kind_label(obj: Any) -> str:
+        return obj.get_kind_display()
+
+    @staticmethod
+    def resolve_actor(obj: Any) -> str | None:
+        return str(obj.actor) if obj.actor_id else "系统"
+
+    @staticmethod
+    def resolve_org(obj: Any) -> str | None:
+        return obj.org.name if obj.org_id else None
+
+
+class PhotoOut(Schema):
+    id: int
+    kind: str
+    url: str
+    width: int
+    height: int
+
+    @staticmethod
+    def resolve_url(obj: Any) -> str:
+        return obj.image.url
+
+
+class RequestDetail(RequestRow):
+    location_text: str
+    reporter: str | None
+    reporter_mobile: str | None
+    events: list[EventOut]
+    photos: list[PhotoOut]
+    merged_into_id: int | None
+
+
+class RequestPage(Schema):
+    items: list[RequestRow]
+    next_cursor: int | None
+
+
+class ReasonIn(Schema):
+    reason: str = ""
+
+
+class NoteIn(Schema):
+    note: str = ""
+
+
+class DispatchIn(Schema):
+    org_id: int
+    assignee_id: int | None = None
+    note: str = ""
+
+
+class PlanIn(Schema):
+    plan: str
+    resolve_by: dt.datetime
+
+
+class RateIn(Schema):
+    score: int
+    solved: bool
+    comment: str = ""
+
+
+class RevisitIn(Schema):
+    solved: bool
+    score: int | None = None
+    note: str = ""
+
+
+class MergeIn(Schema):
+    into_id: int
+
+
+class SimilarIn(Schema):
+    category: str
+    description: str
+    compound_id: int | None = None
+    unit_id: int | None = None
+
+
+class SimilarOut(Schema):
+    id: int
+    number: str
+    status: str
+    category_name: str
+    created_at: dt.datetime
+    score: float
+    description: str | None
+
+
+class SuggestOut(Schema):
+    org_id: int | None
+    org_name: str | None
+    reason: str
+    auto_dispatch: bool
+    similar: list[SimilarOut]
+
+
+class RateRow(Schema):
+    key: Any
+    filed: int
+    dispatched: int
+    response_base: int
+    responded_on_time: int
+    resolved: int
+    resolved_on_time: int
+    rated_or_revisited: int
+    solved_confirmed: int
+    rated: int
+    breached: int
+    response_rate: float | None
+    resolution_rate: float | None
+    satisfaction_rate: float | None
+    compliance_rate: float | None
+
+
+# --- helpers -------------------------------------------------------------------------
+
+
+def _scope(request: HttpRequest) -> Any:
+    return request.user.scope_set()  # type: ignore[union-attr]
+
+
+def _get(request: HttpRequest, request_id: int) -> ServiceRequest:
+    obj = selectors.request_get(scope=_scope(request), request_id=request_id)
+    if obj is None:
+        raise NotFound("诉求不存在或不在您的管辖范围内")
+    return obj
+
+
+class _DetailSource(Schema):
+    """Internal: the detail as read from the ORM (resolvers run on model objects only)."""
+
+    reporter: str | None
+    reporter_mobile: str | None
+
+    @staticmethod
+    def resolve_reporter(obj: ServiceRequest) -> str | None:
+        return None if obj.anonymous or not obj.reporter_id else obj.reporter.display_name
+
+    @staticmethod
+    def resolve_reporter_mobile(obj: ServiceRequest) -> str | None:
+        # Masked always; the handler reveals it (logged) only while the request is open.
+        return None if obj.anonymous or not obj.reporter_id else obj.reporter.mobile_masked
+
+
+def _detail(request: HttpRequest, obj: ServiceRequest) -> dict[str, Any]:
+    """The detail as plain JSON (also what an Idempotency-Key stores)."""
+    data = RequestRow.from_orm(obj).model_dump(mode="json")
+    data.update(_DetailSource.from_orm(obj).model_dump(mode="json"))
+    data.update(
+        location_text=obj.location_text,
+        events=[EventOut.from_orm(e).model_dump(mode="json") for e in obj.events.all()],
+        photos=[PhotoOut.from_orm(p).model_dump(mode="json") for p in obj.photos.all()],
+        merged_into_id=obj.merged_into_id,
+    )
+    return data
+
+
+def _respond(request: HttpRequest, status: int, data: Any) -> Any:
+    from redprop.core.api import api
+
+    return api.create_response(request, data, status=status)
+
+
+def _category(code: str) -> Category:
+    cat = Category.objects.select_related("parent").filter(code=code, is_active=True).first()
+    if cat is None:
+        raise ApplicationError(RequestError.UNKNOWN_CATEGORY, "未知的诉求分类", field="category")
+    return cat
+
+
+def _place(request: HttpRequest, unit_id: int | None, building_id: int | None, compound_id: int | None) -> dict[str, Any]:
+    """Look the place up without scope (filing checks permission on it), 400 if unknown."""
+    from redprop.territory.models import Building, Compound, Unit
+
+    out: dict[str, Any] = {"unit": None, "building": None, "compound": None}
+    if unit_id is not None:
+        out["unit"] = Unit.objects.select_related("building", "compound__company", "grid").filter(pk=unit_id).first()
+        if out["unit"] is None:
+            raise ApplicationError(RequestError.PLACE_REQUIRED, "房屋不存在", field="unit_id")
+    elif building_id is not None:
+        out["building"] = Building.objects.select_related("compound__company", "grid").filter(pk=building_id).first()
+        if out["building"] is None:
+            raise ApplicationError(RequestError.PLACE_REQUIRED, "楼栋不存在", field="building_id")
+    elif compound_id is not None:
+        out["compound"] = Compound.objects.select_related("company").filter(pk=compound_id).first()
+        if out["compound"] is None:
+            raise ApplicationError(RequestError.PLACE_REQUIRED, "小区不存在", field="compound_id")
+    return out
+
+
+def idempotent(request: HttpRequest, endpoint: str, run: Any) -> tuple[int, Any]:
+    """Run ``run`` once per Idempotency-Key: a retry returns the first response."""
+    key = request.headers.get("Idempotency-Key", "").strip()
+    if not key:
+        return run()
+    if len(key) > 128:
+        raise ApplicationError(ErrorCode.VALIDATION, "Idempotency-Key 过长", field="Idempotency-Key")
+    user = request.user
+    found = IdempotencyKey.objects.filter(user=user, key=key, endpoint=endpoint).first()
+    if found is not None:
+        return found.status_code, found.response
+    try:
+        with transaction.atomic():
+            status, body = run()
+            IdempotencyKey.objects.create(
+                user=user, key=key, endpoint=endpoint, status_code=status, response=_jsonable(body)
+            )
+    except IntegrityError:
+        # A concurrent retry won the race: its transaction committed first.
+        found = IdempotencyKey.objects.get(user=user, key=key, endpoint=endpoint)
+        return found.status_code, found.response
+    return status, body
+
+
+def _jsonable(body: Any) -> Any:
+    import json
+
+    from django.core.serializers.json import DjangoJSONEncoder
+
+    return json.loads(json.dumps(body, cls=DjangoJSONEncoder))
+
+
+# --- endpoints -----------------------------------------------------------------------
+
+
+@router.get("/categories", response=list[CategoryOut])
+def category_list(request: HttpRequest) -> Any:
+    return list(Category.objects.filter(is_active=True).select_related("parent"))
+
+
+@router.post("", response={201: RequestDetail})
+def request_create(request: HttpRequest, payload: RequestIn) -> Any:
+    """File a request (居民下单). Send `Idempotency-Key` to make retries safe."""
+
+    def run() -> tuple[int, Any]:
+        category = _category(payload.category)
+        place = _place(request, payload.unit_id, payload.building_id, payload.compound_id)
+        reporter = None
+        if payload.reporter_id is not None:
+            from redprop.people.models import Person
+
+            reporter = _scope(request).filter(Person.objects.all()).filter(pk=payload.reporter_id).first()
+            if reporter is None:
+                raise ApplicationError(RequestError.PLACE_OUT_OF_SCOPE, "反映人不存在", field="reporter_id")
+        obj = services.request_file(
+            acting_user=request.user,
+            category=category,
+            description=payload.description,
+            channel=payload.channel,
+            location_text=payload.location_text,
+            severity=payload.severity if payload.severity in ("normal", "major", "complex") else None,
+            urgent=payload.urgent,
+            anonymous=payload.anonymous,
+            reporter=reporter,
+            external_ref=payload.external_ref,
+            **place,
+        )
+        return 201, _detail(request, _get(request, obj.pk))
+
+    return _respond(request, *idempotent(request, "requests.create", run))
+
+
+@router.post("/with-photos", response={201: RequestDetail})
+def request_create_multipart(
+    request: HttpRequest, payload: Form[RequestIn], photos: File[list[UploadedFile]] = None  # type: ignore[assignment]
+) -> Any:
+    """File a request with up to 9 photos (multipart/form-data)."""
+
+    def run() -> tuple[int, Any]:
+        category = _category(payload.category)
+        place = _place(request, payload.unit_id, payload.building_id, payload.compound_id)
+        obj = services.request_file(
+            acting_user=request.user,
+            category=category,
+            description=payload.description,
+            channel=payload.channel,
+            location_text=payload.location_text,
+            anonymous=payload.anonymous,
+            photos=list(photos or []),
+            **place,
+        )
+        return 201, _detail(request, _get(request, obj.pk))
+
+    return _respond(request, *idempotent(request, "requests.create_multipart", run))
+
+
+@router.post("/similar", response=SuggestOut)
+def request_similar(request: HttpRequest, payload: SimilarIn) -> Any:
+    """Before filing: similar open requests in the same compound, and the suggested unit."""
+    from redprop.requests import policies
+
+    category = _category(payload.category)
+    place = _place(request, payload.unit_id, None, payload.compound_id)
+    target = place["unit"] or place["compound"]
+    if target is None:
+        raise ApplicationError(RequestError.PLACE_REQUIRED, "请选择小区或房屋", field="compound_id")
+    if not permissions.can_file_at(request.user, target):
+        raise NotFound("地点不存在或不在您的管辖范围内")
+    compound = place["compound"] or place["unit"].compound
+    similar = dedupe.similar_requests(
+        scope=_all_scope(),
+        compound_id=compound.pk,
+        category_id=category.pk,
+        description=payload.description,
+    )
+    staff = request.user.has_role("community_staff", "street_officer", "sysadmin", "grid_butler")  # type: ignore[union-attr]
+    route = policies.route_for(category=category, place=target, compound=compound)
+    return {
+        "org_id": route.org.pk if route.org else None,
+        "org_name": route.org.name if route.org else None,
+        "reason": route.reason,
+        "auto_dispatch": route.auto_dispatch,
+        "similar": [
+            {
+                "id": r.pk,
+                "number": r.number,
+                "status": r.status,
+                "category_name": category.name,
+                "created_at": r.created_at,
+                "score": round(score, 1),
+                # Residents see that a similar problem exists, not a neighbour's words.
+                "description": r.description if staff else None,
+            }
+            for r, score in similar
+        ],
+    }
+
+
+def _all_scope() -> Any:
+    from redprop.core.scope import ScopeSet
+
+    return ScopeSet((Scope("all"),))
+
+
+@router.get("", response=RequestPage)
+def request_list(
+    request: HttpRequest,
+    status: str | None = None,
+    category: str | None = None,
+    community_id: int | None = None,
+    grid_id: int | None = None,
+    compound_id: int | None = None,
+    org_id: int | None = None,
+    filed_from: dt.date | None = None,
+    filed_to: dt.date | None = None,
+    overdue: bool | None = None,
+    queue: str | None = None,
+    q: str | None = None,
+    cursor: int | None = None,
+    limit: int = 20,
+) -> Any:
+    """Requests in your scope, newest first; `cursor` is the last id of the previous page."""
+    statuses = [s for s in (status or "").split(",") if s]
+    bad = [s for s in statuses if s not in Status.values]
+    if bad:
+        raise ApplicationError(ErrorCode.VALIDATION, f"未知的状态：{bad[0]}", field="status")
+    limit = max(1, min(limit, 100))
+    qs = selectors.request_list(
+        scope=_scope(request),
+        filters=selectors.RequestFilters(
+            status=statuses or None, category=category, community_id=community_id, grid_id=grid_id,
+            compound_id=compound_id, org_id=org_id, filed_from=filed_from, filed_to=filed_to,
+            overdue=overdue, q=q, queue=queue,
+        ),
+    )
+    rows, nxt = selectors.after_cursor(qs, cursor, limit)
+    return {"items": rows, "next_cursor": nxt}
+
+
+@router.get("/mine", response=list[RequestRow])
+def my_orders(request: HttpRequest) -> Any:
+    """A worker's orders, by deadline."""
+    return list(selectors.my_orders(user=request.user)[:200])
+
+
+@router.get("/rates", response=list[RateRow])
+def rates(
+    request: HttpRequest, month: str, months: int = 1, group_by: str | None = None
+) -> Any:
+    """响应率/解决率/满意率 and 5341 compliance from the rollups (group_by: street, community, grid, org, category, month)."""
+    try:
+        start = dt.date.fromisoformat(f"{month}-01")
+    except ValueError as exc:
+        raise ApplicationError(ErrorCode.VALIDATION, "月份格式应为 YYYY-MM", field="month") from exc
+    if group_by is not None and group_by not in selectors.LEVEL_COLUMNS:
+        raise ApplicationError(ErrorCode.VALIDATION, "未知的分组方式", field="group_by")
+    months = max(1, min(months, 24))
+    first = start
+    for _ in range(months - 1):
+        first = (first - dt.timedelta(days=1)).replace(day=1)
+    return selectors.rates(scope=_scope(request), month_from=first, month_to=start, group_by=group_by)
+
+
+@router.get("/{request_id}", response=RequestDetail)
+def request_read(request: HttpRequest, request_id: int) -> Any:
+    obj = _get(request, request_id)
+    if not permissions.can_view(request.user, obj):
+        raise NotFound("诉求不存在或不在您的管辖范围内")
+    return _respond(request, 200, _detail(request, obj))
+
+
+@router.get("/{request_id}/duplicates", response=list[SimilarOut])
+def request_duplicates(request: HttpRequest, request_id: int) -> Any:
+    obj = _get(request, request_id)
+    if not permissions.can_dispatch(request.user, obj):
+        raise PermissionDenied()
+    found = dedupe.similar_requests(
+        scope=_scope(request), compound_id=obj.compound_id, category_id=obj.category_id,
+        description=obj.description, exclude_id=obj.pk,
+    )
+    return [
+        {"id": r.pk, "number": r.number, "status": r.status, "category_name": obj.category.name,
+         "created_at": r.created_at, "score": round(s, 1), "description": r.description}
+        for r, s in found
+    ]
+
+
+def _transition(request: HttpRequest, request_id: int, fn: Any, **kwargs: Any) -> Any:
+    obj = _get(request, request_id)
+    version = request.headers.get("If-Match")
+    expected = int(version) if version and version.isdigit() else None
+    fn(request=obj, acting_user=request.user, expected_version=expected, **kwargs)
+    return _respond(request, 200, _detail(request, _get(request, request_id)))
+
+
+def _org(request: HttpRequest, org_id: int) -> Any:
+    from redprop.orgs.models import Org
+
+    org = Org.objects.filter(pk=org_id, is_active=True).first()
+    if org is None:
+        raise ApplicationError(RequestError.NO_HANDLER, "承办单位不存在", field="org_id")
+    return org
+
+
+@router.post("/{request_id}/dispatch", response=RequestDetail)
+def request_dispatch(request: HttpRequest, request_id: int, payload: DispatchIn) -> Any:
+    assignee = None
+    if payload.assignee_id:
+        from redprop.accounts.models import User
+
+        assignee = User.objects.filter(pk=payload.assignee_id, is_active=True).first()
+        if assignee is None:
+            raise ApplicationError(RequestError.NO_HANDLER, "处理人不存在", field="assignee_id")
+    return _transition(request, request_id, services.request_dispatch, org=_org(request, payload.org_id),
+                       assignee=assignee, note=payload.note)
+
+
+@router.post("/{request_id}/return", response=RequestDetail)
+def request_return(request: HttpRequest, request_id: int, payload: ReasonIn) -> Any:
+    return _transition(request, request_id, services.request_return, reason=payload.reason)
+
+
+@router.post("/{request_id}/accept", response=RequestDetail)
+def request_accept(request: HttpRequest, request_id: int) -> Any:
+    return _transition(request, request_id, services.request_accept)
+
+
+@router.post("/{request_id}/arrive", response=RequestDetail)
+def request_arrive(request: HttpRequest, request_id: int) -> Any:
+    return _transition(request, request_id, services.request_arrive)
+
+
+@router.post("/{request_id}/require-plan", response=RequestDetail)
+def request_require_plan(request: HttpRequest, request_id: int, payload: ReasonIn) -> Any:
+    return _transition(request, request_id, services.request_require_plan, reason=payload.reason)
+
+
+@router.post("/{request_id}/plan", response=RequestDetail)
+def request_submit_plan(request: HttpRequest, request_id: int, payload: PlanIn) -> Any:
+    return _transition(request, request_id, services.request_submit_plan, plan=payload.plan,
+                       resolve_by=payload.resolve_by)
+
+
+@router.post("/{request_id}/pause", response=RequestDetail)
+def request_pause(request: HttpRequest, request_id: int, payload: ReasonIn) -> Any:
+    return _transition(request, request_id, services.request_pause, reason=payload.reason)
+
+
+@router.post("/{request_id}/resume", response=RequestDetail)
+def request_resume(request: HttpRequest, request_id: int) -> Any:
+    return _transition(request, request_id, services.request_resume)
+
+
+@router.post("/{request_id}/resolve", response=RequestDetail)
+def request_resolve(request: HttpRequest, request_id: int, payload: NoteIn) -> Any:
+    return _transition(request, request_id, services.request_resolve, note=payload.note)
+
+
+@router.post("/{request_id}/rate", response=RequestDetail)
+def request_rate(request: HttpRequest, request_id: int, payload: RateIn) -> Any:
+    return _transition(request, request_id, services.request_rate, score=payload.score,
+                       solved=payload.solved, comment=payload.comment)
+
+
+@router.post("/{request_id}/revisit", response=RequestDetail)
+def request_revisit(request: HttpRequest, request_id: int, payload: RevisitIn) -> Any:
+    return _transition(request, request_id, services.request_revisit, solved=payload.solved,
+                       score=payload.score, note=payload.note)
+
+
+@router.post("/{request_id}/reopen", response=RequestDetail)
+def request_reopen(request: HttpRequest, request_id: int, payload: ReasonIn) -> Any:
+    return _transition(request, request_id, services.request_reopen, reason=payload.reason)
+
+
+@router.post("/{request_id}/close", response=RequestDetail)
+def request_close(request: HttpRequest, request_id: int, payload: NoteIn) -> Any:
+    return _transition(request, request_id, services.request_close, note=payload.note)
+
+
+@router.post("/{request_id}/cancel", response=RequestDetail)
+def request_cancel(request: HttpRequest, request_id: int, payload: ReasonIn) -> Any:
+    return _transition(request, request_id, services.request_cancel, reason=payload.reason)
+
+
+@router.post("/{request_id}/escalate", response=RequestDetail)
+def request_escalate(request: HttpRequest, request_id: int, payload: ReasonIn) -> Any:
+    return _transition(request, request_id, services.request_escalate, reason=payload.reason)
+
+
+@router.post("/{request_id}/merge", response=RequestDetail)
+def request_merge(request: HttpRequest, request_id: int, payload: MergeIn) -> Any:
+    into = _get(request, payload.into_id)
+    return _transition(request, request_id, services.request_merge, into=into)
+
+
+@router.post("/{request_id}/follow", response=RequestDetail)
+def request_follow(request: HttpRequest, request_id: int) -> Any:
+    """“一起关注”: a resident of the same compound follows a request they also see."""
+    obj = ServiceRequest.objects.filter(pk=request_id).select_related("compound").first()
+    if obj is None or obj.compound is None or not permissions.can_file_at(request.user, obj.compound):
+        raise NotFound("诉求不存在或不在您的管辖范围内")
+    services.request_follow(request=obj, acting_user=request.user)
+    return _respond(request, 200, _detail(request, _get(request, request_id)))
+
+
+@router.post("/{request_id}/photos", response={201: PhotoOut})
+def photo_upload(request: HttpRequest, request_id: int, photo: File[UploadedFile], kind: Form[str] = "before") -> Any:
+    obj = _get(request, request_id)
+    if kind not in ("before", "after"):
+        raise ApplicationError(ErrorCode.VALIDATION, "照片类型应为 before 或 after", field="kind")
+    return 201, services.photo_add(request=obj, upload=photo, kind=kind, acting_user=request.user)

@@ -1,0 +1,525 @@
+"""Service requests (诉求): categories, SLA policies, routing, the request and its timeline."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from redprop.core.models import BaseModel, ScopedModel
+from redprop.requests.choices import (
+    AssignmentMode,
+    Channel,
+    Clock,
+    EventKind,
+    Matter,
+    PhotoKind,
+    RatingSource,
+    Satisfaction,
+    Severity,
+    Status,
+)
+
+
+class Category(models.Model):
+    """A two-level taxonomy of requests, as data (seeded from the articles)."""
+
+    code = models.SlugField(_("代码"), max_length=32, unique=True)
+    name = models.CharField(_("名称"), max_length=32)
+    parent = models.ForeignKey(
+        "self",
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
+        verbose_name=_("上级分类"),
+    )
+    matter = models.CharField(_("事项归属"), max_length=16, choices=Matter.choices)
+    default_severity = models.CharField(
+        _("默认等级"), max_length=16, choices=Severity.choices, default=Severity.NORMAL
+    )
+    urgent = models.BooleanField(_("紧急（全天候计时）"), default=False)
+    unit_type = models.CharField(
+        _("对应辖区单位类别"),
+        max_length=16,
+        blank=True,
+        help_text=_("辖区单位事项默认派给该类别的共建单位"),
+    )
+    handlers = models.ManyToManyField(
+        "orgs.Org", blank=True, related_name="categories", verbose_name=_("承接单位")
+    )
+    icon = models.CharField(_("图标"), max_length=8, blank=True)
+    sort = models.PositiveSmallIntegerField(_("排序"), default=100)
+    is_active = models.BooleanField(_("启用"), default=True)
+
+    class Meta:
+        verbose_name = _("诉求分类")
+        verbose_name_plural = _("诉求分类")
+        ordering = ["sort", "code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class SlaPolicy(models.Model):
+    """A place's rapid-response rule ("5341" in Jinghe) as data.
+
+    The most specific active policy for a request's community (community, then
+    street, then city, then the default) is copied onto the request when it is
+    filed: a request is judged by the policy in force when it was filed.
+    """
+
+    name = models.CharField(_("名称"), max_length=64)
+    region = models.ForeignKey(
+        "territory.Region",
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("适用区域"),
+        help_text=_("留空为全平台默认"),
+    )
+    effective_from = models.DateTimeField(_("生效时间"), default=timezone.now)
+    is_active = models.BooleanField(_("有效"), default=True)
+    respond_event = models.CharField(
+        _("响应以何为准"),
+        max_length=16,
+        choices=[("arrived", _("到达现场")), ("accepted", _("接单回复"))],
+        default="arrived",
+    )
+    urgent_calendar = models.CharField(_("紧急事项计时日历"), max_length=32, default="24x7")
+    standard_calendar = models.CharField(_("一般事项计时日历"), max_length=32, default="24x7")
+    warn_ratio = models.DecimalField(_("预警比例"), max_digits=3, decimal_places=2, default=0.8)
+    escalate_after_minutes = models.JSONField(
+        _("超时后逐级上报（分钟）"),
+        default=list,
+        help_text=_("例如 [0, 30, 120]：超时即报网格，30 分钟后报社区，120 分钟后报街道"),
+    )
+    max_reopens = models.PositiveSmallIntegerField(_("最多重办次数"), default=2)
+    basic_satisfied_weight = models.DecimalField(
+        _("基本满意计入满意率的权重"), max_digits=3, decimal_places=2, default=1
+    )
+    min_sample = models.PositiveSmallIntegerField(_("排行榜最小样本量"), default=10)
+    auto_close_days = models.PositiveSmallIntegerField(_("未评价自动关闭（天）"), default=7)
+
+    class Meta:
+        verbose_name = _("响应时限规则")
+        verbose_name_plural = _("响应时限规则")
+        ordering = ["-effective_from"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class SlaTarget(models.Model):
+    """One clock of one severity in a policy: e.g. normal/resolve = 30 minutes."""
+
+    policy = models.ForeignKey(
+        SlaPolicy, models.CASCADE, related_name="targets", verbose_name=_("规则")
+    )
+    severity = models.CharField(_("等级"), max_length=16, choices=Severity.choices)
+    clock = models.CharField(_("时钟"), max_length=16, choices=Clock.choices)
+    minutes = models.PositiveIntegerField(_("时限（分钟）"))
+
+    class Meta:
+        verbose_name = _("时限")
+        verbose_name_plural = _("时限")
+        constraints = [
+            models.UniqueConstraint(fields=["policy", "severity", "clock"], name="one_target"),
+            models.CheckConstraint(condition=Q(minutes__gt=0), name="target_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_severity_display()} {self.get_clock_display()} {self.minutes}"
+
+
+class RoutingRule(models.Model):
+    """Where a category goes in a place, overriding the default route by matter."""
+
+    region = models.ForeignKey(
+        "territory.Region",
+        models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("区域"),
+    )
+    category = models.ForeignKey(
+        Category, models.CASCADE, related_name="routing_rules", verbose_name=_("分类")
+    )
+    org = models.ForeignKey(
+        "orgs.Org", models.CASCADE, null=True, blank=True, related_name="+", verbose_name=_("单位")
+    )
+    auto_dispatch = models.BooleanField(_("自动派单"), default=False)
+    assignment = models.CharField(
+        _("单位内分配"),
+        max_length=16,
+        choices=AssignmentMode.choices,
+        default=AssignmentMode.GRID_WORKER,
+    )
+
+    class Meta:
+        verbose_name = _("派单规则")
+        verbose_name_plural = _("派单规则")
+
+    def __str__(self) -> str:
+        return f"{self.region} {self.category} → {self.org}"
+
+
+class ServiceRequest(ScopedModel):
+    """A resident's order (居民下单) and everything that happens to it."""
+
+    status = models.CharField(
+        _("状态"), max_length=24, choices=Status.choices, default=Status.SUBMITTED
+    )
+    version = models.PositiveIntegerField(_("版本"), default=1)
+    channel = models.CharField(_("渠道"), max_length=16, choices=Channel.choices)
+    category = models.ForeignKey(
+        Category, models.PROTECT, related_name="+", verbose_name=_("分类")
+    )
+    severity = models.CharField(_("等级"), max_length=16, choices=Severity.choices)
+    urgent = models.BooleanField(_("紧急"), default=False)
+    description = models.TextField(_("问题描述"))
+    compound = models.ForeignKey(
+        "territory.Compound",
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("小区"),
+    )
+    building = models.ForeignKey(
+        "territory.Building",
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("楼栋"),
+    )
+    unit = models.ForeignKey(
+        "territory.Unit",
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("房屋"),
+    )
+    location_text = models.CharField(_("位置说明"), max_length=128, blank=True)
+    reporter = models.ForeignKey(
+        "people.Person",
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("反映人"),
+    )
+    filed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("录入人"),
+    )
+    anonymous = models.BooleanField(_("匿名"), default=False)
+    external_ref = models.CharField(_("外部编号"), max_length=64, blank=True)
+
+    handling_org = models.ForeignKey(
+        "orgs.Org",
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("承办单位"),
+    )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("处理人"),
+    )
+    policy = models.ForeignKey(
+        SlaPolicy, models.PROTECT, related_name="+", verbose_name=_("时限规则")
+    )
+    merged_into = models.ForeignKey(
+        "self",
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="merged_requests",
+        verbose_name=_("合并至"),
+    )
+    paused_from = models.CharField(_("暂停前状态"), max_length=24, blank=True)
+    # The policy's clocks copied at filing: later edits of the policy do not change
+    # how this request is judged. {"respond": min, "resolve": min, "plan": min,
+    # "calendar": spec, "warn_ratio": float, "escalate": [min...], "respond_event": str}
+    sla = models.JSONField(_("时限快照"), default=dict)
+
+    # SLA: derived from the timeline by requests.sla, stored for indexed lists.
+    clock_started_at = models.DateTimeField(_("计时开始"), null=True, blank=True)
+    respond_due_at = models.DateTimeField(_("响应时限"), null=True, blank=True)
+    resolve_due_at = models.DateTimeField(_("办结时限"), null=True, blank=True)
+    plan_due_at = models.DateTimeField(_("方案时限"), null=True, blank=True)
+    next_sla_check_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    responded_at = models.DateTimeField(_("响应时间"), null=True, blank=True)
+    resolved_at = models.DateTimeField(_("办结时间"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("关闭时间"), null=True, blank=True)
+    breached = models.BooleanField(_("曾超时"), default=False)
+    escalation_level = models.PositiveSmallIntegerField(_("上报层级"), default=0)
+    reopen_count = models.PositiveSmallIntegerField(_("重办次数"), default=0)
+    return_count = models.PositiveSmallIntegerField(_("退单次数"), default=0)
+    rating = models.PositiveSmallIntegerField(
+        _("满意度"), choices=Satisfaction.choices, null=True, blank=True
+    )
+    solved = models.BooleanField(_("问题是否解决"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("诉求")
+        verbose_name_plural = _("诉求")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["community", "status", "-id"], name="req_comm_status"),
+            models.Index(fields=["street", "-id"], name="req_street_id"),
+            models.Index(fields=["grid", "status"], name="req_grid_status"),
+            models.Index(fields=["handling_org", "status"], name="req_org_status"),
+            models.Index(fields=["assignee", "status"], name="req_assignee_status"),
+            models.Index(fields=["compound", "category", "status"], name="req_dup_lookup"),
+            models.Index(fields=["reporter", "-id"], name="req_reporter"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.category.name if self.category_id else ''}"
+
+    @property
+    def number(self) -> str:
+        return f"RP{self.pk:08d}" if self.pk else "RP—"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status not in {Status.CLOSED, Status.CANCELLED, Status.MERGED}
+
+    @property
+    def active_due_at(self) -> Any:
+        """The deadline that matters now (for sorting and countdowns)."""
+        if self.status in {Status.DISPATCHED, Status.ACCEPTED} and self.responded_at is None:
+            return self.respond_due_at
+        if self.status == Status.PLAN_REQUIRED:
+            return self.plan_due_at
+        if self.status in {Status.ON_SITE, Status.ACCEPTED, Status.PLAN_SUBMITTED}:
+            return self.resolve_due_at
+        return None
+
+    @classmethod
+    def org_scope_q(cls, org_id: int) -> Q:
+        return Q(handling_org_id=org_id)
+
+    @classmethod
+    def resident_scope_q(cls, person_id: int) -> Q:
+        return Q(reporter_id=person_id) | Q(followers__person_id=person_id)
+
+
+class RequestEvent(models.Model):
+    """One step on a request's timeline: the single source of every duration and rate."""
+
+    request = models.ForeignKey(
+        ServiceRequest, models.CASCADE, related_name="events", verbose_name=_("诉求")
+    )
+    at = models.DateTimeField(_("时间"), default=timezone.now)
+    kind = models.CharField(_("事件"), max_length=24, choices=EventKind.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("操作人"),
+    )
+    from_status = models.CharField(_("原状态"), max_length=24, blank=True)
+    to_status = models.CharField(_("新状态"), max_length=24, blank=True)
+    org = models.ForeignKey(
+        "orgs.Org", models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("单位")
+    )
+    note = models.TextField(_("说明"), blank=True)
+    data = models.JSONField(_("数据"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("办理记录")
+        verbose_name_plural = _("办理记录")
+        ordering = ["at", "id"]
+        indexes = [models.Index(fields=["request", "at"], name="reqevent_timeline")]
+
+    def __str__(self) -> str:
+        return f"{self.request_id} {self.kind} {self.at:%Y-%m-%d %H:%M}"
+
+
+class SlaCheckpoint(models.Model):
+    """A warning, breach or escalation that fired. Unique: the clock fires each once."""
+
+    request = models.ForeignKey(ServiceRequest, models.CASCADE, related_name="checkpoints")
+    key = models.CharField(max_length=32)  # e.g. "warn:respond", "breach:resolve", "escalate:2"
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["request", "key"], name="checkpoint_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.request_id} {self.key}"
+
+
+class RequestFollower(models.Model):
+    """"Me too": a resident whose duplicate was merged, following the survivor."""
+
+    request = models.ForeignKey(ServiceRequest, models.CASCADE, related_name="followers")
+    person = models.ForeignKey("people.Person", models.CASCADE, related_name="+")
+    since = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("关注人")
+        verbose_name_plural = _("关注人")
+        constraints = [
+            models.UniqueConstraint(fields=["request", "person"], name="follow_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.request_id} {self.person_id}"
+
+
+def photo_path(instance: RequestPhoto, filename: str) -> str:
+    now = timezone.localdate()
+    return f"requests/{now:%Y/%m}/{instance.request_id}/{instance.token}.jpg"
+
+
+class RequestPhoto(BaseModel):
+    request = models.ForeignKey(ServiceRequest, models.CASCADE, related_name="photos")
+    kind = models.CharField(max_length=8, choices=PhotoKind.choices, default=PhotoKind.BEFORE)
+    token = models.CharField(max_length=32)
+    image = models.ImageField(upload_to=photo_path)
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("照片")
+        verbose_name_plural = _("照片")
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.image.name
+
+
+class Rating(BaseModel):
+    """The resident's rating, or a staff member's phone revisit (回访)."""
+
+    request = models.ForeignKey(ServiceRequest, models.CASCADE, related_name="ratings")
+    source = models.CharField(max_length=16, choices=RatingSource.choices)
+    score = models.PositiveSmallIntegerField(
+        _("满意度"), choices=Satisfaction.choices, null=True, blank=True
+    )
+    solved = models.BooleanField(_("问题是否解决"))
+    comment = models.TextField(_("评价内容"), blank=True)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    superseded = models.BooleanField(default=False)
+
+    class Meta:
+        verbose_name = _("评价")
+        verbose_name_plural = _("评价")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(source="revisit") | Q(score__isnull=False),
+                name="resident_rating_has_score",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.request_id} {self.score}"
+
+
+class IdempotencyKey(models.Model):
+    """A POST retried with the same Idempotency-Key returns the first result."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, models.CASCADE, related_name="+")
+    key = models.CharField(max_length=128)
+    endpoint = models.CharField(max_length=128)
+    status_code = models.PositiveSmallIntegerField()
+    response = models.JSONField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "key", "endpoint"], name="idempotency_once"),
+        ]
+
+    def __str__(self) -> str:
+        return self.key
+
+
+class MonthlyStats(models.Model):
+    """Rollup of request counters, kept current as events happen (F() increments).
+
+    One row per (month filed, grid, handling org, category); the place columns are
+    copied so any level can be summed with one GROUP BY. Rates are computed from
+    these counters at read time; see docs/subsystems/requests.md for definitions.
+    """
+
+    month = models.DateField()  # first day of the month the request was filed (Asia/Shanghai)
+    city = models.ForeignKey("territory.Region", models.CASCADE, related_name="+", null=True)
+    district = models.ForeignKey("territory.Region", models.CASCADE, related_name="+", null=True)
+    street = models.ForeignKey("territory.Region", models.CASCADE, related_name="+", null=True)
+    community = models.ForeignKey("territory.Region", models.CASCADE, related_name="+", null=True)
+    grid = models.ForeignKey("territory.Grid", models.CASCADE, related_name="+", null=True)
+    org = models.ForeignKey("orgs.Org", models.CASCADE, related_name="+", null=True)
+    category = models.ForeignKey(Category, models.CASCADE, related_name="+")
+    cell = models.CharField(max_length=96, unique=True)  # month|community|grid|org|category
+
+    filed = models.PositiveIntegerField(default=0)
+    dispatched = models.PositiveIntegerField(default=0)
+    responded = models.PositiveIntegerField(default=0)
+    responded_on_time = models.PositiveIntegerField(default=0)
+    resolved = models.PositiveIntegerField(default=0)
+    resolved_on_time = models.PositiveIntegerField(default=0)
+    breached = models.PositiveIntegerField(default=0)
+    returned = models.PositiveIntegerField(default=0)
+    # Dispatches that left the unit before it responded (returned, cancelled, merged):
+    # they leave the unit's response-rate denominator.
+    withdrawn = models.PositiveIntegerField(default=0)
+    reopened = models.PositiveIntegerField(default=0)
+    escalated = models.PositiveIntegerField(default=0)
+    rated_or_revisited = models.PositiveIntegerField(default=0)
+    solved_confirmed = models.PositiveIntegerField(default=0)
+    rated = models.PositiveIntegerField(default=0)
+    very_satisfied = models.PositiveIntegerField(default=0)
+    satisfied = models.PositiveIntegerField(default=0)
+    basic = models.PositiveIntegerField(default=0)
+    unsatisfied = models.PositiveIntegerField(default=0)
+    very_unsatisfied = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("月度统计")
+        verbose_name_plural = _("月度统计")
+        indexes = [
+            models.Index(fields=["month", "street"], name="stats_month_street"),
+            models.Index(fields=["month", "community"], name="stats_month_community"),
+            models.Index(fields=["month", "city"], name="stats_month_city"),
+        ]
+
+    def __str__(self) -> str:
+        return self.cell
+
+
+COUNTERS = [
+    f.name
+    for f in MonthlyStats._meta.local_fields
+    if isinstance(f, models.PositiveIntegerField) and f.name != "id"
+]

@@ -1,0 +1,87 @@
+"""Who may do what to a request. Used by services, the API and the pages alike.
+
+Territory scopes are checked in Python against the request's place columns (no
+query); org scopes against the handling org; a resident is the reporter or a
+follower of the request.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from redprop.accounts.choices import Role
+from redprop.core.scope import TERRITORY_LEVELS, Scope
+
+DISPATCHERS = (Role.COMMUNITY_STAFF, Role.STREET_OFFICER, Role.SYSADMIN)
+FILERS = (
+    Role.RESIDENT,
+    Role.GRID_BUTLER,
+    Role.MAINTENANCE_WORKER,
+    Role.COMMUNITY_STAFF,
+    Role.STREET_OFFICER,
+    Role.SYSADMIN,
+)
+
+
+def _matches(scope: Scope, obj: Any) -> bool:
+    if scope.kind == "all":
+        return True
+    if scope.kind in TERRITORY_LEVELS:
+        return getattr(obj, f"{scope.kind}_id", None) == scope.node_id
+    if scope.kind == "org":
+        return getattr(obj, "handling_org_id", None) == scope.node_id
+    return False
+
+
+def has_scoped_role(user: Any, obj: Any, roles: tuple[str, ...]) -> bool:
+    if not (user and user.is_authenticated and user.is_active):
+        return False
+    return any(_matches(s, obj) for s in user.scope_set(*roles))
+
+
+def is_reporter(user: Any, request: Any) -> bool:
+    return bool(user.person_id) and (
+        request.reporter_id == user.person_id
+        or request.followers.filter(person_id=user.person_id).exists()
+    )
+
+
+def can_view(user: Any, request: Any) -> bool:
+    if has_scoped_role(user, request, tuple(r for r in Role if r != Role.RESIDENT)):
+        return True
+    return user.has_role(Role.RESIDENT) and is_reporter(user, request)
+
+
+def can_dispatch(user: Any, request: Any) -> bool:
+    return has_scoped_role(user, request, DISPATCHERS)
+
+
+def can_handle(user: Any, request: Any) -> bool:
+    """The handling unit's staff, or the grid's butler/worker for a property order."""
+    if request.handling_org_id is None:
+        return False
+    if has_scoped_role(user, request, (Role.COMPANY_STAFF, Role.UNIT_STAFF, Role.SYSADMIN)):
+        return True
+    if request.assignee_id == user.pk:
+        return True
+    org = request.handling_org
+    from redprop.orgs.choices import OrgKind
+
+    if org.kind == OrgKind.PROPERTY_COMPANY:
+        return has_scoped_role(user, request, (Role.GRID_BUTLER, Role.MAINTENANCE_WORKER))
+    if org.kind == OrgKind.RESIDENTS_COMMITTEE:
+        return has_scoped_role(user, request, (Role.COMMUNITY_STAFF, Role.GRID_BUTLER))
+    return False
+
+
+def can_file_at(user: Any, place: Any) -> bool:
+    """Residents file for their own household's compound; staff inside their scope."""
+    if has_scoped_role(user, place, tuple(r for r in FILERS if r != Role.RESIDENT)):
+        return True
+    if not user.has_role(Role.RESIDENT) or not user.person_id:
+        return False
+    from redprop.territory.models import Unit
+
+    own = Unit.objects.filter(Unit.resident_scope_q(user.person_id))
+    compound_id = getattr(place, "compound_id", None) or getattr(place, "pk", None)
+    return own.filter(compound_id=compound_id).exists()

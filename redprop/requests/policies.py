@@ -1,0 +1,208 @@
+"""What differs between places, as data plus one object each.
+
+* ``sla_policy_for`` — the rapid-response rule in force for a place at a time.
+* ``route_for`` — which unit a request goes to, and whether it goes automatically.
+* ``assignee_for`` — who inside the unit gets it.
+
+The dispatch simulation (bench/) calls these same functions: never copy them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from redprop.accounts.choices import Role
+from redprop.orgs.choices import OrgKind
+from redprop.orgs.models import Org
+from redprop.requests.choices import (
+    OPEN_STATES,
+    AssignmentMode,
+    Clock,
+    Matter,
+    Severity,
+)
+from redprop.requests.models import Category, RoutingRule, ServiceRequest, SlaPolicy
+
+# Jinghe street's "5341", the platform default (DOMAIN.md §3): arrive within
+# 5 minutes and solve within 30; a major problem within 4 hours; a special
+# complex problem gets a written plan within 1 day.
+DEFAULT_5341: dict[str, dict[str, int]] = {
+    Severity.NORMAL: {Clock.RESPOND: 5, Clock.RESOLVE: 30},
+    Severity.MAJOR: {Clock.RESPOND: 5, Clock.RESOLVE: 4 * 60},
+    Severity.COMPLEX: {Clock.RESPOND: 5, Clock.PLAN: 24 * 60},
+}
+
+
+def sla_policy_for(*, place: Any, at: dt.datetime | None = None) -> SlaPolicy:
+    """The most specific active policy for a place: community, street, district, city, default."""
+    at = at or timezone.now()
+    region_ids = [
+        getattr(place, f"{level}_id", None) for level in ("community", "street", "district", "city")
+    ]
+    candidates = list(
+        SlaPolicy.objects.filter(is_active=True, effective_from__lte=at)
+        .filter(Q(region_id__in=[r for r in region_ids if r]) | Q(region__isnull=True))
+        .order_by("-effective_from")
+    )
+    # Newest first within each level; the first level that has one wins.
+    for region_id in [*(r for r in region_ids if r), None]:
+        for policy in candidates:
+            if policy.region_id == region_id:
+                return policy
+    return default_policy()
+
+
+def default_policy() -> SlaPolicy:
+    """The platform default (Jinghe 5341), created on first use."""
+    policy = SlaPolicy.objects.filter(region__isnull=True, is_active=True).first()
+    if policy is None:
+        from redprop.requests.models import SlaTarget
+
+        policy = SlaPolicy.objects.create(
+            name="径河街道“5341”快速响应（平台默认）",
+            effective_from=timezone.make_aware(dt.datetime(2020, 1, 1)),
+            escalate_after_minutes=[0, 30, 120],
+        )
+        SlaTarget.objects.bulk_create(
+            [
+                SlaTarget(policy=policy, severity=sev, clock=clock, minutes=minutes)
+                for sev, clocks in DEFAULT_5341.items()
+                for clock, minutes in clocks.items()
+            ]
+        )
+    return policy
+
+
+def sla_snapshot(policy: SlaPolicy, *, severity: str, urgent: bool) -> dict[str, Any]:
+    """The clocks a new request is judged by, frozen at filing."""
+    targets = {t.clock: t.minutes for t in policy.targets.all() if t.severity == severity}
+    if not targets:
+        targets = dict(DEFAULT_5341[severity])
+    return {
+        **targets,
+        "calendar": policy.urgent_calendar if urgent else policy.standard_calendar,
+        "warn_ratio": float(policy.warn_ratio),
+        "escalate": list(policy.escalate_after_minutes or []),
+        "respond_event": policy.respond_event,
+        "max_reopens": policy.max_reopens,
+        "policy": policy.pk,
+    }
+
+
+@dataclass(frozen=True)
+class Route:
+    org: Org | None
+    auto_dispatch: bool
+    assignment: str
+    reason: str
+
+
+def _rule_for(category: Category, place: Any) -> RoutingRule | None:
+    region_ids = [
+        getattr(place, f"{level}_id", None) for level in ("community", "street", "district", "city")
+    ]
+    rules = {
+        r.region_id: r
+        for r in RoutingRule.objects.select_related("org").filter(
+            Q(region_id__in=[r for r in region_ids if r]) | Q(region__isnull=True),
+            category_id__in=[category.pk, category.parent_id or 0],
+        )
+    }
+    for region_id in [*region_ids, None]:
+        if region_id in rules:
+            return rules[region_id]
+    return None
+
+
+def community_office(community_id: int | None) -> Org | None:
+    """The community's own desk (residents' committee): disputes, consultations, 兜底."""
+    if community_id is None:
+        return None
+    return Org.objects.filter(
+        kind=OrgKind.RESIDENTS_COMMITTEE, community_id=community_id, is_active=True
+    ).first()
+
+
+def route_for(*, category: Category, place: Any, compound: Any = None) -> Route:
+    """Where a request of ``category`` filed at ``place`` should go.
+
+    A routing rule for the place (community, then street, district, city, then
+    global) wins; otherwise the matter decides: property matters go to the
+    compound's property company (or the community's safeguard service when the
+    compound has none), community matters to the community office, unit matters to
+    a co-building unit of the right type in the street.
+    """
+    rule = _rule_for(category, place)
+    if rule is not None and rule.org is not None:
+        return Route(rule.org, rule.auto_dispatch, rule.assignment, "派单规则")
+    auto = bool(rule and rule.auto_dispatch)
+    assignment = rule.assignment if rule else AssignmentMode.GRID_WORKER
+    if category.matter == Matter.PROPERTY:
+        if compound is not None and compound.company_id:
+            return Route(compound.company, auto, assignment, "小区物业企业")
+        return Route(community_office(place.community_id), auto, assignment, "无物业小区，社区兜底")
+    if category.matter == Matter.UNIT:
+        unit = (
+            Org.objects.filter(kind=OrgKind.COBUILDING_UNIT, is_active=True)
+            .filter(Q(categories=category) | Q(unit_type=category.unit_type or "-"))
+            .filter(Q(street_id=place.street_id) | Q(community_id=place.community_id))
+            .order_by("id")
+            .first()
+        )
+        if unit is not None:
+            return Route(unit, auto, AssignmentMode.NONE, "辖区单位")
+    return Route(community_office(place.community_id), auto, AssignmentMode.NONE, "社区办理")
+
+
+def _candidate_workers(request: ServiceRequest) -> list[Any]:
+    """Maintenance workers of the request's community, in a stable order."""
+    from redprop.accounts.models import User
+
+    return list(
+        User.objects.filter(
+            is_active=True,
+            roles__role=Role.MAINTENANCE_WORKER,
+            roles__revoked_at__isnull=True,
+            roles__grid__community_id=request.community_id,
+        )
+        .distinct()
+        .order_by("id")
+    )
+
+
+def assignee_for(*, request: ServiceRequest, org: Org | None, mode: str) -> Any:
+    """Who inside the unit gets the order (None: the unit's staff claim it)."""
+    if org is None or org.kind != OrgKind.PROPERTY_COMPANY or mode == AssignmentMode.NONE:
+        return None
+    if mode == AssignmentMode.GRID_WORKER:
+        if request.grid_id is not None and request.grid.maintenance_worker_id:
+            return request.grid.maintenance_worker
+        mode = AssignmentMode.LEAST_LOADED
+    workers = _candidate_workers(request)
+    if not workers:
+        return None
+    if mode == AssignmentMode.ROUND_ROBIN:
+        last = (
+            ServiceRequest.objects.filter(
+                community_id=request.community_id, assignee__in=workers
+            )
+            .exclude(pk=request.pk)
+            .order_by("-id")
+            .values_list("assignee_id", flat=True)
+            .first()
+        )
+        ids = [w.pk for w in workers]
+        nxt = (ids.index(last) + 1) % len(ids) if last in ids else 0
+        return workers[nxt]
+    load = dict(
+        ServiceRequest.objects.filter(assignee__in=workers, status__in=OPEN_STATES)
+        .values_list("assignee_id")
+        .annotate(n=Count("id"))
+        .values_list("assignee_id", "n")
+    )
+    return min(workers, key=lambda w: (load.get(w.pk, 0), w.pk))
