@@ -207,9 +207,13 @@ def build_world() -> World:
     role_grant(user=street_b_officer, role=Role.STREET_OFFICER, region=street_b, acting_user=sys)
     w.users["street_b"] = User.objects.get(pk=street_b_officer.pk)
     # The community's own desk, which handles disputes and consultations (and 兜底).
-    org_create(kind=OrgKind.RESIDENTS_COMMITTEE, name="红星社区居委会", place=community, acting_user=sys)
+    org_create(
+        kind=OrgKind.RESIDENTS_COMMITTEE, name="红星社区居委会", place=community, acting_user=sys
+    )
     territory.grid_set_staff(
-        grid=grid, butler=w.users[Role.GRID_BUTLER], maintenance_worker=w.users[Role.MAINTENANCE_WORKER],
+        grid=grid,
+        butler=w.users[Role.GRID_BUTLER],
+        maintenance_worker=w.users[Role.MAINTENANCE_WORKER],
         acting_user=sys,
     )
     w.grid.refresh_from_db()

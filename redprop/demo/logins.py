@@ -2,21 +2,94 @@
 
 from __future__ import annotations
 
+import unicodedata
 from typing import Any
 
 DEMO_PASSWORD = "hongse2026"
+DEMO_URL = "http://127.0.0.1:8000/"
+
+
+def display_width(text: str) -> int:
+    """Terminal columns: CJK characters take two."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def pad(text: str, width: int) -> str:
+    return text + " " * max(0, width - display_width(text))
+
+
+def region_path(region: Any) -> str:
+    """武汉市 › 东西湖区 › 径河街道 › 稻香社区."""
+    names = []
+    while region is not None:
+        names.append(region.name)
+        region = region.parent
+    return " › ".join(reversed(names))
+
+
+def scope_label(role: Any) -> str:
+    """What a role assignment lets its holder see, in words."""
+    from redprop.accounts.choices import Role
+    from redprop.orgs.choices import OrgKind
+    from redprop.territory.models import Compound, Unit
+
+    if role.role == Role.SYSADMIN:
+        return "全部数据（系统管理员）"
+    if role.person_id:
+        units = Unit.objects.filter(Unit.resident_scope_q(role.person_id)).select_related(
+            "compound"
+        )
+        homes = "、".join(f"{u.compound.name} {u.label}" for u in units.distinct())
+        return f"本户：{homes or '（无房屋）'}"
+    if role.grid_id:
+        grid = role.grid
+        compounds = (
+            Compound.objects.filter(buildings__grid=grid).distinct().values_list("name", flat=True)
+        )
+        return f"{region_path(grid.community)} › {grid.name}（{'、'.join(compounds)}）"
+    if role.org_id:
+        org = role.org
+        if org.kind == OrgKind.PROPERTY_COMPANY:
+            return f"{org.name}（服务 {org.served_compounds.count()} 个小区）"
+        place = org.community or org.street or org.district or org.city
+        return f"{org.name}（{region_path(place)}）"
+    return region_path(role.region)
 
 
 def print_logins(out: Any) -> None:
-    from redprop.accounts.models import User
+    from redprop.accounts.choices import Role
+    from redprop.accounts.models import RoleAssignment
 
-    users = (
-        User.objects.filter(username__startswith="demo_")
-        .prefetch_related("roles__region", "roles__grid", "roles__org", "roles__person")
-        .order_by("id")
+    order = {value: i for i, value in enumerate(Role.values)}
+    roles = sorted(
+        RoleAssignment.objects.filter(
+            user__username__startswith="demo_", revoked_at__isnull=True
+        ).select_related(
+            "user",
+            "region__parent__parent__parent",
+            "grid__community__parent__parent__parent",
+            "org__city",
+            "org__district",
+            "org__street__parent__parent",
+            "org__community",
+        ),
+        key=lambda r: (order.get(r.role, 99), r.user.username),
     )
-    out.write(f"\n演示账号（密码均为 {DEMO_PASSWORD}）/ demo logins (password {DEMO_PASSWORD}):\n")
-    for user in users:
-        for role in user.roles.all():
-            out.write(f"  {user.username:<24} {role.get_role_display():<10} {role.anchor_label}\n")
+    if not roles:
+        out.write("\n尚无演示账号 / no demo logins yet: python manage.py seed_demo\n\n")
+        return
+    rows = [("账号 login", "角色 role", "姓名 name", "可见范围 scope")]
+    rows += [
+        (r.user.username, str(r.get_role_display()), r.user.display_name, scope_label(r))
+        for r in roles
+    ]
+    widths = [max(display_width(row[i]) for row in rows) for i in range(3)]
+    out.write(
+        f"\n演示账号 / demo logins — 密码 password: {DEMO_PASSWORD} — 登录 log in at {DEMO_URL}\n\n"
+    )
+    for i, row in enumerate(rows):
+        line = "  ".join(pad(cell, widths[j]) for j, cell in enumerate(row[:3]))
+        out.write(f"  {line}  {row[3]}\n")
+        if i == 0:
+            out.write("  " + "  ".join("-" * w for w in widths) + "  " + "-" * 16 + "\n")
     out.write("\n")

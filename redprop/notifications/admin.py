@@ -62,7 +62,9 @@ class WebhookEndpointAdmin(ObjectPermissionsModelAdmin):
     raw_id_fields = ["org", "region"]
 
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
-        before = _without_secret(WebhookEndpoint.objects.filter(pk=obj.pk).first()) if change else None
+        before = (
+            _without_secret(WebhookEndpoint.objects.filter(pk=obj.pk).first()) if change else None
+        )
         super().save_model(request, obj, form, change)
         audit(
             actor=request.user,

@@ -146,8 +146,7 @@ def _send_webhook(message: OutboxMessage, now: dt.datetime) -> None:
             "X-RedProp-Event": message.kind,
             "X-RedProp-Delivery": str(message.pk),
             "X-RedProp-Timestamp": timestamp,
-            "X-RedProp-Signature": "sha256="
-            + webhook_signature(endpoint.secret, timestamp, body),
+            "X-RedProp-Signature": "sha256=" + webhook_signature(endpoint.secret, timestamp, body),
         },
     )
     timeout = float(getattr(settings, "REDPROP_WEBHOOK_TIMEOUT_SECONDS", 5))

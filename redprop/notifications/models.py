@@ -143,10 +143,7 @@ class OutboxMessage(models.Model):
             models.CheckConstraint(
                 name="outbox_addressee_fits_channel",
                 condition=Q(channel=Channel.WEBHOOK, endpoint__isnull=False, recipient__isnull=True)
-                | (
-                    ~Q(channel=Channel.WEBHOOK)
-                    & Q(recipient__isnull=False, endpoint__isnull=True)
-                ),
+                | (~Q(channel=Channel.WEBHOOK) & Q(recipient__isnull=False, endpoint__isnull=True)),
             ),
         ]
 

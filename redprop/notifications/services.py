@@ -117,9 +117,7 @@ def outbox_enqueue(
         "next_attempt_at": now,
         "created_at": now,
     }
-    users = list(
-        {u.pk: u for u in recipients if u is not None and u.pk and u.is_active}.values()
-    )
+    users = list({u.pk: u for u in recipients if u is not None and u.pk and u.is_active}.values())
     with_mobile = _people_with_mobile(users) if kind in sms_kinds() else set()
     rows: list[OutboxMessage] = []
     for user in users:
@@ -154,9 +152,7 @@ def _people_with_mobile(users: list[User]) -> set[int]:
     if not person_ids:
         return set()
     return set(
-        Person.objects.filter(pk__in=person_ids)
-        .exclude(mobile_enc="")
-        .values_list("pk", flat=True)
+        Person.objects.filter(pk__in=person_ids).exclude(mobile_enc="").values_list("pk", flat=True)
     )
 
 
@@ -183,7 +179,9 @@ def _row_dedupe_key(key: str, row: OutboxMessage) -> str:
 def _insert_new(rows: list[OutboxMessage]) -> list[OutboxMessage]:
     """Insert the rows whose dedupe key is new; return them with their ids."""
     keys = [r.dedupe_key for r in rows]
-    seen = set(OutboxMessage.objects.filter(dedupe_key__in=keys).values_list("dedupe_key", flat=True))
+    seen = set(
+        OutboxMessage.objects.filter(dedupe_key__in=keys).values_list("dedupe_key", flat=True)
+    )
     new = [r for r in rows if r.dedupe_key not in seen]
     if not new:
         return []

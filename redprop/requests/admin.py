@@ -52,7 +52,15 @@ class EventInline(admin.TabularInline):
 class ServiceRequestAdmin(ScopedAdmin):
     """Read-only here: requests change only through their transitions (API and pages)."""
 
-    list_display = ["number", "category", "status", "compound", "handling_org", "created_at", "breached"]
+    list_display = [
+        "number",
+        "category",
+        "status",
+        "compound",
+        "handling_org",
+        "created_at",
+        "breached",
+    ]
     list_filter = ["status", "channel", "breached", "category"]
     search_fields = ["description"]
     inlines = [EventInline]

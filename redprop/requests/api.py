@@ -7,7 +7,7 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
-from ninja import File, Form, Query, Router, Schema
+from ninja import File, Form, Router, Schema
 from ninja.files import UploadedFile
 
 from redprop.core.errors import ApplicationError, ErrorCode, NotFound, PermissionDenied
@@ -294,17 +294,27 @@ def _category(code: str) -> Category:
     return cat
 
 
-def _place(request: HttpRequest, unit_id: int | None, building_id: int | None, compound_id: int | None) -> dict[str, Any]:
+def _place(
+    request: HttpRequest, unit_id: int | None, building_id: int | None, compound_id: int | None
+) -> dict[str, Any]:
     """Look the place up without scope (filing checks permission on it), 400 if unknown."""
     from redprop.territory.models import Building, Compound, Unit
 
     out: dict[str, Any] = {"unit": None, "building": None, "compound": None}
     if unit_id is not None:
-        out["unit"] = Unit.objects.select_related("building", "compound__company", "grid").filter(pk=unit_id).first()
+        out["unit"] = (
+            Unit.objects.select_related("building", "compound__company", "grid")
+            .filter(pk=unit_id)
+            .first()
+        )
         if out["unit"] is None:
             raise ApplicationError(RequestError.PLACE_REQUIRED, "房屋不存在", field="unit_id")
     elif building_id is not None:
-        out["building"] = Building.objects.select_related("compound__company", "grid").filter(pk=building_id).first()
+        out["building"] = (
+            Building.objects.select_related("compound__company", "grid")
+            .filter(pk=building_id)
+            .first()
+        )
         if out["building"] is None:
             raise ApplicationError(RequestError.PLACE_REQUIRED, "楼栋不存在", field="building_id")
     elif compound_id is not None:
@@ -320,7 +330,9 @@ def idempotent(request: HttpRequest, endpoint: str, run: Any) -> tuple[int, Any]
     if not key:
         return run()
     if len(key) > 128:
-        raise ApplicationError(ErrorCode.VALIDATION, "Idempotency-Key 过长", field="Idempotency-Key")
+        raise ApplicationError(
+            ErrorCode.VALIDATION, "Idempotency-Key 过长", field="Idempotency-Key"
+        )
     user = request.user
     found = IdempotencyKey.objects.filter(user=user, key=key, endpoint=endpoint).first()
     if found is not None:
@@ -365,16 +377,22 @@ def request_create(request: HttpRequest, payload: RequestIn) -> Any:
         if payload.reporter_id is not None:
             from redprop.people.models import Person
 
-            reporter = _scope(request).filter(Person.objects.all()).filter(pk=payload.reporter_id).first()
+            reporter = (
+                _scope(request).filter(Person.objects.all()).filter(pk=payload.reporter_id).first()
+            )
             if reporter is None:
-                raise ApplicationError(RequestError.PLACE_OUT_OF_SCOPE, "反映人不存在", field="reporter_id")
+                raise ApplicationError(
+                    RequestError.PLACE_OUT_OF_SCOPE, "反映人不存在", field="reporter_id"
+                )
         obj = services.request_file(
             acting_user=request.user,
             category=category,
             description=payload.description,
             channel=payload.channel,
             location_text=payload.location_text,
-            severity=payload.severity if payload.severity in ("normal", "major", "complex") else None,
+            severity=payload.severity
+            if payload.severity in ("normal", "major", "complex")
+            else None,
             urgent=payload.urgent,
             anonymous=payload.anonymous,
             reporter=reporter,
@@ -388,7 +406,9 @@ def request_create(request: HttpRequest, payload: RequestIn) -> Any:
 
 @router.post("/with-photos", response={201: RequestDetail})
 def request_create_multipart(
-    request: HttpRequest, payload: Form[RequestIn], photos: File[list[UploadedFile]] = None  # type: ignore[assignment]
+    request: HttpRequest,
+    payload: Form[RequestIn],
+    photos: File[list[UploadedFile]] = None,  # type: ignore[assignment]
 ) -> Any:
     """File a request with up to 9 photos (multipart/form-data)."""
 
@@ -484,9 +504,17 @@ def request_list(
     qs = selectors.request_list(
         scope=_scope(request),
         filters=selectors.RequestFilters(
-            status=statuses or None, category=category, community_id=community_id, grid_id=grid_id,
-            compound_id=compound_id, org_id=org_id, filed_from=filed_from, filed_to=filed_to,
-            overdue=overdue, q=q, queue=queue,
+            status=statuses or None,
+            category=category,
+            community_id=community_id,
+            grid_id=grid_id,
+            compound_id=compound_id,
+            org_id=org_id,
+            filed_from=filed_from,
+            filed_to=filed_to,
+            overdue=overdue,
+            q=q,
+            queue=queue,
         ),
     )
     rows, nxt = selectors.after_cursor(qs, cursor, limit)
@@ -500,9 +528,7 @@ def my_orders(request: HttpRequest) -> Any:
 
 
 @router.get("/rates", response=list[RateRow])
-def rates(
-    request: HttpRequest, month: str, months: int = 1, group_by: str | None = None
-) -> Any:
+def rates(request: HttpRequest, month: str, months: int = 1, group_by: str | None = None) -> Any:
     """响应率/解决率/满意率 and 5341 compliance from the rollups (group_by: street, community, grid, org, category, month)."""
     try:
         start = dt.date.fromisoformat(f"{month}-01")
@@ -514,7 +540,9 @@ def rates(
     first = start
     for _ in range(months - 1):
         first = (first - dt.timedelta(days=1)).replace(day=1)
-    return selectors.rates(scope=_scope(request), month_from=first, month_to=start, group_by=group_by)
+    return selectors.rates(
+        scope=_scope(request), month_from=first, month_to=start, group_by=group_by
+    )
 
 
 @router.get("/{request_id}", response=RequestDetail)
@@ -531,12 +559,22 @@ def request_duplicates(request: HttpRequest, request_id: int) -> Any:
     if not permissions.can_dispatch(request.user, obj):
         raise PermissionDenied()
     found = dedupe.similar_requests(
-        scope=_scope(request), compound_id=obj.compound_id, category_id=obj.category_id,
-        description=obj.description, exclude_id=obj.pk,
+        scope=_scope(request),
+        compound_id=obj.compound_id,
+        category_id=obj.category_id,
+        description=obj.description,
+        exclude_id=obj.pk,
     )
     return [
-        {"id": r.pk, "number": r.number, "status": r.status, "category_name": obj.category.name,
-         "created_at": r.created_at, "score": round(s, 1), "description": r.description}
+        {
+            "id": r.pk,
+            "number": r.number,
+            "status": r.status,
+            "category_name": obj.category.name,
+            "created_at": r.created_at,
+            "score": round(s, 1),
+            "description": r.description,
+        }
         for r, s in found
     ]
 
@@ -567,8 +605,14 @@ def request_dispatch(request: HttpRequest, request_id: int, payload: DispatchIn)
         assignee = User.objects.filter(pk=payload.assignee_id, is_active=True).first()
         if assignee is None:
             raise ApplicationError(RequestError.NO_HANDLER, "处理人不存在", field="assignee_id")
-    return _transition(request, request_id, services.request_dispatch, org=_org(request, payload.org_id),
-                       assignee=assignee, note=payload.note)
+    return _transition(
+        request,
+        request_id,
+        services.request_dispatch,
+        org=_org(request, payload.org_id),
+        assignee=assignee,
+        note=payload.note,
+    )
 
 
 @router.post("/{request_id}/return", response=RequestDetail)
@@ -593,8 +637,13 @@ def request_require_plan(request: HttpRequest, request_id: int, payload: ReasonI
 
 @router.post("/{request_id}/plan", response=RequestDetail)
 def request_submit_plan(request: HttpRequest, request_id: int, payload: PlanIn) -> Any:
-    return _transition(request, request_id, services.request_submit_plan, plan=payload.plan,
-                       resolve_by=payload.resolve_by)
+    return _transition(
+        request,
+        request_id,
+        services.request_submit_plan,
+        plan=payload.plan,
+        resolve_by=payload.resolve_by,
+    )
 
 
 @router.post("/{request_id}/pause", response=RequestDetail)
@@ -614,14 +663,26 @@ def request_resolve(request: HttpRequest, request_id: int, payload: NoteIn) -> A
 
 @router.post("/{request_id}/rate", response=RequestDetail)
 def request_rate(request: HttpRequest, request_id: int, payload: RateIn) -> Any:
-    return _transition(request, request_id, services.request_rate, score=payload.score,
-                       solved=payload.solved, comment=payload.comment)
+    return _transition(
+        request,
+        request_id,
+        services.request_rate,
+        score=payload.score,
+        solved=payload.solved,
+        comment=payload.comment,
+    )
 
 
 @router.post("/{request_id}/revisit", response=RequestDetail)
 def request_revisit(request: HttpRequest, request_id: int, payload: RevisitIn) -> Any:
-    return _transition(request, request_id, services.request_revisit, solved=payload.solved,
-                       score=payload.score, note=payload.note)
+    return _transition(
+        request,
+        request_id,
+        services.request_revisit,
+        solved=payload.solved,
+        score=payload.score,
+        note=payload.note,
+    )
 
 
 @router.post("/{request_id}/reopen", response=RequestDetail)
@@ -654,14 +715,20 @@ def request_merge(request: HttpRequest, request_id: int, payload: MergeIn) -> An
 def request_follow(request: HttpRequest, request_id: int) -> Any:
     """“一起关注”: a resident of the same compound follows a request they also see."""
     obj = ServiceRequest.objects.filter(pk=request_id).select_related("compound").first()
-    if obj is None or obj.compound is None or not permissions.can_file_at(request.user, obj.compound):
+    if (
+        obj is None
+        or obj.compound is None
+        or not permissions.can_file_at(request.user, obj.compound)
+    ):
         raise NotFound("诉求不存在或不在您的管辖范围内")
     services.request_follow(request=obj, acting_user=request.user)
     return _respond(request, 200, _detail(request, _get(request, request_id)))
 
 
 @router.post("/{request_id}/photos", response={201: PhotoOut})
-def photo_upload(request: HttpRequest, request_id: int, photo: File[UploadedFile], kind: Form[str] = "before") -> Any:
+def photo_upload(
+    request: HttpRequest, request_id: int, photo: File[UploadedFile], kind: Form[str] = "before"
+) -> Any:
     obj = _get(request, request_id)
     if kind not in ("before", "after"):
         raise ApplicationError(ErrorCode.VALIDATION, "照片类型应为 before 或 after", field="kind")

@@ -36,8 +36,13 @@ def similarity(a: str, b: str) -> float:
 
 
 def similar_requests(
-    *, scope: Any, compound_id: int | None, category_id: int, description: str,
-    exclude_id: int | None = None, limit: int = 5,
+    *,
+    scope: Any,
+    compound_id: int | None,
+    category_id: int,
+    description: str,
+    exclude_id: int | None = None,
+    limit: int = 5,
 ) -> list[tuple[ServiceRequest, float]]:
     if compound_id is None:
         return []

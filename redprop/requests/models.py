@@ -178,9 +178,7 @@ class ServiceRequest(ScopedModel):
     )
     version = models.PositiveIntegerField(_("版本"), default=1)
     channel = models.CharField(_("渠道"), max_length=16, choices=Channel.choices)
-    category = models.ForeignKey(
-        Category, models.PROTECT, related_name="+", verbose_name=_("分类")
-    )
+    category = models.ForeignKey(Category, models.PROTECT, related_name="+", verbose_name=_("分类"))
     severity = models.CharField(_("等级"), max_length=16, choices=Severity.choices)
     urgent = models.BooleanField(_("紧急"), default=False)
     description = models.TextField(_("问题描述"))
@@ -375,7 +373,7 @@ class SlaCheckpoint(models.Model):
 
 
 class RequestFollower(models.Model):
-    """"Me too": a resident whose duplicate was merged, following the survivor."""
+    """ "Me too": a resident whose duplicate was merged, following the survivor."""
 
     request = models.ForeignKey(ServiceRequest, models.CASCADE, related_name="followers")
     person = models.ForeignKey("people.Person", models.CASCADE, related_name="+")

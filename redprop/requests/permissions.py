@@ -84,4 +84,4 @@ def can_file_at(user: Any, place: Any) -> bool:
 
     own = Unit.objects.filter(Unit.resident_scope_q(user.person_id))
     compound_id = getattr(place, "compound_id", None) or getattr(place, "pk", None)
-    return own.filter(compound_id=compound_id).exists()
+    return compound_id is not None and own.filter(compound_id=compound_id).exists()

@@ -34,17 +34,22 @@ def clean_photo(upload: Any, *, field: str = "photos") -> tuple[ContentFile, int
             RequestError.IMAGE_TOO_LARGE, "照片不能超过 10 MB", field=field, status=413
         )
     try:
-        with Image.open(upload) as img:
-            img.verify()
+        with Image.open(upload) as probe:
+            probe.verify()
         upload.seek(0)
-        with Image.open(upload) as img:
-            img = ImageOps.exif_transpose(img)
-            img = img.convert("RGB")
+        with Image.open(upload) as original:
+            img = ImageOps.exif_transpose(original).convert("RGB")
             img.thumbnail((MAX_SIDE, MAX_SIDE))
             out = io.BytesIO()
             img.save(out, "JPEG", quality=85, optimize=True)
             width, height = img.size
-    except (UnidentifiedImageError, OSError, ValueError, SyntaxError, Image.DecompressionBombError) as exc:
+    except (
+        UnidentifiedImageError,
+        OSError,
+        ValueError,
+        SyntaxError,
+        Image.DecompressionBombError,
+    ) as exc:
         raise ApplicationError(
             RequestError.INVALID_IMAGE, "上传的文件不是有效的图片", field=field
         ) from exc

@@ -65,7 +65,7 @@ def default_policy() -> SlaPolicy:
 
         policy = SlaPolicy.objects.create(
             name="径河街道“5341”快速响应（平台默认）",
-            effective_from=timezone.make_aware(dt.datetime(2020, 1, 1)),
+            effective_from=dt.datetime(2020, 1, 1, tzinfo=dt.UTC),
             escalate_after_minutes=[0, 30, 120],
         )
         SlaTarget.objects.bulk_create(
@@ -180,17 +180,16 @@ def assignee_for(*, request: ServiceRequest, org: Org | None, mode: str) -> Any:
     if org is None or org.kind != OrgKind.PROPERTY_COMPANY or mode == AssignmentMode.NONE:
         return None
     if mode == AssignmentMode.GRID_WORKER:
-        if request.grid_id is not None and request.grid.maintenance_worker_id:
-            return request.grid.maintenance_worker
+        grid = request.grid
+        if grid is not None and grid.maintenance_worker_id:
+            return grid.maintenance_worker
         mode = AssignmentMode.LEAST_LOADED
     workers = _candidate_workers(request)
     if not workers:
         return None
     if mode == AssignmentMode.ROUND_ROBIN:
         last = (
-            ServiceRequest.objects.filter(
-                community_id=request.community_id, assignee__in=workers
-            )
+            ServiceRequest.objects.filter(community_id=request.community_id, assignee__in=workers)
             .exclude(pk=request.pk)
             .order_by("-id")
             .values_list("assignee_id", flat=True)

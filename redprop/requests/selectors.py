@@ -39,7 +39,9 @@ class RequestFilters:
     queue: str | None = None  # new / returned / warning / breached / reopened
 
 
-def request_list(*, scope: Scope | ScopeSet, filters: RequestFilters | None = None) -> QuerySet[ServiceRequest]:
+def request_list(
+    *, scope: Scope | ScopeSet, filters: RequestFilters | None = None
+) -> QuerySet[ServiceRequest]:
     """Requests in scope, newest first, with what a list row shows (no N+1)."""
     f = filters or RequestFilters()
     qs = scoped(ServiceRequest.objects.select_related(*LIST_RELATED), scope)
@@ -57,7 +59,11 @@ def request_list(*, scope: Scope | ScopeSet, filters: RequestFilters | None = No
     if f.filed_to:
         qs = qs.filter(created_at__lt=_day_start(f.filed_to + dt.timedelta(days=1)))
     if f.overdue is not None:
-        qs = qs.filter(_overdue_q(timezone.now())) if f.overdue else qs.exclude(_overdue_q(timezone.now()))
+        qs = (
+            qs.filter(_overdue_q(timezone.now()))
+            if f.overdue
+            else qs.exclude(_overdue_q(timezone.now()))
+        )
     if f.q:
         term = f.q.strip()
         if term.upper().startswith("RP") and term[2:].isdigit():
@@ -109,10 +115,18 @@ def queue_q(name: str, now: dt.datetime) -> Q:
 
 
 def _working() -> list[str]:
-    return [Status.DISPATCHED, Status.ACCEPTED, Status.ON_SITE, Status.PLAN_REQUIRED, Status.PLAN_SUBMITTED]
+    return [
+        Status.DISPATCHED,
+        Status.ACCEPTED,
+        Status.ON_SITE,
+        Status.PLAN_REQUIRED,
+        Status.PLAN_SUBMITTED,
+    ]
 
 
-def after_cursor(qs: QuerySet[ServiceRequest], cursor: int | None, limit: int) -> tuple[list[ServiceRequest], int | None]:
+def after_cursor(
+    qs: QuerySet[ServiceRequest], cursor: int | None, limit: int
+) -> tuple[list[ServiceRequest], int | None]:
     """Keyset pagination on id (stable and O(limit) at any depth)."""
     if cursor:
         qs = qs.filter(pk__lt=cursor)
@@ -127,7 +141,10 @@ def request_get(*, scope: Scope | ScopeSet, request_id: int) -> ServiceRequest |
         ServiceRequest.objects.select_related(
             *LIST_RELATED, "building", "unit", "reporter", "grid", "merged_into", "policy"
         ).prefetch_related(
-            Prefetch("events", queryset=RequestEvent.objects.select_related("actor", "org").order_by("at", "id")),
+            Prefetch(
+                "events",
+                queryset=RequestEvent.objects.select_related("actor", "org").order_by("at", "id"),
+            ),
             Prefetch("photos", queryset=RequestPhoto.objects.order_by("id")),
         ),
         scope,
@@ -141,10 +158,17 @@ def my_orders(*, user: Any) -> QuerySet[ServiceRequest]:
     """A worker's orders: assigned to them, or their grid's/unit's unclaimed ones, by deadline."""
     from redprop.accounts.choices import Role
 
-    scope = user.scope_set(Role.GRID_BUTLER, Role.MAINTENANCE_WORKER, Role.COMPANY_STAFF, Role.UNIT_STAFF)
+    scope = user.scope_set(
+        Role.GRID_BUTLER, Role.MAINTENANCE_WORKER, Role.COMPANY_STAFF, Role.UNIT_STAFF
+    )
     active = [
-        Status.DISPATCHED, Status.ACCEPTED, Status.ON_SITE, Status.PLAN_REQUIRED,
-        Status.PLAN_SUBMITTED, Status.WAITING_ON_RESIDENT, Status.REOPENED,
+        Status.DISPATCHED,
+        Status.ACCEPTED,
+        Status.ON_SITE,
+        Status.PLAN_REQUIRED,
+        Status.PLAN_SUBMITTED,
+        Status.WAITING_ON_RESIDENT,
+        Status.REOPENED,
     ]
     qs = ServiceRequest.objects.select_related(*LIST_RELATED).filter(status__in=active)
     qs = qs.filter(Q(assignee=user) | (scope.q_for(ServiceRequest) & Q(assignee__isnull=True)))
@@ -165,7 +189,9 @@ LEVEL_COLUMNS = {
 }
 
 
-def stats_cells(*, scope: Scope | ScopeSet, month_from: dt.date, month_to: dt.date) -> QuerySet[MonthlyStats]:
+def stats_cells(
+    *, scope: Scope | ScopeSet, month_from: dt.date, month_to: dt.date
+) -> QuerySet[MonthlyStats]:
     """Rollup cells in scope (org scopes see the cells of their own unit)."""
     qs = MonthlyStats.objects.filter(month__gte=month_from, month__lte=month_to)
     scopes = [scope] if isinstance(scope, Scope) else list(scope)
@@ -183,7 +209,11 @@ def stats_cells(*, scope: Scope | ScopeSet, month_from: dt.date, month_to: dt.da
 
 
 def rates(
-    *, scope: Scope | ScopeSet, month_from: dt.date, month_to: dt.date, group_by: str | None = None,
+    *,
+    scope: Scope | ScopeSet,
+    month_from: dt.date,
+    month_to: dt.date,
+    group_by: str | None = None,
     basic_weight: Any = 1,
 ) -> list[dict[str, Any]]:
     """The three rates (and 5341 compliance) from the rollups, grouped by a level or month."""
@@ -213,11 +243,26 @@ def rates_naive(
 
     start = _day_start(month_from)
     end_month = (month_to.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
-    qs = scoped(ServiceRequest.objects.all(), scope).filter(created_at__gte=start, created_at__lt=_day_start(end_month))
+    qs = scoped(ServiceRequest.objects.all(), scope).filter(
+        created_at__gte=start, created_at__lt=_day_start(end_month)
+    )
     c = dict.fromkeys(stats.SCORE_COUNTER.values(), 0)
-    c.update(filed=0, dispatched=0, withdrawn=0, responded=0, responded_on_time=0, resolved=0,
-             resolved_on_time=0, breached=0, returned=0, reopened=0, escalated=0,
-             rated_or_revisited=0, solved_confirmed=0, rated=0)
+    c.update(
+        filed=0,
+        dispatched=0,
+        withdrawn=0,
+        responded=0,
+        responded_on_time=0,
+        resolved=0,
+        resolved_on_time=0,
+        breached=0,
+        returned=0,
+        reopened=0,
+        escalated=0,
+        rated_or_revisited=0,
+        solved_confirmed=0,
+        rated=0,
+    )
     reqs = list(
         qs.prefetch_related(
             Prefetch("events", queryset=RequestEvent.objects.order_by("at", "id")), "ratings"

@@ -50,7 +50,7 @@ def guard_transition(request: ServiceRequest, *, to: str) -> None:
         )
 
 
-_VERB = {
+_VERB: dict[str, str] = {
     Status.DISPATCHED: "派单",
     Status.RETURNED: "退单",
     Status.ACCEPTED: "接单",
@@ -157,7 +157,12 @@ def _notify(
         body=body,
         link=f"/r/{request.pk}/",
         recipients=[u for u in recipients if u is not None],
-        payload={"request": request.pk, "number": request.number, "status": request.status, **payload},
+        payload={
+            "request": request.pk,
+            "number": request.number,
+            "status": request.status,
+            **payload,
+        },
         target=request,
         place={
             "city_id": request.city_id,
@@ -203,8 +208,8 @@ def _reporters(request: ServiceRequest) -> list[Any]:
 
 def _escalation_targets(request: ServiceRequest, level: int) -> list[Any]:
     """grid (1) → community (2) → street (3)."""
-    if level <= 1 and request.grid_id:
-        g = request.grid
+    g = request.grid
+    if level <= 1 and g is not None:
         return [u for u in (g.butler, g.grid_worker, g.maintenance_worker) if u]
     if level <= 2:
         return _users_with(Role.COMMUNITY_STAFF, region_id=request.community_id)
@@ -224,7 +229,9 @@ def _resolve_place(unit: Any, building: Any, compound: Any) -> tuple[Any, Any, A
         return None, building, building.compound, building
     if compound is not None:
         return None, None, compound, compound
-    raise ApplicationError(RequestError.PLACE_REQUIRED, "请选择问题发生的小区、楼栋或房屋", field="place")
+    raise ApplicationError(
+        RequestError.PLACE_REQUIRED, "请选择问题发生的小区、楼栋或房屋", field="place"
+    )
 
 
 @transaction.atomic
@@ -253,9 +260,13 @@ def request_file(
     """
     description = (description or "").strip()
     if not description:
-        raise ApplicationError(RequestError.DESCRIPTION_REQUIRED, "请描述遇到的问题", field="description")
+        raise ApplicationError(
+            RequestError.DESCRIPTION_REQUIRED, "请描述遇到的问题", field="description"
+        )
     if len(description) > 2000:
-        raise ApplicationError(RequestError.DESCRIPTION_REQUIRED, "问题描述不能超过 2000 字", field="description")
+        raise ApplicationError(
+            RequestError.DESCRIPTION_REQUIRED, "问题描述不能超过 2000 字", field="description"
+        )
     if not category.is_active:
         raise ApplicationError(RequestError.UNKNOWN_CATEGORY, "该分类已停用", field="category")
     if len(photos) > MAX_PHOTOS:
@@ -294,12 +305,19 @@ def request_file(
     _event(request, EventKind.FILED, actor=acting_user, at=now, channel=channel)
     for content, w, h in cleaned:
         RequestPhoto.objects.create(
-            request=request, token=new_token(), image=content, width=w, height=h, uploaded_by=acting_user
+            request=request,
+            token=new_token(),
+            image=content,
+            width=w,
+            height=h,
+            uploaded_by=acting_user,
         )
     stats.bump(request, org_id=None, filed=1)
     route = policies.route_for(category=category, place=place, compound=compound)
     if route.auto_dispatch and route.org is not None:
-        _dispatch(request, org=route.org, assignee=None, mode=route.assignment, acting_user=None, at=now)
+        _dispatch(
+            request, org=route.org, assignee=None, mode=route.assignment, acting_user=None, at=now
+        )
     return request
 
 
@@ -315,7 +333,13 @@ def photo_add(*, request: ServiceRequest, upload: Any, kind: str, acting_user: A
         raise ApplicationError(RequestError.TOO_MANY_PHOTOS, "照片数量已达上限", field="photo")
     content, w, h = clean_photo(upload, field="photo")
     photo = RequestPhoto.objects.create(
-        request=request, kind=kind, token=new_token(), image=content, width=w, height=h, uploaded_by=acting_user
+        request=request,
+        kind=kind,
+        token=new_token(),
+        image=content,
+        width=w,
+        height=h,
+        uploaded_by=acting_user,
     )
     _event(request, EventKind.PHOTO, actor=acting_user, photo=photo.pk, photo_kind=kind)
     return photo
@@ -516,9 +540,13 @@ def request_submit_plan(
     """The written plan (书面方案) with its own deadline for the resolution."""
     plan = (plan or "").strip()
     if len(plan) < 5:
-        raise ApplicationError(RequestError.INVALID_PLAN, "请填写处理方案（至少 5 个字）", field="plan")
+        raise ApplicationError(
+            RequestError.INVALID_PLAN, "请填写处理方案（至少 5 个字）", field="plan"
+        )
     if timezone.is_naive(resolve_by) or resolve_by <= timezone.now():
-        raise ApplicationError(RequestError.INVALID_PLAN, "方案完成时间须晚于当前时间", field="resolve_by")
+        raise ApplicationError(
+            RequestError.INVALID_PLAN, "方案完成时间须晚于当前时间", field="resolve_by"
+        )
     request = _handler_step(
         request,
         acting_user=acting_user,
@@ -589,11 +617,23 @@ def request_resolve(
     request.status = Status.RESOLVED
     request.resolved_at = timezone.now()
     on_time = request.resolve_due_at is None or request.resolved_at <= request.resolve_due_at
-    _event(request, EventKind.RESOLVED, actor=acting_user, from_status=from_status, note=note,
-           at=request.resolved_at, on_time=on_time)
+    _event(
+        request,
+        EventKind.RESOLVED,
+        actor=acting_user,
+        from_status=from_status,
+        note=note,
+        at=request.resolved_at,
+        on_time=on_time,
+    )
     for content, w, h in cleaned:
         RequestPhoto.objects.create(
-            request=request, kind="after", token=new_token(), image=content, width=w, height=h,
+            request=request,
+            kind="after",
+            token=new_token(),
+            image=content,
+            width=w,
+            height=h,
             uploaded_by=acting_user,
         )
     _recompute_sla(request)
@@ -648,11 +688,23 @@ def request_rate(
         raise ApplicationError(RequestError.INVALID_RATING, "请选择满意度", field="score")
     from_status = request.status
     _record_rating(
-        request, source=RatingSource.RESIDENT, score=score, solved=solved, comment=comment, by=acting_user
+        request,
+        source=RatingSource.RESIDENT,
+        score=score,
+        solved=solved,
+        comment=comment,
+        by=acting_user,
     )
     request.status = Status.RATED
-    _event(request, EventKind.RATED, actor=acting_user, from_status=from_status, note=comment,
-           score=score, solved=solved)
+    _event(
+        request,
+        EventKind.RATED,
+        actor=acting_user,
+        from_status=from_status,
+        note=comment,
+        score=score,
+        solved=solved,
+    )
     _recompute_sla(request)
     _save(request, ["status", "rating", "solved", *_SLA_FIELDS])
     return request
@@ -674,11 +726,23 @@ def request_revisit(
     guard_transition(request, to=Status.RATED)
     from_status = request.status
     _record_rating(
-        request, source=RatingSource.REVISIT, score=score, solved=solved, comment=note, by=acting_user
+        request,
+        source=RatingSource.REVISIT,
+        score=score,
+        solved=solved,
+        comment=note,
+        by=acting_user,
     )
     request.status = Status.RATED
-    _event(request, EventKind.REVISITED, actor=acting_user, from_status=from_status, note=note,
-           score=score, solved=solved)
+    _event(
+        request,
+        EventKind.REVISITED,
+        actor=acting_user,
+        from_status=from_status,
+        note=note,
+        score=score,
+        solved=solved,
+    )
     _recompute_sla(request)
     _save(request, ["status", "rating", "solved", *_SLA_FIELDS])
     return request
@@ -692,7 +756,8 @@ def request_reopen(
     reason = _reason(reason, "重新办理的原因")
     request = _lock(request, expected_version)
     _require(
-        permissions.is_reporter(acting_user, request) or permissions.can_dispatch(acting_user, request),
+        permissions.is_reporter(acting_user, request)
+        or permissions.can_dispatch(acting_user, request),
         "只有反映人或社区工作人员可以要求重新办理",
     )
     guard_transition(request, to=Status.REOPENED)
@@ -702,9 +767,15 @@ def request_reopen(
             RequestError.REOPEN_LIMIT, f"该诉求已重新办理 {limit} 次，请联系社区", status=409
         )
     from_status = request.status
-    last_resolved = RequestEvent.objects.filter(request=request, kind=EventKind.RESOLVED).latest("id")
-    stats.bump(request, resolved=-1, resolved_on_time=-int(bool(last_resolved.data.get("on_time"))),
-               reopened=1)
+    last_resolved = RequestEvent.objects.filter(request=request, kind=EventKind.RESOLVED).latest(
+        "id"
+    )
+    stats.bump(
+        request,
+        resolved=-1,
+        resolved_on_time=-int(bool(last_resolved.data.get("on_time"))),
+        reopened=1,
+    )
     request.status = Status.REOPENED
     request.reopen_count += 1
     request.resolved_at = None
@@ -717,11 +788,17 @@ def request_reopen(
 
 @transaction.atomic
 def request_close(
-    *, request: ServiceRequest, acting_user: Any, note: str = "", expected_version: int | None = None
+    *,
+    request: ServiceRequest,
+    acting_user: Any,
+    note: str = "",
+    expected_version: int | None = None,
 ) -> ServiceRequest:
     request = _lock(request, expected_version)
     if acting_user is not None:
-        _require(permissions.can_dispatch(acting_user, request), "只有社区或街道工作人员可以关闭诉求")
+        _require(
+            permissions.can_dispatch(acting_user, request), "只有社区或街道工作人员可以关闭诉求"
+        )
     guard_transition(request, to=Status.CLOSED)
     from_status = request.status
     request.status = Status.CLOSED
@@ -733,10 +810,15 @@ def request_close(
 
 
 def _withdraw_if_unanswered(request: ServiceRequest) -> None:
-    if request.handling_org_id and request.responded_at is None and request.status in {
-        Status.DISPATCHED,
-        Status.ACCEPTED,
-    }:
+    if (
+        request.handling_org_id
+        and request.responded_at is None
+        and request.status
+        in {
+            Status.DISPATCHED,
+            Status.ACCEPTED,
+        }
+    ):
         stats.bump(request, withdrawn=1)
 
 
@@ -759,14 +841,20 @@ def request_cancel(
     request.status = Status.CANCELLED
     request.closed_at = timezone.now()
     request.next_sla_check_at = None
-    _event(request, EventKind.CANCELLED, actor=acting_user, from_status=from_status, note=reason or "")
+    _event(
+        request, EventKind.CANCELLED, actor=acting_user, from_status=from_status, note=reason or ""
+    )
     _save(request, ["status", "closed_at", "next_sla_check_at"])
     return request
 
 
 @transaction.atomic
 def request_merge(
-    *, request: ServiceRequest, into: ServiceRequest, acting_user: Any, expected_version: int | None = None
+    *,
+    request: ServiceRequest,
+    into: ServiceRequest,
+    acting_user: Any,
+    expected_version: int | None = None,
 ) -> ServiceRequest:
     """“Me too”: merge a duplicate into a survivor; its reporters follow the survivor."""
     if request.pk == into.pk:
@@ -778,7 +866,8 @@ def request_merge(
     if expected_version is not None and request.version != expected_version:
         raise Conflict(RequestError.STALE_VERSION, "诉求已被他人更新，请刷新后重试")
     _require(
-        permissions.can_dispatch(acting_user, request) and permissions.can_dispatch(acting_user, into),
+        permissions.can_dispatch(acting_user, request)
+        and permissions.can_dispatch(acting_user, into),
         "只有社区或街道工作人员可以合并诉求",
     )
     guard_transition(request, to=Status.MERGED)
@@ -794,9 +883,11 @@ def request_merge(
     request.next_sla_check_at = None
     _event(request, EventKind.MERGED, actor=acting_user, from_status=from_status, into=into.pk)
     _save(request, ["status", "merged_into", "closed_at", "next_sla_check_at"])
-    followers = {request.reporter_id, *request.followers.values_list("person_id", flat=True)}
-    followers.discard(None)
-    followers.discard(into.reporter_id)
+    followers: set[int] = {
+        p
+        for p in (request.reporter_id, *request.followers.values_list("person_id", flat=True))
+        if p is not None and p != into.reporter_id
+    }
     existing = set(into.followers.values_list("person_id", flat=True))
     RequestFollower.objects.bulk_create(
         [RequestFollower(request=into, person_id=p) for p in followers - existing]
@@ -818,18 +909,22 @@ def request_merge(
 def request_follow(*, request: ServiceRequest, acting_user: Any) -> RequestFollower | None:
     """一起关注: a resident follows an open request about the same problem."""
     request = _lock(request)
-    if not acting_user.person_id:
+    person_id = acting_user.person_id
+    if not person_id:
         raise PermissionDenied("只有居民可以关注诉求")
     if not request.is_open:
         raise Conflict(RequestError.INVALID_TRANSITION, "该诉求已关闭")
-    if request.reporter_id == acting_user.person_id:
+    if request.reporter_id == person_id:
         return None
-    follower, created = RequestFollower.objects.get_or_create(
-        request=request, person_id=acting_user.person_id
-    )
+    follower, created = RequestFollower.objects.get_or_create(request=request, person_id=person_id)
     if created:
-        _event(request, EventKind.NOTE, actor=acting_user, from_status=request.status,
-               note="居民表示同样遇到此问题（一起关注）")
+        _event(
+            request,
+            EventKind.NOTE,
+            actor=acting_user,
+            from_status=request.status,
+            note="居民表示同样遇到此问题（一起关注）",
+        )
     return follower
 
 
@@ -841,7 +936,8 @@ def request_escalate(
     reason = _reason(reason, "上报原因")
     request = _lock(request, expected_version)
     _require(
-        permissions.can_dispatch(acting_user, request) or permissions.can_handle(acting_user, request),
+        permissions.can_dispatch(acting_user, request)
+        or permissions.can_handle(acting_user, request),
         "您没有上报此诉求的权限",
     )
     guard_transition(request, to=Status.ESCALATED)
@@ -850,13 +946,24 @@ def request_escalate(
     first_escalation = request.escalation_level == 0
     request.status = Status.ESCALATED
     request.escalation_level = max(request.escalation_level, 2) + 1
-    _event(request, EventKind.ESCALATED, actor=acting_user, from_status=from_status, note=reason,
-           level=request.escalation_level)
+    _event(
+        request,
+        EventKind.ESCALATED,
+        actor=acting_user,
+        from_status=from_status,
+        note=reason,
+        level=request.escalation_level,
+    )
     _recompute_sla(request)
     _save(request, ["status", "escalation_level", *_SLA_FIELDS])
     stats.bump(request, escalated=int(first_escalation))
-    _notify(request, "escalated", f"诉求上报街道 {request.number}", reason,
-            _escalation_targets(request, 3))
+    _notify(
+        request,
+        "escalated",
+        f"诉求上报街道 {request.number}",
+        reason,
+        _escalation_targets(request, 3),
+    )
     return request
 
 
@@ -883,13 +990,31 @@ def sla_check(*, request_id: int, now: dt.datetime | None = None) -> list[str]:
             fired.add(key)
             clock = key.split(":", 1)[1]
             if kind == "warn":
-                _event(request, EventKind.DEADLINE_WARNING, actor=None, at=now, clock=clock,
-                       due=states[clock].due_at.isoformat() if states[clock].due_at else None)
-                _notify(request, "deadline_warning", f"诉求即将超时 {request.number}",
-                        f"{request.category.name}：请在时限内处理", _handlers(request), clock=clock)
+                _event(
+                    request,
+                    EventKind.DEADLINE_WARNING,
+                    actor=None,
+                    at=now,
+                    clock=clock,
+                    due=str(states[clock].due_at),
+                )
+                _notify(
+                    request,
+                    "deadline_warning",
+                    f"诉求即将超时 {request.number}",
+                    f"{request.category.name}：请在时限内处理",
+                    _handlers(request),
+                    clock=clock,
+                )
             elif kind == "breach":
-                _event(request, EventKind.DEADLINE_BREACHED, actor=None, at=now, clock=clock,
-                       due=at.isoformat())
+                _event(
+                    request,
+                    EventKind.DEADLINE_BREACHED,
+                    actor=None,
+                    at=now,
+                    clock=clock,
+                    due=at.isoformat(),
+                )
                 if not request.breached:
                     request.breached = True
                     fields.append("breached")
@@ -902,11 +1027,22 @@ def sla_check(*, request_id: int, now: dt.datetime | None = None) -> list[str]:
                     request.escalation_level = level
                     fields.append("escalation_level")
                 target = {1: "网格", 2: "社区", 3: "街道"}.get(level, "上级")
-                _event(request, EventKind.AUTO_ESCALATED, actor=None, at=now, level=level,
-                       note=f"超时未办结，自动上报{target}")
-                _notify(request, "escalated", f"超时诉求上报{target} {request.number}",
-                        f"{request.category.name}：{request.description[:60]}",
-                        _escalation_targets(request, level), level=level)
+                _event(
+                    request,
+                    EventKind.AUTO_ESCALATED,
+                    actor=None,
+                    at=now,
+                    level=level,
+                    note=f"超时未办结，自动上报{target}",
+                )
+                _notify(
+                    request,
+                    "escalated",
+                    f"超时诉求上报{target} {request.number}",
+                    f"{request.category.name}：{request.description[:60]}",
+                    _escalation_targets(request, level),
+                    level=level,
+                )
         request.next_sla_check_at = sla.next_check(request, states, fired)
         fields.append("next_sla_check_at")
         request.save(update_fields=[*set(fields), "updated_at"])

@@ -91,7 +91,7 @@ def clocks(request: Any, events: list[Any]) -> dict[str, ClockState]:
         warn = add_with_pauses(cal, start, d * warn_ratio, pauses)
         return ClockState(clock, start, due, warn, stop)
 
-    out = {Clock.RESPOND: state(Clock.RESPOND, first_dispatch, sla.get(Clock.RESPOND), responded)}
+    out: dict[str, ClockState] = {Clock.RESPOND: state(Clock.RESPOND, first_dispatch, sla.get(Clock.RESPOND), responded)}
 
     plan_minutes = sla.get(Clock.PLAN)
     needs_plan = plan_required is not None or (plan_minutes and not sla.get(Clock.RESOLVE))
@@ -131,9 +131,15 @@ def checkpoints_due(
     for clock, st in states.items():
         if not st.running:
             continue
-        if st.warn_at and st.warn_at <= now and f"warn:{clock}" not in fired:
-            if not (st.due_at and st.due_at <= now):
-                due.append((f"warn:{clock}", "warn", st.warn_at))
+        # A warning is pointless once the deadline itself has passed.
+        breached_already = bool(st.due_at and st.due_at <= now)
+        if (
+            st.warn_at
+            and st.warn_at <= now
+            and f"warn:{clock}" not in fired
+            and not breached_already
+        ):
+            due.append((f"warn:{clock}", "warn", st.warn_at))
         if st.due_at and st.due_at <= now:
             if f"breach:{clock}" not in fired:
                 due.append((f"breach:{clock}", "breach", st.due_at))
@@ -146,9 +152,7 @@ def checkpoints_due(
     return due
 
 
-def next_check(
-    request: Any, states: dict[str, ClockState], fired: set[str]
-) -> dt.datetime | None:
+def next_check(request: Any, states: dict[str, ClockState], fired: set[str]) -> dt.datetime | None:
     """The next instant at which a checkpoint may fire (None: nothing pending)."""
     if request.status in {Status.CLOSED, Status.CANCELLED, Status.MERGED}:
         return None

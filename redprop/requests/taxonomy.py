@@ -30,7 +30,7 @@ DEFAULT_CATEGORIES: list[tuple[str, str, str, str, str, bool, str, str]] = [
 ]
 
 
-def install_default_categories(Category) -> None:  # noqa: N803 - model class (migrations pass it)
+def install_default_categories(Category) -> None:
     by_code = {}
     for code, name, parent, matter, severity, urgent, unit_type, icon in DEFAULT_CATEGORIES:
         obj, _ = Category.objects.get_or_create(

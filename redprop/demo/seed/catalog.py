@@ -111,6 +111,8 @@ class CitySpec:
     backing_units: tuple[str, ...] = field(default=())
     # The year the red company took over its compounds.
     red_since: int = 2018
+    # Local words for the names of old compounds, beside the common ones.
+    old_words: tuple[str, ...] = ()
 
 
 # --- compound types ------------------------------------------------------------------
@@ -223,6 +225,7 @@ JIAYUGUAN = CitySpec(
     heating=True,
     backing_units=("雄关区人民法院", "雄关区税务局"),
     red_since=2019,
+    old_words=("峪苑", "嘉北", "铁南", "兰新", "酒钢", "雄关"),
 )
 
 # --- 濮阳市 ---------------------------------------------------------------------------
@@ -314,6 +317,7 @@ PUYANG = CitySpec(
     id_fallback=("410500", "410700"),
     heating=True,
     backing_units=("华龙区人民法院", "华龙区税务局"),
+    old_words=("龙乡", "油田", "石化", "澶州"),
 )
 
 # --- 武汉市 东西湖区 径河街道 -----------------------------------------------------------------
@@ -396,6 +400,7 @@ WUHAN = CitySpec(
     heating=False,
     backing_units=("东西湖区人民法院", "东西湖区税务局"),
     red_since=2017,
+    old_words=("临空", "汉江", "荆楚"),
 )
 
 # --- 南宁市 江南区 二桥西社区 ------------------------------------------------------------------
@@ -456,6 +461,7 @@ NANNING = CitySpec(
     heating=False,
     local_surnames=("韦", "覃", "黄", "莫", "陆", "蒙", "农", "卢", "梁", "潘"),
     backing_units=("江南区人民法院", "江南区税务局"),
+    old_words=("邕江", "南湖", "壮锦", "榕荫"),
 )
 
 CITIES: tuple[CitySpec, ...] = (JIAYUGUAN, PUYANG, WUHAN, NANNING)
@@ -468,9 +474,9 @@ FOCUS_COMPANY = "jh_red"
 
 # Words for the names of filler compounds, by kind.
 OLD_WORDS = (
-    "迎宾", "建设", "前进", "东湖", "峪苑", "和平", "绿化", "嘉北", "福民", "铁南",
-    "新华", "文化", "兰新", "世纪", "明珠", "紫轩", "昌明", "园丁", "电力", "光明",
-    "团结", "红星", "友谊", "育才", "幸福", "民主", "春晖", "振兴",
+    "迎宾", "建设", "前进", "东湖", "和平", "绿化", "福民", "新华", "文化", "世纪",
+    "明珠", "紫轩", "昌明", "园丁", "电力", "光明", "团结", "红星", "友谊", "育才",
+    "幸福", "民主", "春晖", "振兴", "安居", "康乐", "向阳", "长青", "工人", "朝晖",
 )  # fmt: skip
 COMMODITY_WORDS = (
     "锦绣", "丽景", "金桂", "翠湖", "阳光", "御景", "康桥", "怡和", "书香", "瑞祥",

@@ -119,9 +119,7 @@ class Foundation:
         digits = 8 if area == "027" else 7
         return f"{area}-{self.rng.randrange(2 * 10 ** (digits - 1), 9 * 10 ** (digits - 1))}"
 
-    def staff_person(
-        self, city: cat.CitySpec, place: Any, *, party_member: bool = False
-    ) -> Person:
+    def staff_person(self, city: cat.CitySpec, place: Any, *, party_member: bool = False) -> Person:
         """A staff member registered through ``person_create`` (validated, audited)."""
         new = self.people.staff(city, party_member=party_member)
         return person_create(**new.staff_kwargs(), place=place, acting_user=self.actor)  # type: ignore[arg-type]
@@ -292,7 +290,10 @@ class Foundation:
             acting_user=self.actor,
         )
         PartyMembership.objects.create(
-            party_org=committee, person=secretary, is_secretary=True, joined_on=self.days_ago(400, 2500)
+            party_org=committee,
+            person=secretary,
+            is_secretary=True,
+            joined_on=self.days_ago(400, 2500),
         )
         state.secretaries[community.pk] = secretary
         worker = self.staff_person(spec, community, party_member=True)
@@ -351,8 +352,12 @@ class Foundation:
             worker_p = self.staff_person(spec, place)
             gridworker_p = self.staff_person(spec, place)
             is_demo = focus and gi == 0
-            butler = self.user("demo_butler" if is_demo else f"butler_{code}", butler_p, demo=is_demo)
-            worker = self.user("demo_worker" if is_demo else f"worker_{code}", worker_p, demo=is_demo)
+            butler = self.user(
+                "demo_butler" if is_demo else f"butler_{code}", butler_p, demo=is_demo
+            )
+            worker = self.user(
+                "demo_worker" if is_demo else f"worker_{code}", worker_p, demo=is_demo
+            )
             gridworker = self.user(f"gridworker_{code}", gridworker_p)
             grid = territory.grid_create(
                 community=community,
@@ -389,7 +394,9 @@ class Foundation:
         """Create a compound with its service history (e.g. abandoned, then taken over)."""
         spec = cp.spec
         company = state.companies[spec.company] if spec.company else None
-        current_since = max(cp.built_year, state.spec.red_since if company and company.is_red_company else 0)
+        current_since = max(
+            cp.built_year, state.spec.red_since if company and company.is_red_company else 0
+        )
         periods: list[tuple[int, str, Org | None]] = [
             (year, mgmt, state.companies[key] if key else None) for year, mgmt, key in spec.history
         ]
@@ -506,7 +513,9 @@ class Foundation:
             if household.developer_unsold:
                 ownerships.append(Ownership(unit=unit, developer=developer_of[compound.pk]))
             share = Decimal(1) / len(household.owners) if household.owners else Decimal(1)
-            ownerships += [Ownership(unit=unit, person=o.person, share=share) for o in household.owners]
+            ownerships += [
+                Ownership(unit=unit, person=o.person, share=share) for o in household.owners
+            ]
             occupancies += [
                 Occupancy(unit=unit, person=new.person, relation=relation, since=since)
                 for new, relation in household.occupants
@@ -546,7 +555,9 @@ class Foundation:
                 and r.relation in (None, OccupantRelation.HEAD, OccupantRelation.SPOUSE)
             ]
             chosen = self.rng.sample(owners, min(5, len(owners)))
-            for r, position in zip(chosen, ("主任", "副主任", "委员", "委员", "委员"), strict=False):
+            for r, position in zip(
+                chosen, ("主任", "副主任", "委员", "委员", "委员"), strict=False
+            ):
                 org_add_member(
                     org=committee,
                     person=r.person,
@@ -575,7 +586,9 @@ class Foundation:
             for key in refs:
                 building = buildings[key]
                 candidates = [
-                    r for r in live_in if r.unit.building_id == building.pk and 35 <= r.new.age <= 72
+                    r
+                    for r in live_in
+                    if r.unit.building_id == building.pk and 35 <= r.new.age <= 72
                 ]
                 if candidates:
                     head = self.rng.choice(candidates)
@@ -617,7 +630,9 @@ class Foundation:
             and 30 <= r.new.age <= 62
         ]
         for r, position in zip(
-            self.rng.sample(pool, min(4, len(pool))), ("副主任", "委员", "委员", "委员"), strict=False
+            self.rng.sample(pool, min(4, len(pool))),
+            ("副主任", "委员", "委员", "委员"),
+            strict=False,
         ):
             org_add_member(
                 org=rc,
@@ -809,10 +824,30 @@ class Foundation:
         water = next(u for u in state.street_units[street.pk] if u.unit_type == UnitType.WATER)
         office = next(o for o in ctx.street_offices if o.street_id == street.pk)
         bureau = next(o for o in ctx.housing_bureaus if o.city_id == state.city.pk)
-        self.desk_login(state, "demo_company", Role.COMPANY_STAFF, {"org": company}, company, "客服主管", street)
-        self.desk_login(state, "demo_unit", Role.UNIT_STAFF, {"org": water}, water, "营业所工作人员", street)
-        self.desk_login(state, "demo_street", Role.STREET_OFFICER, {"region": street}, office, "物业管理科科员", street)
-        self.desk_login(state, "demo_bureau", Role.HOUSING_BUREAU, {"region": state.city}, bureau, "物业管理科科长", state.city)
+        self.desk_login(
+            state, "demo_company", Role.COMPANY_STAFF, {"org": company}, company, "客服主管", street
+        )
+        self.desk_login(
+            state, "demo_unit", Role.UNIT_STAFF, {"org": water}, water, "营业所工作人员", street
+        )
+        self.desk_login(
+            state,
+            "demo_street",
+            Role.STREET_OFFICER,
+            {"region": street},
+            office,
+            "物业管理科科员",
+            street,
+        )
+        self.desk_login(
+            state,
+            "demo_bureau",
+            Role.HOUSING_BUREAU,
+            {"region": state.city},
+            bureau,
+            "物业管理科科长",
+            state.city,
+        )
 
         # The community's party worker (社区专干) is the community desk login.
         user = self.user("demo_community", state.party_workers[community.pk], demo=True)

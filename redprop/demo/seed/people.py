@@ -306,9 +306,7 @@ class PeopleFactory:
             for _ in range(n):
                 # Grown-up children still at home in a family; young ones with grandparents.
                 age = rng.randint(0, min(oldest, 30 if composition == "family" else 20))
-                child = self.person(
-                    city, age=age, male=rng.random() < 0.52, surname=child_surname
-                )
+                child = self.person(city, age=age, male=rng.random() < 0.52, surname=child_surname)
                 members.append((child, rel.CHILD))
         if composition == "three_gen":
             for i in range(rng.choice((1, 1, 2))):

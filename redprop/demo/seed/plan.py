@@ -84,7 +84,7 @@ class Planner:
         return self.rng.randint(r[0], r[1])
 
     # --- names ---------------------------------------------------------------------------
-    def _filler_name(self, spec: cat.CompoundSpec, taken: set[str]) -> str:
+    def _filler_name(self, city: cat.CitySpec, spec: cat.CompoundSpec, taken: set[str]) -> str:
         rng = self.rng
         for attempt in range(40):
             if spec.kind == CompoundKind.COMMODITY:
@@ -96,7 +96,7 @@ class Planner:
             elif spec.kind == CompoundKind.DORMITORY:
                 name = rng.choice(cat.DORMITORY_UNITS) + "家属院"
             else:
-                name = rng.choice(cat.OLD_WORDS) + "小区"
+                name = rng.choice(cat.OLD_WORDS + city.old_words) + "小区"
             if attempt >= 20:  # word lists exhausted at large scales: phase two, three...
                 name += f"{CN_NUMERALS[attempt % 10]}期"
             if name not in taken:
@@ -148,7 +148,9 @@ class Planner:
         compounds = [self.compound(city, c, c.name, taken) for c in spec.compounds]
         for fill in spec.fillers:
             for _ in range(round(fill.count * self.scale)):
-                compounds.append(self.compound(city, fill.spec, self._filler_name(fill.spec, taken), taken))
+                compounds.append(
+                    self.compound(city, fill.spec, self._filler_name(city, fill.spec, taken), taken)
+                )
         plan = CommunityPlan(spec=spec, compounds=compounds)
         plan.grids = self._partition(plan, self._between(spec.grids))
         return plan

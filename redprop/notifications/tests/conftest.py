@@ -13,6 +13,7 @@ import pytest
 
 @dataclass
 class Hit:
+    method: str
     headers: dict[str, str]
     body: bytes
     status: int
@@ -20,7 +21,7 @@ class Hit:
 
 @dataclass
 class WebhookReceiver:
-    """Answers 500 to the first ``fail_first`` requests, then 200.
+    """Answers ``fail_status`` (500) to the first ``fail_first`` POSTs, then 200.
 
     With ``hold_first`` the first request is kept waiting (no answer) until
     ``release`` is set: a sender stuck mid-delivery, for the crash tests.
@@ -28,17 +29,18 @@ class WebhookReceiver:
 
     url: str = ""
     fail_first: int = 0
+    fail_status: int = 500
     hold_first: bool = False
     hits: list[Hit] = field(default_factory=list)
     received: threading.Event = field(default_factory=threading.Event)
     release: threading.Event = field(default_factory=threading.Event)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def answer(self, headers: dict[str, str], body: bytes) -> tuple[int, bool]:
+    def answer(self, method: str, headers: dict[str, str], body: bytes) -> tuple[int, bool]:
         with self.lock:
             n = len(self.hits) + 1
-            status = 500 if n <= self.fail_first else 200
-            self.hits.append(Hit(headers, body, status))
+            status = self.fail_status if method == "POST" and n <= self.fail_first else 200
+            self.hits.append(Hit(method, headers, body, status))
         self.received.set()
         return status, self.hold_first and n == 1
 
@@ -53,15 +55,19 @@ class _Handler(BaseHTTPRequestHandler):
     def do_POST(self) -> None:
         body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
         headers = {k.lower(): v for k, v in self.headers.items()}
-        status, hold = self.server.receiver.answer(headers, body)
+        status, hold = self.server.receiver.answer(self.command, headers, body)
         if hold:
             self.server.receiver.release.wait(timeout=120)
         try:
             self.send_response(status)
+            if 300 <= status < 400:
+                self.send_header("Location", "/elsewhere")
             self.send_header("Content-Length", "0")
             self.end_headers()
         except OSError:  # the sender was killed while we held it
             pass
+
+    do_GET = do_POST  # where a followed redirect would land: answers 200
 
     def log_message(self, format: str, *args: Any) -> None:
         pass

@@ -272,6 +272,9 @@ def test_2027_is_not_known_yet_but_its_statutory_holidays_are_off():
         (sh(2025, 9, 30, 17), timedelta(hours=4), sh(2025, 10, 9, 12)),
         # Filed on Saturday 2025-09-27: Sunday 28th is a 调休 working day.
         (sh(2025, 9, 27, 10), timedelta(hours=1), sh(2025, 9, 28, 9, 30)),
+        # Spring Festival 2026: Saturday 14 Feb is a 调休 working day, then Feb 15-23 are off.
+        (sh(2026, 2, 13, 17), timedelta(hours=1), sh(2026, 2, 14, 9)),
+        (sh(2026, 2, 14, 17), timedelta(hours=1), sh(2026, 2, 24, 9)),
         # "1 working day" of 7 h from a Tuesday morning.
         (sh(2025, 11, 18, 8, 30), timedelta(hours=7), sh(2025, 11, 18, 17, 30)),
         # 5341's 30 minutes, filed in UTC.

@@ -12,7 +12,11 @@ pytestmark = pytest.mark.django_db
 
 
 def kinds(request_id):
-    return list(RequestEvent.objects.filter(request_id=request_id).order_by("id").values_list("kind", flat=True))
+    return list(
+        RequestEvent.objects.filter(request_id=request_id)
+        .order_by("id")
+        .values_list("kind", flat=True)
+    )
 
 
 def test_full_loop_file_dup_dispatch_return_redispatch_accept_arrive_resolve_rate_close(world):
@@ -22,7 +26,16 @@ def test_full_loop_file_dup_dispatch_return_redispatch_accept_arrive_resolve_rat
     assert first["reporter_mobile"] == "138****1234"
 
     # Before filing a second report, the resident sees "已有人反映".
-    sim = post(world, "resident", "/similar", {"category": "pipe_dredging", "description": "厨房下水道堵了，污水倒灌出来", "unit_id": world.unit.pk}).json()
+    sim = post(
+        world,
+        "resident",
+        "/similar",
+        {
+            "category": "pipe_dredging",
+            "description": "厨房下水道堵了，污水倒灌出来",
+            "unit_id": world.unit.pk,
+        },
+    ).json()
     assert [s["id"] for s in sim["similar"]] == [first["id"]]
     assert sim["similar"][0]["description"] is None  # a neighbour's words are not shown
     assert sim["org_id"] == world.company.pk  # property matter → the compound's company
@@ -44,24 +57,45 @@ def test_full_loop_file_dup_dispatch_return_redispatch_accept_arrive_resolve_rat
         assert post(world, "maintenance_worker", f"/{rid}/{step}").status_code == 200
     resp = post(world, "maintenance_worker", f"/{rid}/resolve", {"note": "已疏通下水管道"})
     assert resp.json()["status"] == "resolved"
-    resp = post(world, "resident", f"/{rid}/rate", {"score": 5, "solved": True, "comment": "来得很快"})
+    resp = post(
+        world, "resident", f"/{rid}/rate", {"score": 5, "solved": True, "comment": "来得很快"}
+    )
     assert resp.json()["status"] == "rated"
     resp = post(world, "community_staff", f"/{rid}/close", {"note": "回访确认"})
     assert resp.json()["status"] == "closed"
 
-    assert kinds(rid) == ["filed", "dispatched", "returned", "dispatched", "accepted", "arrived",
-                          "resolved", "rated", "closed"]
+    assert kinds(rid) == [
+        "filed",
+        "dispatched",
+        "returned",
+        "dispatched",
+        "accepted",
+        "arrived",
+        "resolved",
+        "rated",
+        "closed",
+    ]
     timeline = world.client("resident").get(f"/api/v1/requests/{rid}").json()["events"]
     assert [e["kind_label"] for e in timeline][:2] == ["提交诉求", "派单"]
     company_cell = MonthlyStats.objects.get(org=world.company)
-    assert (company_cell.dispatched, company_cell.responded_on_time, company_cell.resolved) == (1, 1, 1)
-    assert (company_cell.rated, company_cell.very_satisfied, company_cell.solved_confirmed) == (1, 1, 1)
+    assert (company_cell.dispatched, company_cell.responded_on_time, company_cell.resolved) == (
+        1,
+        1,
+        1,
+    )
+    assert (company_cell.rated, company_cell.very_satisfied, company_cell.solved_confirmed) == (
+        1,
+        1,
+        1,
+    )
     water_cell = MonthlyStats.objects.get(org=world.water)
     assert (water_cell.dispatched, water_cell.returned, water_cell.withdrawn) == (1, 1, 1)
 
 
 def test_complex_path_with_plan(world):
-    rid = file_request(world, category="seepage", description="顶楼屋面大面积渗漏", severity="complex")["id"]
+    rid = file_request(
+        world, category="seepage", description="顶楼屋面大面积渗漏", severity="complex"
+    )["id"]
     post(world, "community_staff", f"/{rid}/dispatch", {"org_id": world.company.pk})
     r = ServiceRequest.objects.get(pk=rid)
     assert r.plan_due_at is not None and r.resolve_due_at is None
@@ -71,10 +105,20 @@ def test_complex_path_with_plan(world):
     resp = post(world, "maintenance_worker", f"/{rid}/require-plan", {"reason": "需更换防水层"})
     assert resp.json()["status"] == "plan_required"
     due = (timezone.now() + dt.timedelta(days=10)).replace(microsecond=0)
-    resp = post(world, "maintenance_worker", f"/{rid}/plan", {"plan": "使用维修资金更换屋面防水层", "resolve_by": due.isoformat()})
+    resp = post(
+        world,
+        "maintenance_worker",
+        f"/{rid}/plan",
+        {"plan": "使用维修资金更换屋面防水层", "resolve_by": due.isoformat()},
+    )
     assert resp.status_code == 200, resp.content
     assert dt.datetime.fromisoformat(resp.json()["resolve_due_at"]) == due
-    assert post(world, "maintenance_worker", f"/{rid}/resolve", {"note": "防水层已更换"}).json()["status"] == "resolved"
+    assert (
+        post(world, "maintenance_worker", f"/{rid}/resolve", {"note": "防水层已更换"}).json()[
+            "status"
+        ]
+        == "resolved"
+    )
 
 
 def test_plan_in_the_past_refused(world):
@@ -82,7 +126,12 @@ def test_plan_in_the_past_refused(world):
     post(world, "community_staff", f"/{rid}/dispatch", {"org_id": world.company.pk})
     post(world, "maintenance_worker", f"/{rid}/accept")
     post(world, "maintenance_worker", f"/{rid}/require-plan", {"reason": "复杂"})
-    resp = post(world, "maintenance_worker", f"/{rid}/plan", {"plan": "更换管道方案", "resolve_by": "2020-01-01T00:00:00+08:00"})
+    resp = post(
+        world,
+        "maintenance_worker",
+        f"/{rid}/plan",
+        {"plan": "更换管道方案", "resolve_by": "2020-01-01T00:00:00+08:00"},
+    )
     assert resp.status_code == 400
     assert resp.json()["field"] == "resolve_by"
 
@@ -121,16 +170,31 @@ def test_bad_input_is_400_with_field(world, payload, field, code):
 
 
 def test_resident_cannot_file_for_another_compound(world):
-    resp = post(world, "resident", "", {"category": "pipe_dredging", "description": "x", "unit_id": world.unit_b.pk})
+    resp = post(
+        world,
+        "resident",
+        "",
+        {"category": "pipe_dredging", "description": "x", "unit_id": world.unit_b.pk},
+    )
     assert resp.status_code == 403
     assert ServiceRequest.objects.count() == 0
 
 
 @pytest.mark.parametrize(
     ("role", "status"),
-    [("resident", 200), ("community_staff", 200), ("street_officer", 200), ("housing_bureau", 200),
-     ("grid_butler", 200), ("maintenance_worker", 200), ("sysadmin", 200),
-     ("street_b", 404), ("unit_staff", 404), ("nobody", 404), ("company_staff", 404)],
+    [
+        ("resident", 200),
+        ("community_staff", 200),
+        ("street_officer", 200),
+        ("housing_bureau", 200),
+        ("grid_butler", 200),
+        ("maintenance_worker", 200),
+        ("sysadmin", 200),
+        ("street_b", 404),
+        ("unit_staff", 404),
+        ("nobody", 404),
+        ("company_staff", 404),
+    ],
 )
 def test_read_is_scoped_for_every_role(world, role, status):
     rid = file_request(world)["id"]
@@ -139,8 +203,16 @@ def test_read_is_scoped_for_every_role(world, role, status):
 
 @pytest.mark.parametrize(
     ("role", "status"),
-    [("community_staff", 200), ("street_officer", 200), ("sysadmin", 200), ("resident", 403),
-     ("maintenance_worker", 403), ("company_staff", 404), ("street_b", 404), ("nobody", 404)],
+    [
+        ("community_staff", 200),
+        ("street_officer", 200),
+        ("sysadmin", 200),
+        ("resident", 403),
+        ("maintenance_worker", 403),
+        ("company_staff", 404),
+        ("street_b", 404),
+        ("nobody", 404),
+    ],
 )
 def test_dispatch_permission(world, role, status):
     rid = file_request(world)["id"]
@@ -159,7 +231,10 @@ def test_handler_permission(world):
 def test_only_reporter_rates_and_cancel_rules(world):
     rid = file_request(world)["id"]
     # The resident may cancel before acceptance.
-    assert post(world, "resident", f"/{rid}/cancel", {"reason": "已自行解决"}).json()["status"] == "cancelled"
+    assert (
+        post(world, "resident", f"/{rid}/cancel", {"reason": "已自行解决"}).json()["status"]
+        == "cancelled"
+    )
     rid2 = file_request(world)["id"]
     post(world, "community_staff", f"/{rid2}/dispatch", {"org_id": world.company.pk})
     post(world, "maintenance_worker", f"/{rid2}/accept")
@@ -235,7 +310,13 @@ def test_idempotency_key_returns_first_result(world):
 
 def test_stale_version_is_409(world):
     rid = file_request(world)["id"]
-    resp = post(world, "community_staff", f"/{rid}/dispatch", {"org_id": world.company.pk}, **{"If-Match": "99"})
+    resp = post(
+        world,
+        "community_staff",
+        f"/{rid}/dispatch",
+        {"org_id": world.company.pk},
+        **{"If-Match": "99"},
+    )
     assert resp.status_code == 409
     assert resp.json()["code"] == "stale_version"
 
