@@ -15,3 +15,4 @@ export UV_PYTHON="$ROOT/.venv/bin/python"
 # --inexact keeps uv itself inside the venv; --frozen refuses to touch the lock.
 .venv/bin/uv sync --quiet --frozen --inexact ${REDPROP_SYNC_ARGS:-}
 export PATH="$ROOT/.venv/bin:$PATH"
+source "$ROOT/bin/_assets.sh"

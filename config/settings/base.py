@@ -32,6 +32,7 @@ INSTALLED_APPS = [
     "redprop.orgs",
     "redprop.notifications",
     "redprop.requests",
+    "redprop.web",
     "redprop.demo",
 ]
 
@@ -62,6 +63,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
+                "redprop.web.nav.nav_items",
             ],
         },
     },
@@ -94,7 +96,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
-LOGIN_URL = "/accounts/login/"
+LOGIN_URL = "web:login"
 LOGIN_REDIRECT_URL = "/"
 
 LANGUAGE_CODE = "zh-hans"
@@ -106,7 +108,10 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "var" / "staticfiles"
-STATICFILES_DIRS = [BASE_DIR / "redprop" / "static"]
+STATICFILES_DIRS = [
+    BASE_DIR / "redprop" / "static",
+    ("vendor", BASE_DIR / "var" / "vendor"),  # bin/_assets.sh copies npm packages here
+]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = env.path("REDPROP_MEDIA_ROOT", default=BASE_DIR / "var" / "media")
 STORAGES = {

@@ -4,7 +4,11 @@ DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # speed only; prod is argon2
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
-    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / "var" / "test.sqlite3")}
+    # A file (not :memory:) so threaded and transactional tests share it;
+    # REDPROP_TEST_DB lets parallel checkouts or agents keep their own.
+    DATABASES["default"]["TEST"] = {
+        "NAME": env("REDPROP_TEST_DB", default=str(BASE_DIR / "var" / "test.sqlite3"))
+    }
 MEDIA_ROOT = BASE_DIR / "var" / "test-media"
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 # A worker process started by a test (redprop/notifications/tests) must use the

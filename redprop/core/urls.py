@@ -4,5 +4,4 @@ from redprop.core import views
 
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
-    path("", views.home, name="home"),
 ]

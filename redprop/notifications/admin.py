@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin, messages
+from django.db import models
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
@@ -60,6 +61,7 @@ class WebhookEndpointAdmin(ObjectPermissionsModelAdmin):
     list_filter = ["is_active"]
     search_fields = ["name", "url"]
     raw_id_fields = ["org", "region"]
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
         before = (

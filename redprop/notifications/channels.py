@@ -45,8 +45,8 @@ class PermanentFailure(DeliveryError):
 
 
 def deliver_local(message: OutboxMessage) -> None:
-    if message.channel != Channel.INBOX:  # pragma: no cover - programming error
-        raise ValueError(f"not a local channel: {message.channel}")
+    if message.channel != Channel.INBOX or message.recipient_id is None:  # pragma: no cover
+        raise ValueError(f"not an inbox message: {message.pk}")
     InboxItem.objects.create(
         user_id=message.recipient_id,
         kind=message.kind,

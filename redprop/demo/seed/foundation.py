@@ -100,6 +100,14 @@ class CityState:
     party_workers: dict[int, Person] = field(default_factory=dict)  # 社区专干, by community id
 
 
+def add_years(day: dt.date, years: int) -> dt.date:
+    """The same day ``years`` later (29 February becomes 28 February)."""
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:
+        return day.replace(year=day.year + years, day=28)
+
+
 class Foundation:
     def __init__(self, ctx: SeedContext) -> None:
         self.ctx = ctx
@@ -194,7 +202,7 @@ class Foundation:
             streets.append(street)
             self.street_orgs(state, street)
         self.companies(state, streets[0])
-        for street, street_spec, street_plans in zip(streets, spec.streets, plans, strict=True):
+        for street, street_plans in zip(streets, plans, strict=True):
             for j, plan in enumerate(street_plans, start=1):
                 self.community(state, street, f"{street.code}{j:03d}", plan)
         self.organise_companies(state)
@@ -543,7 +551,7 @@ class Foundation:
                 place=compound,
                 compound=compound,
                 term_start=start,
-                term_end=start.replace(year=start.year + 5),
+                term_end=add_years(start, 5),
                 acting_user=self.actor,
             )
             self.ctx.owners_committees.append(committee)
@@ -655,7 +663,7 @@ class Foundation:
                 community=community,
                 title=f"{community.name}与{org.name}共驻共建协议",
                 signed_on=signed,
-                expires_on=signed.replace(year=signed.year + 3),
+                expires_on=add_years(signed, 3),
                 resources=resources,
                 duties=duties,
                 acting_user=self.actor,
@@ -673,7 +681,7 @@ class Foundation:
                 community=community,
                 title=f"红色物业共建协议书（{community.name}—{company.name}）",
                 signed_on=signed,
-                expires_on=signed.replace(year=signed.year + 3),
+                expires_on=add_years(signed, 3),
                 resources="物业服务人员、物业管理用房",
                 duties="执行“5341”快速反应，参加三方联席会议，接受社区党委监督",
                 acting_user=self.actor,

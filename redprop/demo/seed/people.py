@@ -296,7 +296,7 @@ class PeopleFactory:
         surname = self.surname(city)
         head = self.person(city, age=head_age, male=head_male, surname=surname)
         spouse_age = max(20, head_age + rng.randint(-4, 4))
-        members = [(head, rel.HEAD)]
+        members: list[tuple[NewPerson, str]] = [(head, rel.HEAD)]
         members.append((self.person(city, age=spouse_age, male=not head_male), rel.SPOUSE))
         # Children take the father's surname.
         child_surname = surname if head_male else None

@@ -55,7 +55,7 @@ pytestmark = pytest.mark.django_db
 
 SCALE = 0.02
 TODAY = dt.date(2025, 11, 7)
-DEMO_USERS = {
+DEMO_USERS: dict[str, str] = {
     Role.RESIDENT: "demo_resident",
     Role.GRID_BUTLER: "demo_butler",
     Role.MAINTENANCE_WORKER: "demo_worker",
@@ -129,9 +129,7 @@ def world_digest() -> str:
             GridMember.objects, "grid__code", "role", "person__name", "org__name", "building__name"
         ),
         "memberships": rows(OrgMembership.objects, "org__name", "person__name", "position"),
-        "party": rows(
-            PartyMembership.objects, "party_org__name", "person__name", "is_secretary"
-        ),
+        "party": rows(PartyMembership.objects, "party_org__name", "person__name", "is_secretary"),
         "party_orgs": rows(PartyOrg.objects, "kind", "name", "parent__name", "host_org__name"),
         "appointments": rows(
             CrossAppointment.objects, "person__name", "home_org__name", "seat_org__name", "position"
@@ -282,12 +280,20 @@ class TestDemoWorld:
             Building.objects.filter(grid=grid).values_list("pk", flat=True)
         )
         company = RoleAssignment.objects.get(user=user(Role.COMPANY_STAFF)).org
-        assert company.is_red_company and company.street_id == demo.focus["street"].pk
+        assert (
+            company is not None
+            and company.is_red_company
+            and company.street_id == demo.focus["street"].pk
+        )
         seen = visible(Role.COMPANY_STAFF, Compound.objects.all())
         assert seen == set(Compound.objects.filter(company=company).values_list("pk", flat=True))
         assert Compound.objects.filter(pk__in=seen, kind=CompoundKind.RESETTLEMENT).exists()
         water = RoleAssignment.objects.get(user=user(Role.UNIT_STAFF)).org
-        assert water.kind == OrgKind.COBUILDING_UNIT and water.street_id == demo.focus["street"].pk
+        assert (
+            water is not None
+            and water.kind == OrgKind.COBUILDING_UNIT
+            and water.street_id == demo.focus["street"].pk
+        )
 
     def test_id_numbers_and_mobiles_are_valid_and_masked(self):
         people = list(Person.objects.all())
@@ -312,9 +318,7 @@ class TestDemoWorld:
         for p in residents:
             if p.sensitive_enc:
                 sensitive.update(json.loads(crypto.decrypt(p.sensitive_enc))["tags"])
-        plain = Counter(
-            residents.filter(tags__isnull=False).values_list("tags__code", flat=True)
-        )
+        plain = Counter(residents.filter(tags__isnull=False).values_list("tags__code", flat=True))
         n = residents.count()
         assert 0.10 < sensitive["child"] / n < 0.30
         assert 0.03 < sensitive["party_member"] / n < 0.12
@@ -386,6 +390,7 @@ class TestDemoWorld:
             assert compound.committees.filter(kind=OrgKind.OWNERS_COMMITTEE).exists()
         # Every company-served compound is served by a company of its own city.
         for compound in Compound.objects.exclude(company=None).select_related("company"):
+            assert compound.company is not None
             assert compound.company.city_id == compound.city_id
 
     def test_party_organisation_and_cross_appointments(self, demo):

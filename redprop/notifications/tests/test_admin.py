@@ -53,6 +53,7 @@ def test_creating_an_endpoint_is_audited_without_its_secret(world):
     endpoint = WebhookEndpoint.objects.get()
     assert endpoint.secret == "do-not-copy-me"
     log = AuditLog.objects.get(target_type="notifications.webhookendpoint")
+    assert log.after is not None
     assert log.after["secret"] == "******"
     assert "do-not-copy-me" not in json.dumps(log.after)
 

@@ -79,7 +79,15 @@ def _start_worker(tmp_path: Path, *args: str) -> subprocess.Popen[bytes]:
         pytest.skip("the test database cannot be shared with a worker process")
     log = (tmp_path / "worker.log").open("wb")
     return subprocess.Popen(  # noqa: S603 -- our own interpreter and manage.py
-        [sys.executable, "manage.py", "db_worker", "--no-startup-delay", "--interval", "0.1", *args],
+        [
+            sys.executable,
+            "manage.py",
+            "db_worker",
+            "--no-startup-delay",
+            "--interval",
+            "0.1",
+            *args,
+        ],
         cwd=settings.BASE_DIR,
         env=env,
         stdout=log,

@@ -32,11 +32,18 @@ def test_rolled_back_change_leaves_no_message_and_sends_nothing(
 ):
     """The change fails after enqueuing: no outbox row, no inbox item, no mail."""
     staff = _with_email(world.users[Role.COMMUNITY_STAFF], "staff@example.org")
-    with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        with pytest.raises(RuntimeError), transaction.atomic():
-            _enqueue(recipients=[staff])
-            assert OutboxMessage.objects.count() == 2  # inbox + email, inside the change
-            raise RuntimeError("the change itself failed")
+
+    @transaction.atomic
+    def change_that_fails():
+        _enqueue(recipients=[staff])
+        assert OutboxMessage.objects.count() == 2  # inbox + email, inside the change
+        raise RuntimeError("the change itself failed")
+
+    with (
+        django_capture_on_commit_callbacks(execute=True) as callbacks,
+        pytest.raises(RuntimeError),
+    ):
+        change_that_fails()
     assert callbacks == []
     assert not OutboxMessage.objects.exists()
     assert not InboxItem.objects.exists()
@@ -155,7 +162,7 @@ def test_webhook_endpoints_match_org_region_and_kind(world):
         OutboxMessage.objects.filter(channel=Channel.WEBHOOK).values_list("endpoint", flat=True)
     )
     assert hooked == {by_org.pk, by_street.pk, by_city.pk}
-    webhook = OutboxMessage.objects.filter(channel=Channel.WEBHOOK).first()
+    webhook = OutboxMessage.objects.filter(channel=Channel.WEBHOOK).earliest("pk")
     assert webhook.recipient is None
 
 

@@ -44,9 +44,7 @@ def test_console_backend_receives_the_plaintext_mobile_and_the_read_is_logged(
     sms.refresh_from_db()
     assert sms.status == OutboxStatus.DELIVERED
     # The outbox keeps who, never the number.
-    assert ADULT_MOBILE not in str(
-        OutboxMessage.objects.filter(pk=sms.pk).values().get()
-    )
+    assert ADULT_MOBILE not in str(OutboxMessage.objects.filter(pk=sms.pk).values().get())
 
 
 @override_settings(REDPROP_SMS_BACKEND="redprop.notifications.sms.LocmemSmsBackend")
