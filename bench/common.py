@@ -34,7 +34,9 @@ def setup_django(settings: str = "config.settings.production") -> None:
 
 def git_commit() -> str:
     try:
-        return subprocess.check_output(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, text=True).strip()
+        return subprocess.check_output(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, text=True
+        ).strip()
     except (OSError, subprocess.CalledProcessError):
         return "unknown"
 
@@ -43,7 +45,9 @@ def pg_version(dsn: str | None = None) -> str:
     try:
         import psycopg
 
-        with psycopg.connect(dsn or os.environ.get("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")) as c:
+        with psycopg.connect(
+            dsn or os.environ.get("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
+        ) as c:
             return str(c.execute("SHOW server_version").fetchone()[0])
     except Exception as exc:  # report, do not fail: a benchmark may not need PostgreSQL
         return f"unavailable ({exc.__class__.__name__})"
@@ -73,7 +77,7 @@ def percentile(values: Sequence[float], p: float) -> float:
     if not values:
         return float("nan")
     ordered = sorted(values)
-    k = max(0, min(len(ordered) - 1, int(round(p / 100 * len(ordered) + 0.5)) - 1))
+    k = max(0, min(len(ordered) - 1, round(p / 100 * len(ordered) + 0.5) - 1))
     return ordered[k]
 
 

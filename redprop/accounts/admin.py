@@ -18,6 +18,22 @@ class UserAdmin(ObjectPermissionsModelAdmin, DjangoUserAdmin):
     fieldsets = (*DjangoUserAdmin.fieldsets, ("红色物业", {"fields": ("display_name", "person")}))
     inlines = [RoleInline]
 
+    def save_formset(self, request, form, formset, change):  # type: ignore[no-untyped-def]
+        from redprop.core.audit import audit
+        from redprop.core.models import AuditEvent
+
+        instances = formset.save()
+        for obj in instances:
+            if isinstance(obj, RoleAssignment):
+                audit(
+                    actor=request.user,
+                    event=AuditEvent.ROLE_GRANTED,
+                    target=obj.user,
+                    role=obj.role,
+                    scope=str(obj.scope),
+                    via="admin",
+                )
+
 
 @admin.register(ApiToken)
 class ApiTokenAdmin(ObjectPermissionsModelAdmin):

@@ -25,7 +25,9 @@ class UsernameOrMobileBackend(ModelBackend):
             except ApplicationError:
                 bidx = None
             if bidx:
-                user = User.objects.filter(person__mobile_bidx=bidx).first()
+                # A mobile shared by two accounts identifies neither: use the username.
+                matches = list(User.objects.filter(person__mobile_bidx=bidx)[:2])
+                user = matches[0] if len(matches) == 1 else None
         if user is None:
             user = User.objects.filter(username=username).first()
         if user is None:

@@ -121,6 +121,19 @@ class RoleAssignment(BaseModel):
     def __str__(self) -> str:
         return f"{self.user} · {self.get_role_display()} · {self.anchor_label}"
 
+    def clean(self) -> None:
+        """The same checks as accounts.services.role_grant, for the admin's inline."""
+        from django.core.exceptions import ValidationError
+
+        from redprop.accounts.choices import ROLE_REGION_LEVELS, ROLE_TARGET
+
+        target = ROLE_TARGET.get(Role(self.role)) if self.role else None
+        if target and getattr(self, f"{target}_id") is None:
+            raise ValidationError({target: _("该角色需要指定管辖范围")})
+        levels = ROLE_REGION_LEVELS.get(Role(self.role)) if self.role else None
+        if levels and self.region is not None and self.region.level not in levels:
+            raise ValidationError({"region": _("管辖区域层级与角色不符")})
+
     @property
     def scope(self) -> Scope:
         if self.role == Role.SYSADMIN:

@@ -51,7 +51,9 @@ def region_desk_in_scope(roles: tuple[str, ...]) -> Any:
 
 view_territory = has_role(*_ALL_STAFF) & in_scope
 edit_territory = region_desk_in_scope((Role.COMMUNITY_STAFF, Role.SYSADMIN))
-view_people = region_desk_in_scope((*_REGION_DESK, Role.GRID_BUTLER))
+view_people = region_desk_in_scope((*_REGION_DESK, Role.GRID_BUTLER)) | (
+    has_role(Role.RESIDENT) & in_scope
+)
 edit_people = region_desk_in_scope((Role.COMMUNITY_STAFF, Role.SYSADMIN))
 view_orgs = has_role(*_ALL_STAFF) & in_scope
 edit_orgs = region_desk_in_scope((Role.COMMUNITY_STAFF, Role.STREET_OFFICER, Role.SYSADMIN))

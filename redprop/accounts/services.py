@@ -89,5 +89,8 @@ def role_revoke(*, assignment: RoleAssignment, acting_user: Any) -> None:
 def token_create(*, user: User, name: str, acting_user: Any) -> str:
     """Create an API token and return it once; only its hash is kept."""
     raw = "rp_" + secrets.token_urlsafe(32)
-    ApiToken.objects.create(user=user, name=name, key_hash=hashlib.sha256(raw.encode()).hexdigest())
+    token = ApiToken.objects.create(
+        user=user, name=name, key_hash=hashlib.sha256(raw.encode()).hexdigest()
+    )
+    audit(actor=acting_user, event=AuditEvent.TOKEN_CREATED, target=user, token=token.pk, name=name)
     return raw

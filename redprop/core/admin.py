@@ -17,8 +17,15 @@ class ScopedAdmin(ObjectPermissionsModelAdmin):
     """Lists only what the user's roles may see; every save and delete is audited."""
 
     scope_prefix = ""
+    # Scoped objects are created through their services (which fill the scope
+    # columns and check the invariants): the API, imports and seed_demo. The admin
+    # edits and reviews them. See docs/subsystems/territory.md.
+    allow_add = False
     list_per_page = 50
     show_full_result_count = False
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return self.allow_add and super().has_add_permission(request)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
         qs = super().get_queryset(request)

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, HttpResponse
+from django.utils import timezone
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.security import APIKeyCookie, HttpBearer
 
 from redprop.core.errors import ApplicationError, ErrorCode, validation_error_from_django
+
+TOKEN_TOUCH_EVERY = dt.timedelta(minutes=5)
 
 
 class TokenAuth(HttpBearer):
@@ -29,6 +33,10 @@ class TokenAuth(HttpBearer):
         )
         if row is None:
             return None
+        now = timezone.now()
+        if row.last_used_at is None or now - row.last_used_at > TOKEN_TOUCH_EVERY:
+            # At most one write per token per interval: the hot path stays read-only.
+            type(row).objects.filter(pk=row.pk).update(last_used_at=now)
         request.user = row.user
         return row.user
 

@@ -98,16 +98,53 @@ class ScopeSet:
         return q
 
     def filter(self, qs: models.QuerySet[M], prefix: str = "") -> models.QuerySet[M]:
+        """Keep the rows of ``qs`` inside the scope; ``prefix`` reaches the scoped model
+        through relations (``"seat_org__"``), defaulting to the model's ``scope_via``."""
         if not self.scopes:
             return qs.none()
-        return qs.filter(self.q_for(qs.model, prefix))
+        prefix = prefix or getattr(qs.model, "scope_via", "")
+        target = _related_model(qs.model, prefix)
+        q = Q(pk__in=[])
+        for scope in self.scopes:
+            part = scope.q_for(target, prefix)
+            if not part:  # Q() = everything
+                return qs
+            q |= part
+        qs = qs.filter(q)
+        # Resident scopes follow reverse relations (households, followers): rows repeat.
+        if any(s.kind == "resident" for s in self.scopes):
+            qs = qs.distinct()
+        return qs
 
     def contains(self, obj: Any, prefix: str = "") -> bool:
-        """Object-level check: is this row inside the scope? One indexed query."""
+        """Object-level check: is this row inside the scope? One indexed query.
+
+        Models that are neither scoped nor reach a scoped model (``scope_via``) are
+        reference data (tags, categories): any authenticated scope contains them.
+        """
         if obj is None or obj.pk is None:
             return False
         model = type(obj)
+        if not self.scopes:
+            return False
+        if not (prefix or getattr(model, "scope_via", "")) and not _is_scoped(model):
+            return True
         return self.filter(model._default_manager.filter(pk=obj.pk), prefix).exists()
+
+
+def _related_model(model: type[models.Model], prefix: str) -> type[models.Model]:
+    for name in [p for p in prefix.split("__") if p]:
+        related = model._meta.get_field(name).related_model
+        if related is None or isinstance(related, str):
+            raise ValueError(f"{model.__name__}.{name} is not a relation")
+        model = related
+    return model
+
+
+def _is_scoped(model: type[models.Model]) -> bool:
+    return hasattr(model, "org_scope_q") and any(
+        f.name == "community" for f in model._meta.get_fields()
+    )
 
 
 EMPTY = ScopeSet()

@@ -189,6 +189,13 @@ def party_organise_company(
         )
     else:
         target = committee
+        audit(
+            actor=acting_user,
+            event=AuditEvent.ORG_MEMBER_ADDED,
+            target=committee,
+            work_org=company.pk,
+            members=len(members),
+        )
     PartyMembership.objects.bulk_create(
         [
             PartyMembership(

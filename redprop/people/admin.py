@@ -31,14 +31,21 @@ class PersonAdmin(ScopedAdmin):
     readonly_fields = ["id_number_masked", "mobile_masked", "birth_year", "community", "grid"]
     filter_horizontal = ["tags"]
 
-    def has_add_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
-        # New people come through people.services.person_create (validated, encrypted).
-        return False
+    def get_fields(self, request, obj=None):  # type: ignore[no-untyped-def]
+        fields = list(super().get_fields(request, obj))
+        if obj is not None and obj.is_minor:
+            # A minor's name is sensitive (PIPL art. 28): shown masked, read via reveal.
+            fields[fields.index("name")] = "display_name"
+        return fields
+
+    def get_readonly_fields(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return [*super().get_readonly_fields(request, obj), "display_name"]
 
 
 @admin.register(PersonTag)
 class PersonTagAdmin(ScopedAdmin):
     list_display = ["code", "name", "sensitive"]
+    allow_add = True
 
     def get_queryset(self, request):  # type: ignore[no-untyped-def]
         return PersonTag.objects.all()

@@ -60,7 +60,8 @@ class Person(ScopedModel):
     mobile_masked = models.CharField(_("手机号码"), max_length=16, blank=True, editable=False)
 
     birth_date_enc = models.TextField(blank=True, editable=False)
-    # Sensitive tags, disability, income difficulty, party membership: one JSON blob.
+    # Encrypted JSON blob: {"tags": [sensitive tag codes]} (elderly living alone,
+    # disability, low income, party member, child…); more keys may be added.
     sensitive_enc = models.TextField(blank=True, editable=False)
 
     tags = models.ManyToManyField(
@@ -91,7 +92,9 @@ class Person(ScopedModel):
     def is_minor(self) -> bool:
         if self.birth_year is None:
             return False
-        return timezone.localdate().year - self.birth_year < ADULT_AGE
+        # Only the year is in clear: count the 18th birthday year as still a minor
+        # (masking a few adults is the safe side of the error).
+        return timezone.localdate().year - self.birth_year <= ADULT_AGE
 
     @property
     def display_name(self) -> str:
@@ -165,6 +168,9 @@ class PiiAccessLog(models.Model):
         if self.pk is not None:
             raise RuntimeError("查看记录只能追加")
         super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("查看记录只能追加，不能删除")
 
 
 def _person_resident_q(person_id: int) -> Q:

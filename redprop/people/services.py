@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from redprop.core import crypto
 from redprop.core.audit import audit, snapshot
@@ -66,7 +66,13 @@ def person_create(
         person.set_sensitive({"tags": sensitive})
     if place is not None:
         person.set_place(place)
-    person.save()
+    try:
+        with transaction.atomic():
+            person.save()
+    except IntegrityError as exc:  # a concurrent registration of the same ID number
+        raise ApplicationError(
+            PeopleError.DUPLICATE_ID_NUMBER, "该身份证号码已登记", field="id_number"
+        ) from exc
     if plain:
         person.tags.set(plain)
     audit(actor=acting_user, event=AuditEvent.PERSON_CREATED, target=person)

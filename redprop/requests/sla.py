@@ -91,7 +91,9 @@ def clocks(request: Any, events: list[Any]) -> dict[str, ClockState]:
         warn = add_with_pauses(cal, start, d * warn_ratio, pauses)
         return ClockState(clock, start, due, warn, stop)
 
-    out: dict[str, ClockState] = {Clock.RESPOND: state(Clock.RESPOND, first_dispatch, sla.get(Clock.RESPOND), responded)}
+    out: dict[str, ClockState] = {
+        Clock.RESPOND: state(Clock.RESPOND, first_dispatch, sla.get(Clock.RESPOND), responded)
+    }
 
     plan_minutes = sla.get(Clock.PLAN)
     needs_plan = plan_required is not None or (plan_minutes and not sla.get(Clock.RESOLVE))

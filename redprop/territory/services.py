@@ -33,6 +33,8 @@ from redprop.territory.models import (
     Unit,
 )
 
+_UNSET: Any = object()
+
 
 @transaction.atomic
 def region_create(
@@ -82,17 +84,21 @@ def grid_create(
     _save_unique(grid, "网格名称或编号已存在")
     Grid.objects.filter(pk=grid.pk).update(grid_id=grid.pk)
     grid.grid_id = grid.pk
-    audit(actor=acting_user, event=AuditEvent.REGION_CREATED, target=grid)
+    audit(actor=acting_user, event=AuditEvent.GRID_CREATED, target=grid)
     return grid
 
 
 @transaction.atomic
 def grid_set_staff(
-    *, grid: Grid, butler: Any = None, maintenance_worker: Any = None, acting_user: Any
+    *, grid: Grid, butler: Any = _UNSET, maintenance_worker: Any = _UNSET, acting_user: Any
 ) -> Grid:
+    """Change the grid's butler and/or maintenance worker; an omitted one stays."""
     grid = Grid.objects.select_for_update().get(pk=grid.pk)
     before = snapshot(grid)
-    grid.butler, grid.maintenance_worker = butler, maintenance_worker
+    if butler is not _UNSET:
+        grid.butler = butler
+    if maintenance_worker is not _UNSET:
+        grid.maintenance_worker = maintenance_worker
     grid.save(update_fields=["butler", "maintenance_worker", "updated_at"])
     audit(actor=acting_user, event=AuditEvent.GRID_STAFF_CHANGED, target=grid, before=before)
     return grid
@@ -202,6 +208,7 @@ def building_create(
     building.set_place(compound)
     building.grid = grid
     _save_unique(building, "本小区已有同名楼栋")
+    audit(actor=acting_user, event=AuditEvent.BUILDING_CREATED, target=building)
     return building
 
 
@@ -220,8 +227,7 @@ def building_assign_grid(*, building: Building, grid: Grid, acting_user: Any) ->
     before = snapshot(building)
     building.grid = grid
     building.save(update_fields=["grid", "updated_at"])
-    # Units follow their building (one UPDATE, not a loop).
-    Unit.objects.filter(building=building).update(grid=grid)
+    _move_building_contents(building, grid)
     audit(
         actor=acting_user, event=AuditEvent.BUILDING_GRID_ASSIGNED, target=building, before=before
     )
@@ -234,11 +240,19 @@ def building_release_grid(*, building: Building, acting_user: Any) -> Building:
     before = snapshot(building)
     building.grid = None
     building.save(update_fields=["grid", "updated_at"])
-    Unit.objects.filter(building=building).update(grid=None)
+    _move_building_contents(building, None)
     audit(
-        actor=acting_user, event=AuditEvent.BUILDING_GRID_ASSIGNED, target=building, before=before
+        actor=acting_user, event=AuditEvent.BUILDING_GRID_RELEASED, target=building, before=before
     )
     return building
+
+
+def _move_building_contents(building: Building, grid: Grid | None) -> None:
+    """Units and the people living in them follow their building (one UPDATE each)."""
+    from redprop.people.models import Person
+
+    Unit.objects.filter(building=building).update(grid=grid)
+    Person.objects.filter(occupancies__unit__building=building).update(grid=grid)
 
 
 def _area(value: Any, field: str) -> Decimal:
@@ -291,6 +305,8 @@ def unit_create(
         [Ownership(unit=unit, person=p) for p in owners or []]
         or [Ownership(unit=unit, developer=developer)]
     )
+    for p in owners or []:
+        _place_person(p, unit, only_if_unplaced=True)
     audit(
         actor=acting_user,
         event=AuditEvent.UNIT_CREATED,
@@ -317,19 +333,25 @@ def occupancy_add(
     ):
         raise ApplicationError(TerritoryError.HEAD_EXISTS, "该户已有户主", field="relation")
     occ = Occupancy.objects.create(unit=unit, person=person, relation=relation, since=since)
-    if person.community_id is None or person.grid_id != unit.grid_id:
-        person.set_place(unit)
-        person.save(
-            update_fields=[
-                "city",
-                "district",
-                "street",
-                "community",
-                "grid",
-                "updated_at",
-            ]
-        )
+    _place_person(person, unit)
+    audit(
+        actor=acting_user,
+        event=AuditEvent.OCCUPANCY_ADDED,
+        target=unit,
+        person=person.pk,
+        relation=relation,
+    )
     return occ
+
+
+def _place_person(person: Any, unit: Unit, *, only_if_unplaced: bool = False) -> None:
+    """A person's scope columns follow their home; an owner living elsewhere gets the
+    unit they own until they are registered where they live."""
+    if only_if_unplaced and person.community_id is not None:
+        return
+    if person.community_id != unit.community_id or person.grid_id != unit.grid_id:
+        person.set_place(unit)
+        person.save(update_fields=["city", "district", "street", "community", "grid", "updated_at"])
 
 
 def _save_unique(obj: Any, message: str) -> None:

@@ -12,6 +12,7 @@ import datetime as dt
 import os
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 from urllib.parse import quote
@@ -188,3 +189,29 @@ def test_a_worker_killed_mid_delivery_loses_nothing(world, webhook_receiver, tmp
     time.sleep(0.1)
     assert len(webhook_receiver.hits) == 2
     assert InboxItem.objects.count() == 1
+
+
+@override_settings(TASKS={"default": {"BACKEND": DB_QUEUE}})
+def test_two_sweeps_at_once_send_each_message_once(world, webhook_receiver):
+    """While one sweep is inside a webhook call, a second sweep leaves that message alone."""
+    webhook_receiver.hold_first = True
+    (webhook_id,) = _change_that_notifies(world, webhook_receiver.url)[1:]
+    results: list[int] = []
+
+    def first_sweep() -> None:
+        try:
+            results.append(outbox_sweep())
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=first_sweep)
+    thread.start()
+    try:
+        assert webhook_receiver.received.wait(timeout=30)
+        assert outbox_sweep() == 0  # the second sweep, while the first is mid-call
+    finally:
+        webhook_receiver.release.set()
+        thread.join(timeout=30)
+    assert results == [2]  # the inbox message and the webhook, both by the first sweep
+    assert webhook_receiver.deliveries == [str(webhook_id)]
+    assert OutboxMessage.objects.get(pk=webhook_id).status == OutboxStatus.DELIVERED

@@ -1,0 +1,212 @@
+"""Reads the pages need that the apps' selectors do not offer (yet). Scope first.
+
+Each function takes the acting user (whose ``scope_set`` is the scope) or an
+already scope-checked object; nothing here reads outside what the user may see.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from redprop.accounts.choices import Role
+from redprop.orgs.choices import OrgKind
+from redprop.orgs.models import Org
+from redprop.requests import selectors as request_selectors
+from redprop.requests.models import Category, ServiceRequest
+from redprop.requests.permissions import DISPATCHERS, FILERS
+from redprop.territory import selectors as territory_selectors
+from redprop.territory.models import Building, Compound, Unit
+
+# Staff roles that file what they see (the resident files for their own home).
+STAFF_FILERS = tuple(r for r in FILERS if r != Role.RESIDENT)
+GRID_STAFF = (Role.GRID_BUTLER, Role.MAINTENANCE_WORKER)
+WORKERS = (Role.GRID_BUTLER, Role.MAINTENANCE_WORKER, Role.COMPANY_STAFF, Role.UNIT_STAFF)
+# The console's tabs: (queue name in requests.selectors.queue_q, label).
+QUEUES: list[tuple[str, str]] = [
+    ("new", "待派单"),
+    ("returned", "退单"),
+    ("warning", "临期"),
+    ("breached", "超时"),
+    ("reopened", "重办"),
+    ("escalated", "上报"),
+]
+QUEUE_NAMES = [name for name, _label in QUEUES]
+# Places listed in the patrol place picker (a street officer's street is large).
+PLACE_LIMIT = 400
+
+
+def household_units(*, user: Any) -> QuerySet[Unit]:
+    """The units the user lives in or owns (resident scope), with compound and community."""
+    if not user.has_role(Role.RESIDENT):
+        return Unit.objects.none()
+    return (
+        territory_selectors.unit_list(scope=user.scope_set(Role.RESIDENT))
+        .select_related("compound__company", "compound__community", "building")
+        .distinct()
+        .order_by("compound_id", "label")
+    )
+
+
+@dataclass(frozen=True)
+class PlaceOption:
+    """One entry of the filing form's place picker: ``u:12``, ``b:3`` or ``c:5``."""
+
+    value: str
+    label: str
+    group: str
+    own: bool = False  # the user's own home (or its compound), not a place on patrol
+
+
+def filing_places(*, user: Any) -> list[PlaceOption]:
+    """Where this user may file: their own units and compounds, and staff places in scope.
+
+    Mirrors ``requests.permissions.can_file_at``: a resident files for their
+    household's compound; staff for a compound or building inside their scope (a
+    grid's staff see buildings, since a compound spans grids).
+    """
+    options: list[PlaceOption] = []
+    units = list(household_units(user=user))
+    seen_compounds: set[int] = set()
+    for unit in units:
+        options.append(
+            PlaceOption(
+                f"u:{unit.pk}",
+                _("%(compound)s %(unit)s（我家）")
+                % {"compound": unit.compound.name, "unit": unit.label},
+                _("我的房屋"),
+                own=True,
+            )
+        )
+    for unit in units:
+        if unit.compound_id not in seen_compounds:
+            seen_compounds.add(unit.compound_id)
+            options.append(
+                PlaceOption(
+                    f"c:{unit.compound_id}",
+                    _("%(compound)s 公共区域") % {"compound": unit.compound.name},
+                    _("我的房屋"),
+                    own=True,
+                )
+            )
+    if user.has_role(*STAFF_FILERS):
+        scope = user.scope_set(*STAFF_FILERS)
+        compounds = territory_selectors.compound_list(scope=scope)[:PLACE_LIMIT]
+        for compound in compounds:
+            if compound.pk in seen_compounds:
+                continue
+            options.append(
+                PlaceOption(
+                    f"c:{compound.pk}",
+                    _("%(compound)s（整个小区）") % {"compound": compound.name},
+                    _("辖区小区"),
+                )
+            )
+        buildings = territory_selectors.building_list(scope=scope).order_by(
+            "compound__name", "id"
+        )[:PLACE_LIMIT]
+        for building in buildings:
+            options.append(
+                PlaceOption(
+                    f"b:{building.pk}",
+                    f"{building.compound.name} {building.name}",
+                    _("辖区楼栋"),
+                )
+            )
+    return options
+
+
+def resolve_place(*, user: Any, value: str) -> tuple[dict[str, Any], bool] | None:
+    """Turn a picker value back into the place kwargs of ``request_file`` and whether
+    it is the user's own home (None if unknown).
+
+    Only values the picker offered this user are accepted, so a forged value for
+    a place outside the user's scope is treated as unknown.
+    """
+    offered = {o.value: o for o in filing_places(user=user)}
+    if value not in offered:
+        return None
+    return _place_kwargs(value), offered[value].own
+
+
+def _place_kwargs(value: str) -> dict[str, Any]:
+    kind, _sep, raw = value.partition(":")
+    pk = int(raw)
+    if kind == "u":
+        unit = Unit.objects.select_related("building", "compound__company", "grid").get(pk=pk)
+        return {"unit": unit, "building": None, "compound": None}
+    if kind == "b":
+        building = Building.objects.select_related("compound__company", "grid").get(pk=pk)
+        return {"unit": None, "building": building, "compound": None}
+    compound = Compound.objects.select_related("company").get(pk=pk)
+    return {"unit": None, "building": None, "compound": compound}
+
+
+def category_groups() -> list[tuple[Category | None, list[Category]]]:
+    """Active categories as (parent, children); parents without children form a last group."""
+    cats = list(Category.objects.filter(is_active=True).select_related("parent"))
+    parents = [c for c in cats if c.parent_id is None]
+    children: dict[int, list[Category]] = {}
+    for c in cats:
+        if c.parent_id is not None:
+            children.setdefault(c.parent_id, []).append(c)
+    groups: list[tuple[Category | None, list[Category]]] = []
+    lonely: list[Category] = []
+    for p in parents:
+        if children.get(p.pk):
+            groups.append((p, children[p.pk]))
+        else:
+            lonely.append(p)
+    if lonely:
+        groups.append((None, lonely))
+    return groups
+
+
+def dispatch_units(*, request: ServiceRequest) -> QuerySet[Org]:
+    """Units a request may be sent to: the place's property companies, the street's
+    co-building units and the community's residents' committee.
+    """
+    served = Q(kind=OrgKind.PROPERTY_COMPANY) & (
+        Q(served_compounds__community_id=request.community_id)
+        | Q(pk=getattr(request.compound, "company_id", None) or 0)
+    )
+    units = Q(kind=OrgKind.COBUILDING_UNIT) & (
+        Q(street_id=request.street_id) | Q(community_id=request.community_id)
+    )
+    committee = Q(kind=OrgKind.RESIDENTS_COMMITTEE, community_id=request.community_id)
+    return Org.objects.filter(is_active=True).filter(served | units | committee).distinct()
+
+
+def queue(*, user: Any, name: str, limit: int = 60) -> list[ServiceRequest]:
+    """One console tab: requests in the dispatcher's scope, oldest waiting first."""
+    qs = request_selectors.request_list(
+        scope=user.scope_set(*DISPATCHERS),
+        filters=request_selectors.RequestFilters(queue=name),
+    )
+    qs = qs.select_related("building", "unit").distinct()
+    order = ("id",) if name in ("new", "returned", "reopened", "escalated") else ("-id",)
+    return list(qs.order_by(*order)[:limit])
+
+
+def queue_counts(*, user: Any) -> dict[str, int]:
+    scope = user.scope_set(*DISPATCHERS)
+    now = timezone.now()
+    base = request_selectors.request_list(scope=scope)
+    return {
+        name: base.filter(request_selectors.queue_q(name, now)).distinct().count()
+        for name in QUEUE_NAMES
+    }
+
+
+def request_by_number(*, user: Any, text: str) -> ServiceRequest | None:
+    """A request in the user's scope by its number (RP00000012) or id."""
+    text = (text or "").strip().upper()
+    if text.startswith("RP"):
+        text = text[2:]
+    if not text.isdigit():
+        return None
+    return request_selectors.request_get(scope=user.scope_set(), request_id=int(text))
