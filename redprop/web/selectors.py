@@ -12,6 +12,7 @@ from typing import Any
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from redprop.accounts.choices import Role
 from redprop.orgs.choices import OrgKind
@@ -27,13 +28,13 @@ STAFF_FILERS = tuple(r for r in FILERS if r != Role.RESIDENT)
 GRID_STAFF = (Role.GRID_BUTLER, Role.MAINTENANCE_WORKER)
 WORKERS = (Role.GRID_BUTLER, Role.MAINTENANCE_WORKER, Role.COMPANY_STAFF, Role.UNIT_STAFF)
 # The console's tabs: (queue name in requests.selectors.queue_q, label).
-QUEUES: list[tuple[str, str]] = [
-    ("new", "待派单"),
-    ("returned", "退单"),
-    ("warning", "临期"),
-    ("breached", "超时"),
-    ("reopened", "重办"),
-    ("escalated", "上报"),
+QUEUES: list[tuple[str, Any]] = [
+    ("new", gettext_lazy("新诉求")),
+    ("returned", gettext_lazy("退单")),
+    ("warning", gettext_lazy("临期")),
+    ("breached", gettext_lazy("超时")),
+    ("reopened", gettext_lazy("重办")),
+    ("escalated", gettext_lazy("上报")),
 ]
 QUEUE_NAMES = [name for name, _label in QUEUES]
 # Places listed in the patrol place picker (a street officer's street is large).

@@ -1,0 +1,1 @@
+"""A minimal django-helpdesk 2.6.1 project: the peer of bench/intake.py."""
