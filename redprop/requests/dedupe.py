@@ -12,9 +12,9 @@ from functools import lru_cache
 from typing import Any
 
 import jieba
-from django.utils import timezone
 from rapidfuzz import fuzz
 
+from redprop.core import clock
 from redprop.requests.choices import CLOSED_STATES
 from redprop.requests.models import ServiceRequest
 
@@ -50,7 +50,7 @@ def similar_requests(
         ServiceRequest.objects.filter(
             compound_id=compound_id,
             category_id=category_id,
-            created_at__gte=timezone.now() - WINDOW,
+            created_at__gte=clock.now() - WINDOW,
         ).exclude(status__in=CLOSED_STATES)
     ).only("id", "description", "status", "created_at", "compound_id", "category_id")
     if exclude_id:

@@ -16,6 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from redprop.accounts.choices import Role
+from redprop.core import clock
 from redprop.core.errors import ApplicationError, Conflict, NotFound, PermissionDenied
 from redprop.requests import permissions, policies, sla, stats
 from redprop.requests.choices import (
@@ -101,7 +102,7 @@ def _event(
         request=request,
         kind=kind,
         actor=actor if getattr(actor, "pk", None) else None,
-        at=at or timezone.now(),
+        at=at or clock.now(),
         from_status=from_status,
         to_status=request.status,
         org_id=request.handling_org_id,
@@ -278,7 +279,7 @@ def request_file(
     if reporter is None and channel == Channel.RESIDENT_APP:
         reporter = acting_user.person
     cleaned = [clean_photo(p) for p in photos]  # validate all before writing anything
-    now = at or timezone.now()
+    now = at or clock.now()
     severity = severity or category.default_severity
     urgent = category.urgent if urgent is None else urgent
     policy = policies.sla_policy_for(place=place, at=now)
@@ -366,7 +367,7 @@ def _dispatch(
     request.status = Status.DISPATCHED
     request.handling_org = org
     request.assignee = assignee or policies.assignee_for(request=request, org=org, mode=mode)
-    now = at or timezone.now()
+    now = at or clock.now()
     if request.clock_started_at is None:
         request.clock_started_at = now
     _event(
@@ -464,7 +465,7 @@ def request_accept(
 
 
 def _mark_responded(request: ServiceRequest) -> list[str]:
-    request.responded_at = timezone.now()
+    request.responded_at = clock.now()
     on_time = request.respond_due_at is None or request.responded_at <= request.respond_due_at
     stats.bump(request, responded=1, responded_on_time=int(on_time))
     return ["responded_at"]
@@ -543,7 +544,7 @@ def request_submit_plan(
         raise ApplicationError(
             RequestError.INVALID_PLAN, "请填写处理方案（至少 5 个字）", field="plan"
         )
-    if timezone.is_naive(resolve_by) or resolve_by <= timezone.now():
+    if timezone.is_naive(resolve_by) or resolve_by <= clock.now():
         raise ApplicationError(
             RequestError.INVALID_PLAN, "方案完成时间须晚于当前时间", field="resolve_by"
         )
@@ -615,7 +616,7 @@ def request_resolve(
     if request.responded_at is None and request.sla.get("respond_event") != "accepted":
         fields += _mark_responded(request)
     request.status = Status.RESOLVED
-    request.resolved_at = timezone.now()
+    request.resolved_at = clock.now()
     on_time = request.resolve_due_at is None or request.resolved_at <= request.resolve_due_at
     _event(
         request,
@@ -802,7 +803,7 @@ def request_close(
     guard_transition(request, to=Status.CLOSED)
     from_status = request.status
     request.status = Status.CLOSED
-    request.closed_at = timezone.now()
+    request.closed_at = clock.now()
     _event(request, EventKind.CLOSED, actor=acting_user, from_status=from_status, note=note)
     request.next_sla_check_at = None
     _save(request, ["status", "closed_at", "next_sla_check_at"])
@@ -839,7 +840,7 @@ def request_cancel(
     from_status = request.status
     _withdraw_if_unanswered(request)
     request.status = Status.CANCELLED
-    request.closed_at = timezone.now()
+    request.closed_at = clock.now()
     request.next_sla_check_at = None
     _event(
         request, EventKind.CANCELLED, actor=acting_user, from_status=from_status, note=reason or ""
@@ -879,7 +880,7 @@ def request_merge(
     _withdraw_if_unanswered(request)
     request.status = Status.MERGED
     request.merged_into = into
-    request.closed_at = timezone.now()
+    request.closed_at = clock.now()
     request.next_sla_check_at = None
     _event(request, EventKind.MERGED, actor=acting_user, from_status=from_status, into=into.pk)
     _save(request, ["status", "merged_into", "closed_at", "next_sla_check_at"])
@@ -977,7 +978,7 @@ def sla_check(*, request_id: int, now: dt.datetime | None = None) -> list[str]:
     Each checkpoint is a unique row, so a second run (or a second worker) fires
     nothing twice. Returns the keys fired.
     """
-    now = now or timezone.now()
+    now = now or clock.now()
     with transaction.atomic():
         request = _lock(request_id)
         events = _events(request)
@@ -988,15 +989,15 @@ def sla_check(*, request_id: int, now: dt.datetime | None = None) -> list[str]:
         for key, kind, at in due:
             SlaCheckpoint.objects.create(request=request, key=key, at=now)
             fired.add(key)
-            clock = key.split(":", 1)[1]
+            which = key.split(":", 1)[1]
             if kind == "warn":
                 _event(
                     request,
                     EventKind.DEADLINE_WARNING,
                     actor=None,
                     at=now,
-                    clock=clock,
-                    due=str(states[clock].due_at),
+                    clock=which,
+                    due=str(states[which].due_at),
                 )
                 _notify(
                     request,
@@ -1004,7 +1005,7 @@ def sla_check(*, request_id: int, now: dt.datetime | None = None) -> list[str]:
                     f"诉求即将超时 {request.number}",
                     f"{request.category.name}：请在时限内处理",
                     _handlers(request),
-                    clock=clock,
+                    clock=which,
                 )
             elif kind == "breach":
                 _event(
@@ -1012,7 +1013,7 @@ def sla_check(*, request_id: int, now: dt.datetime | None = None) -> list[str]:
                     EventKind.DEADLINE_BREACHED,
                     actor=None,
                     at=now,
-                    clock=clock,
+                    clock=which,
                     due=at.isoformat(),
                 )
                 if not request.breached:
@@ -1020,7 +1021,7 @@ def sla_check(*, request_id: int, now: dt.datetime | None = None) -> list[str]:
                     fields.append("breached")
                     stats.bump(request, breached=1)
             else:
-                level = int(clock)
+                level = int(which)
                 if level > request.escalation_level:
                     if request.escalation_level == 0:
                         stats.bump(request, escalated=1)
@@ -1051,7 +1052,7 @@ def sla_check(*, request_id: int, now: dt.datetime | None = None) -> list[str]:
 
 def sla_sweep(*, now: dt.datetime | None = None, limit: int = 500) -> int:
     """Check every request whose next SLA check time has come. Safe to run anywhere, any time."""
-    now = now or timezone.now()
+    now = now or clock.now()
     ids = list(
         ServiceRequest.objects.filter(next_sla_check_at__lte=now)
         .order_by("next_sla_check_at")
@@ -1064,7 +1065,7 @@ def sla_sweep(*, now: dt.datetime | None = None, limit: int = 500) -> int:
 
 def auto_close_sweep(*, now: dt.datetime | None = None, limit: int = 500) -> int:
     """Close resolved requests nobody rated within the policy's days (default 7)."""
-    now = now or timezone.now()
+    now = now or clock.now()
     closed = 0
     candidates = ServiceRequest.objects.filter(
         status__in=[Status.RESOLVED, Status.RATED], resolved_at__lte=now - dt.timedelta(days=1)
