@@ -12,7 +12,7 @@ _db = urlsplit(
     os.environ.get("PEER_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/helpdesk_bench")
 )
 
-SECRET_KEY = "bench-only-peer-secret"  # noqa: S105
+SECRET_KEY = "bench-only-peer-secret"
 DEBUG = False
 ALLOWED_HOSTS = ["127.0.0.1", "localhost"]
 SITE_ID = 1

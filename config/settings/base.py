@@ -33,6 +33,7 @@ INSTALLED_APPS = [
     "redprop.notifications",
     "redprop.requests",
     "redprop.web",
+    "redprop.dashboards",
     "redprop.demo",
 ]
 
@@ -120,6 +121,9 @@ STORAGES = {
 }
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+# The CJK font the PDF reports embed (bin/_assets.sh copies it there; docs/adr/0004).
+REDPROP_PDF_FONT_DIR = env.path("REDPROP_PDF_FONT_DIR", default=BASE_DIR / "var" / "fonts")
 
 # --- Personal information (PIPL). See docs/adr/0002-pii-encryption.md -------------
 # Comma-separated Fernet keys; the first encrypts, all decrypt (MultiFernet rotation).

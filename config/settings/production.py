@@ -1,11 +1,53 @@
+"""Production: PostgreSQL from DATABASE_URL, persistent connections, hashed and
+compressed static files served by whitenoise, JSON logs on stdout. See docs/deploy.md."""
+
 from .base import *
 
 DEBUG = False
 SECRET_KEY = env("DJANGO_SECRET_KEY")
 REDPROP_PII_KEYS = env.list("REDPROP_PII_KEYS")
 REDPROP_BLIND_INDEX_KEY = env("REDPROP_BLIND_INDEX_KEY")
+
+# No silent fallback to the SQLite file of base.py: production names its database.
+DATABASES = {"default": env.db("DATABASE_URL")}
+DATABASES["default"]["ATOMIC_REQUESTS"] = False
+# One connection per worker process (per thread with gthread), kept between requests
+# and checked before reuse after an idle spell; see docs/deploy.md for the arithmetic
+# against PostgreSQL's max_connections.
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DJANGO_CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+
 STORAGES["staticfiles"] = {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"}
+
 SESSION_COOKIE_SECURE = env.bool("DJANGO_SECURE_COOKIES", default=True)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
+# Behind nginx terminating TLS: trust its X-Forwarded-Proto (it overwrites the client's).
+if env.bool("DJANGO_BEHIND_TLS_PROXY", default=False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# /healthz: the clock (and the task worker's answer to a ping) must be younger than this.
+REDPROP_HEARTBEAT_MAX_AGE_SECONDS = env.int("REDPROP_HEARTBEAT_MAX_AGE_SECONDS", default=120)
+
+# --- logs: JSON lines on stdout (redprop/core/logging.py) ---------------------------------
+if env.bool("REDPROP_ACCESS_LOG", default=True):
+    MIDDLEWARE = ["redprop.core.logging.AccessLogMiddleware", *MIDDLEWARE]
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"json": {"()": "redprop.core.logging.JsonFormatter"}},
+    "handlers": {
+        "stdout": {
+            "class": "logging.StreamHandler",
+            "stream": "ext://sys.stdout",
+            "formatter": "json",
+        }
+    },
+    "root": {"handlers": ["stdout"], "level": env("DJANGO_LOG_LEVEL", default="INFO")},
+    "loggers": {
+        # 4xx/5xx with the request attached: the formatter adds path and status.
+        "django.request": {"level": "WARNING"},
+        "django.db.backends": {"level": "WARNING"},
+        "redprop.access": {"level": env("REDPROP_ACCESS_LOG_LEVEL", default="INFO")},
+    },
+}

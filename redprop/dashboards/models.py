@@ -77,4 +77,6 @@ class ReportExport(ScopedModel):
     @property
     def download_name(self) -> str:
         """The file name the browser saves: 红星社区-2026年11月-诉求办理月报.xlsx."""
-        return f"{self.node.name}-{self.month.year}年{self.month.month}月-诉求办理月报.{self.format}"
+        return (
+            f"{self.node.name}-{self.month.year}年{self.month.month}月-诉求办理月报.{self.format}"
+        )

@@ -16,7 +16,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import render, resolve_url
 
 from redprop.requests import permissions
@@ -24,12 +24,14 @@ from redprop.requests import selectors as request_selectors
 from redprop.requests.models import ServiceRequest
 
 
-def role_required(*roles: str) -> Callable[[Callable[..., HttpResponse]], Callable[..., Any]]:
+def role_required(
+    *roles: str,
+) -> Callable[[Callable[..., HttpResponseBase]], Callable[..., Any]]:
     """Allow users holding one of ``roles`` (any role at all when none is given)."""
 
-    def decorator(view: Callable[..., HttpResponse]) -> Callable[..., Any]:
+    def decorator(view: Callable[..., HttpResponseBase]) -> Callable[..., Any]:
         @wraps(view)
-        def checked(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        def checked(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
             names = request.user.role_names()  # type: ignore[union-attr]
             if not names:
                 return render(request, "web/no_role.html", status=403)
@@ -40,7 +42,7 @@ def role_required(*roles: str) -> Callable[[Callable[..., HttpResponse]], Callab
         page = login_required(checked)
 
         @wraps(view)
-        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
             if not request.user.is_authenticated and getattr(request, "htmx", False):
                 login = redirect_to_login(
                     request.htmx.current_url_abs_path or "/",  # type: ignore[attr-defined]

@@ -10,12 +10,14 @@ input writes nothing.
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
 from django import forms
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from redprop.core.errors import ApplicationError
+from redprop.orgs.models import Org
 from redprop.requests import services
 from redprop.requests.choices import Channel, Satisfaction
 from redprop.requests.errors import RequestError
@@ -40,6 +42,15 @@ class ServiceForm(forms.Form):
     def perform(self, data: dict[str, Any]) -> Any:  # pragma: no cover - abstract
         raise NotImplementedError
 
+    def full_clean(self) -> None:
+        super().full_clean()
+        # Tie each error to its field for screen readers (the template gives the id).
+        for name in self.errors:
+            if name in self.fields:
+                self.fields[name].widget.attrs.update(
+                    {"aria-invalid": "true", "aria-describedby": f"{self[name].auto_id}-error"}
+                )
+
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         if self.errors:
@@ -61,7 +72,7 @@ class PhotoField(forms.FileField):
     """Zero or more photos (the service decodes and re-encodes each one)."""
 
     def __init__(self, *, multiple: bool = True, **kwargs: Any) -> None:
-        attrs = dict(PHOTO_ATTRS)
+        attrs: dict[str, Any] = dict(PHOTO_ATTRS)
         if multiple:
             attrs["multiple"] = True
         widget = MultiplePhotoInput(attrs=attrs) if multiple else forms.FileInput(attrs=attrs)
@@ -121,14 +132,30 @@ class FileRequestForm(ServiceForm):
     def __init__(self, *args: Any, acting_user: Any, **kwargs: Any) -> None:
         super().__init__(*args, acting_user=acting_user, **kwargs)
         self.groups = selectors.category_groups()
-        self.fields["category"].choices = [
+        cast(forms.ChoiceField, self.fields["category"]).choices = [
             (c.code, c.name) for _parent, children in self.groups for c in children
         ]
+        # The duplicate suggestion follows what the user types or picks (htmx).
+        similar = {
+            "hx-post": reverse("web:file_similar"),
+            "hx-target": "#similar",
+            "hx-params": "category,place,description",
+        }
+        # keyup for typing; input too, because a phone's IME and a paste may send no keyup.
+        # hx-sync drops the duplicate when both fire for the same change.
+        self.fields["description"].widget.attrs.update(
+            similar,
+            **{
+                "hx-trigger": "keyup changed delay:600ms, input changed delay:600ms",
+                "hx-sync": "this:replace",
+            },
+        )
+        self.fields["place"].widget.attrs.update(similar, **{"hx-trigger": "change"})
         places = selectors.filing_places(user=acting_user)
         grouped: dict[str, list[tuple[str, str]]] = {}
         for p in places:
             grouped.setdefault(p.group, []).append((p.value, p.label))
-        self.fields["place"].choices = [("", _("请选择"))] + [
+        cast(forms.ChoiceField, self.fields["place"]).choices = [("", _("请选择"))] + [
             (group, items) for group, items in grouped.items()
         ]
         if places and not self.is_bound:
@@ -142,7 +169,7 @@ class FileRequestForm(ServiceForm):
         found = selectors.resolve_place(user=user, value=data["place"])
         if found is None:
             raise ApplicationError(
-                RequestError.PLACE_REQUIRED, _("请选择问题发生的地点"), field="place"
+                RequestError.PLACE_REQUIRED, str(_("请选择问题发生的地点")), field="place"
             )
         place, own_home = found
         if user.has_role(*selectors.GRID_STAFF) and not own_home:
@@ -375,9 +402,9 @@ class DispatchForm(ActionForm):
     submit = _("派单")
     field_aliases: ClassVar[dict[str, str]] = {"org_id": "org"}
 
-    org = forms.ModelChoiceField(
+    org: forms.ModelChoiceField = forms.ModelChoiceField(
         label=_("承办单位"),
-        queryset=None,
+        queryset=Org.objects.none(),
         empty_label=_("请选择承办单位"),
         error_messages={
             "required": _("请选择承办单位"),
@@ -393,9 +420,9 @@ class DispatchForm(ActionForm):
 
     def __init__(self, *args: Any, obj: ServiceRequest, **kwargs: Any) -> None:
         super().__init__(*args, obj=obj, **kwargs)
-        field = self.fields["org"]
-        assert isinstance(field, forms.ModelChoiceField)
-        field.queryset = selectors.dispatch_units(request=obj)
+        cast(forms.ModelChoiceField, self.fields["org"]).queryset = selectors.dispatch_units(
+            request=obj
+        )
 
     def perform(self, data: dict[str, Any]) -> Any:
         return services.request_dispatch(
@@ -419,7 +446,7 @@ class MergeForm(ActionForm):
         into = selectors.request_by_number(user=self.acting_user, text=data["into"])
         if into is None:
             raise ApplicationError(
-                RequestError.MERGE_INVALID, _("找不到该编号的诉求"), field="into"
+                RequestError.MERGE_INVALID, str(_("找不到该编号的诉求")), field="into"
             )
         return services.request_merge(**self.base_kwargs(data), into=into)
 
@@ -432,9 +459,7 @@ class EscalateForm(ActionForm):
     reason = _reason_field(_("上报原因"), _("例如：涉及多个部门，社区无法协调"))
 
     def perform(self, data: dict[str, Any]) -> Any:
-        return services.request_escalate(
-            **self.base_kwargs(data), reason=data.get("reason") or ""
-        )
+        return services.request_escalate(**self.base_kwargs(data), reason=data.get("reason") or "")
 
 
 class RevisitForm(ActionForm):
@@ -518,4 +543,5 @@ DONE_MESSAGES: dict[str, Any] = {
     "escalate": _("已上报街道"),
     "revisit": _("已记录回访"),
     "close": _("诉求已关闭"),
+    "follow": _("已一起关注，办理进展会通知您"),
 }

@@ -12,12 +12,8 @@ from redprop.accounts.choices import Role
 # (url name, label, roles that see it). Unknown url names are skipped, so an app
 # can be listed before its pages exist.
 NAV: list[tuple[str, Any, frozenset[str]]] = [
+    # A role's first entry is its home page, so the day's main page comes first.
     ("web:my_requests", _("我的诉求"), frozenset({Role.RESIDENT})),
-    (
-        "web:file_request",
-        _("我要反映"),
-        frozenset({Role.RESIDENT, Role.GRID_BUTLER, Role.MAINTENANCE_WORKER}),
-    ),
     (
         "web:my_orders",
         _("我的工单"),
@@ -29,7 +25,13 @@ NAV: list[tuple[str, Any, frozenset[str]]] = [
         frozenset({Role.COMMUNITY_STAFF, Role.STREET_OFFICER, Role.SYSADMIN}),
     ),
     (
-        "web:dashboard",
+        "web:file_request",
+        _("我要反映"),
+        # Community staff take reports at the one-stop window (一站式服务窗口).
+        frozenset({Role.RESIDENT, Role.GRID_BUTLER, Role.MAINTENANCE_WORKER, Role.COMMUNITY_STAFF}),
+    ),
+    (
+        "dashboards:dashboard",
         _("数据看板"),
         frozenset(
             {
@@ -42,7 +44,7 @@ NAV: list[tuple[str, Any, frozenset[str]]] = [
         ),
     ),
     (
-        "web:reports",
+        "dashboards:reports",
         _("月度报表"),
         frozenset({Role.COMMUNITY_STAFF, Role.STREET_OFFICER, Role.HOUSING_BUREAU, Role.SYSADMIN}),
     ),
@@ -63,6 +65,19 @@ NAV: list[tuple[str, Any, frozenset[str]]] = [
 ]
 
 
+# The icon of each entry in the phone's bottom bar (static/redprop/icons.svg).
+NAV_ICONS: dict[str, str] = {
+    "web:my_requests": "list",
+    "web:my_orders": "clipboard",
+    "web:console": "console",
+    "web:file_request": "plus",
+    "dashboards:dashboard": "chart",
+    "dashboards:reports": "file",
+    "web:inbox": "bell",
+    "admin:index": "settings",
+}
+
+
 def nav_for(user: Any, path: str) -> list[dict[str, Any]]:
     if not user.is_authenticated:
         return []
@@ -75,7 +90,15 @@ def nav_for(user: Any, path: str) -> list[dict[str, Any]]:
             url = reverse(name)
         except NoReverseMatch:
             continue
-        items.append({"url": url, "label": label, "active": path.startswith(url) and url != "/"})
+        items.append(
+            {
+                "url": url,
+                "label": label,
+                "active": path.startswith(url) and url != "/",
+                "icon": NAV_ICONS.get(name, "dot"),
+                "name": name,
+            }
+        )
     return items
 
 
@@ -87,5 +110,11 @@ def home_url_for(user: Any) -> str:
 
 
 def nav_items(request: Any) -> dict[str, Any]:
-    """Context processor."""
-    return {"nav_items": nav_for(request.user, request.path)}
+    """Context processor: the entries, and the unread count shown on 消息 (one query)."""
+    items = nav_for(request.user, request.path)
+    unread = 0
+    if any(i["name"] == "web:inbox" for i in items):
+        from redprop.notifications.selectors import inbox_unread_count
+
+        unread = inbox_unread_count(user=request.user)
+    return {"nav_items": items, "inbox_unread": unread}

@@ -59,7 +59,7 @@ def category_icon(category: Any) -> str:
 
 
 def duration_text(delta: dt.timedelta) -> str:
-    """"3 天 2 小时", "1 小时 5 分钟", "12 分钟" (never seconds)."""
+    """ "3 天 2 小时", "1 小时 5 分钟", "12 分钟" (never seconds)."""
     minutes = max(0, int(delta.total_seconds() // 60))
     days, rest = divmod(minutes, 24 * 60)
     hours, mins = divmod(rest, 60)
@@ -93,7 +93,7 @@ class Due:
         return f"due-{self.level}"
 
 
-_CLOCK_LABELS = {
+_CLOCK_LABELS: dict[str, Any] = {
     Clock.RESPOND: gettext_lazy("到场"),
     Clock.RESOLVE: gettext_lazy("办结"),
     Clock.PLAN: gettext_lazy("出方案"),
@@ -222,7 +222,7 @@ def timeline(request: Any) -> list[TimelineRow]:
 
 
 def cn_datetime(value: dt.datetime | None, *, now: dt.datetime | None = None) -> str:
-    """"11月25日 14:30" in Asia/Shanghai; the year is added when it is not this year."""
+    """ "11月25日 14:30" in Asia/Shanghai; the year is added when it is not this year."""
     if value is None:
         return ""
     local = timezone.localtime(value)

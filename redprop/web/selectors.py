@@ -107,9 +107,9 @@ def filing_places(*, user: Any) -> list[PlaceOption]:
                     _("辖区小区"),
                 )
             )
-        buildings = territory_selectors.building_list(scope=scope).order_by(
-            "compound__name", "id"
-        )[:PLACE_LIMIT]
+        buildings = territory_selectors.building_list(scope=scope).order_by("compound__name", "id")[
+            :PLACE_LIMIT
+        ]
         for building in buildings:
             options.append(
                 PlaceOption(

@@ -2,6 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from redprop.web import views
+from redprop.web.views import console, filing, inbox, orders, request_pages, resident
 
 app_name = "web"
 
@@ -10,4 +11,23 @@ urlpatterns = [
     path("accounts/login/", views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(next_page="web:login"), name="logout"),
     path("no-role/", views.no_role, name="no_role"),
+    # resident
+    path("my/", resident.my_requests, name="my_requests"),
+    path("file/", filing.file_request, name="file_request"),
+    path("file/similar/", filing.file_similar, name="file_similar"),
+    # one request
+    path("r/<int:pk>/", request_pages.request_detail, name="request_detail"),
+    path("r/<int:pk>/do/<slug:action>/", request_pages.request_action, name="request_action"),
+    path("r/<int:pk>/follow/", request_pages.request_follow, name="request_follow"),
+    path("r/<int:pk>/photo/<int:photo_id>/", request_pages.request_photo, name="request_photo"),
+    # workers
+    path("orders/", orders.my_orders, name="my_orders"),
+    # dispatcher
+    path("console/", console.console, name="console"),
+    path("console/queue/", console.console_queue, name="console_queue"),
+    path("console/r/<int:pk>/", console.console_pane, name="console_pane"),
+    # everyone
+    path("inbox/", inbox.inbox, name="inbox"),
+    path("inbox/read/", inbox.inbox_read, name="inbox_read"),
+    path("inbox/<int:pk>/open/", inbox.inbox_open, name="inbox_open"),
 ]

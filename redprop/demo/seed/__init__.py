@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import random
-import time
 from collections.abc import Callable
 
 from django.apps import apps
@@ -59,18 +58,23 @@ def run_seed(
     scale: float,
     today: dt.date | None = None,
     log: Callable[[str], None] | None = None,
+    registered: bool = True,
 ) -> SeedContext:
-    """Build the foundation, then every registered seeder, in one transaction."""
+    """Build the foundation, then every registered seeder, in one transaction.
+
+    ``registered=False`` builds the foundation only (for tests of the foundation).
+    """
     from redprop.demo.seed.foundation import build_foundation
 
     if scale <= 0:
         raise ValueError("scale must be positive")
     ctx = make_context(seed=seed, scale=scale, today=today, log=log)
-    registry.discover()
+    if registered:
+        registry.discover()
     with transaction.atomic():
         ctx.log("foundation: territory, people, organisations, demo logins")
         build_foundation(ctx)
-        for order, name, fn in registry.registered_seeders():
+        for order, name, fn in registry.registered_seeders() if registered else []:
             ctx.log(f"seeder {order}: {name}")
             fn(ctx)
     return ctx
@@ -87,9 +91,3 @@ def model_counts() -> list[tuple[str, str, int]]:
             if count:
                 rows.append((model._meta.label, str(model._meta.verbose_name), count))
     return rows
-
-
-def timed(fn: Callable[[], SeedContext]) -> tuple[SeedContext, float]:
-    start = time.perf_counter()
-    ctx = fn()
-    return ctx, time.perf_counter() - start

@@ -229,8 +229,9 @@ JIAYUGUAN = CitySpec(
 )
 
 # --- 濮阳市 ---------------------------------------------------------------------------
-# The 10 pilot projects, one per company; the first three companies have 3+ party
-# members among their staff and so form the three branches the article reports.
+# The 10 pilot projects, one per company. 龙都物业, 华龙物业 and 金盾物业 have 3+ party
+# members among their staff and so form the three branches the article reports,
+# one under each community's party committee; the others' members join the committee.
 _PY_PILOT = (
     ("中原社区", "龙都花园", "longdu", COMMODITY),
     ("中原社区", "昆吾小区", "anyuan", OLD),
@@ -300,13 +301,13 @@ PUYANG = CitySpec(
     ),
     companies=(
         CompanySpec("longdu", "濮阳市龙都物业服务有限公司", CompanyType.COMMERCIAL, 4),
-        CompanySpec("anyuan", "濮阳市安苑物业管理有限公司", CompanyType.COMMERCIAL, 3),
-        CompanySpec("zhongyuan", "濮阳中原物业管理有限公司", CompanyType.COMMERCIAL, 3),
-        CompanySpec("hengfeng", "濮阳市恒丰物业服务有限公司", CompanyType.COMMERCIAL, 2),
-        CompanySpec("huanglong", "濮阳华龙物业服务有限公司", CompanyType.COMMERCIAL, 1),
+        CompanySpec("anyuan", "濮阳市安苑物业管理有限公司", CompanyType.COMMERCIAL, 2),
+        CompanySpec("zhongyuan", "濮阳中原物业管理有限公司", CompanyType.COMMERCIAL, 2),
+        CompanySpec("hengfeng", "濮阳市恒丰物业服务有限公司", CompanyType.COMMERCIAL, 1),
+        CompanySpec("huanglong", "濮阳华龙物业服务有限公司", CompanyType.COMMERCIAL, 3),
         CompanySpec("lvzhou", "濮阳市绿洲物业管理有限公司", CompanyType.COMMERCIAL, 2),
         CompanySpec("jiahe", "濮阳市佳和物业服务有限公司", CompanyType.COMMERCIAL, 1),
-        CompanySpec("jindun", "濮阳市金盾物业管理有限公司", CompanyType.COMMERCIAL, 2),
+        CompanySpec("jindun", "濮阳市金盾物业管理有限公司", CompanyType.COMMERCIAL, 3),
         CompanySpec("jinhua", "濮阳市锦华物业服务有限公司", CompanyType.COMMERCIAL, 1),
         CompanySpec("hongyuan", "濮阳市宏远物业管理有限公司", CompanyType.COMMERCIAL, 2),
     ),

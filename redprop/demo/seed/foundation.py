@@ -35,6 +35,7 @@ from redprop.orgs.services import (
     party_committee_create,
     party_organise_company,
 )
+from redprop.people.choices import DEFAULT_TAGS
 from redprop.people.models import Person, PersonTag
 from redprop.people.services import person_create
 from redprop.territory import services as territory
@@ -113,6 +114,12 @@ class Foundation:
         self.ctx = ctx
         self.rng = ctx.rng
         self.people = PeopleFactory(ctx.rng, ctx.fake, ctx.today)
+        # The default tags come from a data migration; recreate them if a ``flush``
+        # has removed them, since residents are tagged by code.
+        for code, name, sensitive in DEFAULT_TAGS:
+            PersonTag.objects.get_or_create(
+                code=code, defaults={"name": name, "sensitive": sensitive}
+            )
         self.tags = {t.code: t for t in PersonTag.objects.order_by("code")}
         self.actor = ctx.acting_user
 

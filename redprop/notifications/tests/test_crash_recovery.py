@@ -32,23 +32,9 @@ from redprop.notifications.tasks import deliver_messages
 
 DB_QUEUE = "django_tasks_db.DatabaseBackend"
 
-pytestmark = [
-    # serialized_rollback: these tests start from, and (see below) leave, the data the
-    # migrations wrote (default person tags), which a transactional test's flush removes.
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
-    pytest.mark.usefixtures("_restore_migration_data"),
-]
-
-
-@pytest.fixture(scope="module")
-def _restore_migration_data(django_db_setup, django_db_blocker):
-    """After this module, put back what the migrations wrote, so that later tests (and
-    the next ``--reuse-db`` run) find the database as migrations left it."""
-    yield
-    with django_db_blocker.unblock():
-        contents = getattr(connection, "_test_serialized_contents", None)
-        if contents:
-            connection.creation.deserialize_db_from_string(contents)
+# Real commits; the flush afterwards removes reference data too, which build_world
+# (the world fixture) puts back for whichever test comes next.
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def _worker_env() -> dict[str, str] | None:

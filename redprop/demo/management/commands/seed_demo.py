@@ -1,4 +1,5 @@
 import datetime as dt
+import time
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -38,7 +39,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        from redprop.demo.seed import demo_data_exists, model_counts, run_seed, timed
+        from redprop.demo.seed import demo_data_exists, model_counts, run_seed
 
         if demo_data_exists():
             if options["if_empty"]:
@@ -49,12 +50,14 @@ class Command(BaseCommand):
                 "or --if-empty to skip."
             )
         seed, scale = options["seed"], options["scale"]
-        self.stdout.write(f"生成演示数据 / seeding demo data: seed={seed} scale={scale:g}")
-        log = self.stdout.write if options["verbosity"] >= 1 else None
-        ctx, seconds = timed(
-            lambda: run_seed(seed=seed, scale=scale, today=options["today"], log=log)
-        )
-        if options["verbosity"] >= 1:
+        verbose = options["verbosity"] >= 1
+        if verbose:
+            self.stdout.write(f"生成演示数据 / seeding demo data: seed={seed} scale={scale:g}")
+        log = self.stdout.write if verbose else None
+        start = time.perf_counter()
+        ctx = run_seed(seed=seed, scale=scale, today=options["today"], log=log)
+        seconds = time.perf_counter() - start
+        if verbose:
             self.stdout.write("")
             for label, name, count in model_counts():
                 self.stdout.write(f"  {label:<28} {count:>7,}  {name}")

@@ -1,0 +1,358 @@
+"""The monthly report as a PDF (reportlab), with Noto Sans SC embedded.
+
+Same figures as the xlsx (one ``MonthlyReport``), plus two charts drawn with
+reportlab.graphics: the month's rates as bars and 12 months of satisfaction as a
+line. The font choice is explained in docs/adr/0004-pdf-cjk-font.md.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.utils import timezone
+from reportlab.graphics.charts.barcharts import VerticalBarChart
+from reportlab.graphics.charts.linecharts import HorizontalLineChart
+from reportlab.graphics.shapes import Drawing, String
+from reportlab.graphics.widgets.markers import makeMarker
+from reportlab.lib import colors
+from reportlab.lib.enums import TA_LEFT
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.platypus import (
+    KeepTogether,
+    Paragraph,
+    SimpleDocTemplate,
+    Spacer,
+    Table,
+    TableStyle,
+)
+
+from redprop.dashboards.choices import LEVEL_LABELS
+from redprop.dashboards.periods import month_label, pct, pct_number
+from redprop.dashboards.selectors import Line, MonthlyReport
+
+logger = logging.getLogger(__name__)
+
+FONT = "NotoSansSC"
+FONT_BOLD = "NotoSansSC-Bold"
+FALLBACK_FONT = "STSong-Light"
+REGULAR_FILE = "NotoSansSC_400Regular.ttf"
+BOLD_FILE = "NotoSansSC_700Bold.ttf"
+
+RED = colors.HexColor("#b71c1c")
+RED_DARK = colors.HexColor("#7f0f12")
+GOLD = colors.HexColor("#f6c343")
+INK = colors.HexColor("#1f2328")
+MUTED = colors.HexColor("#5f6670")
+LINE = colors.HexColor("#c4c9d0")
+ZEBRA = colors.HexColor("#faf8f6")
+SERIES = [colors.HexColor(c) for c in ("#b71c1c", "#0b5cad", "#1b7f3b", "#8a5a00")]
+
+
+def font_dir() -> Path:
+    return Path(getattr(settings, "REDPROP_PDF_FONT_DIR", settings.BASE_DIR / "var" / "fonts"))
+
+
+def register_fonts() -> tuple[str, str]:
+    """Register Noto Sans SC (regular, bold) once; returns the two font names.
+
+    Without the font files (set-up not run) a report is still produced with the
+    non-embedded CID font STSong-Light, which needs CJK fonts on the reader's side.
+    """
+    registered = pdfmetrics.getRegisteredFontNames()
+    if FONT in registered:
+        return FONT, FONT_BOLD if FONT_BOLD in registered else FONT
+    regular, bold = font_dir() / REGULAR_FILE, font_dir() / BOLD_FILE
+    if not regular.exists():
+        from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+
+        logger.warning("PDF font %s missing; falling back to %s", regular, FALLBACK_FONT)
+        if FALLBACK_FONT not in registered:
+            pdfmetrics.registerFont(UnicodeCIDFont(FALLBACK_FONT))
+        return FALLBACK_FONT, FALLBACK_FONT
+    pdfmetrics.registerFont(TTFont(FONT, str(regular)))
+    if bold.exists():
+        pdfmetrics.registerFont(TTFont(FONT_BOLD, str(bold)))
+    else:
+        pdfmetrics.registerFont(TTFont(FONT_BOLD, str(regular)))
+    pdfmetrics.registerFontFamily(FONT, normal=FONT, bold=FONT_BOLD)
+    return FONT, FONT_BOLD
+
+
+class _Styles:
+    def __init__(self, regular: str, bold: str) -> None:
+        self.regular, self.bold = regular, bold
+        base = {"fontName": regular, "wordWrap": "CJK", "textColor": INK, "alignment": TA_LEFT}
+        self.title = ParagraphStyle("title", **base, fontSize=18, leading=24)
+        self.title.fontName, self.title.textColor = bold, RED_DARK
+        self.meta = ParagraphStyle("meta", **{**base, "textColor": MUTED}, fontSize=8.5, leading=12)
+        self.h2 = ParagraphStyle("h2", **{**base, "textColor": RED}, fontSize=12, leading=18)
+        self.h2.fontName, self.h2.spaceBefore, self.h2.spaceAfter = bold, 10, 4
+        self.h2.keepWithNext = 1
+        self.cell = ParagraphStyle("cell", **base, fontSize=8, leading=10.5)
+        self.note = ParagraphStyle("note", **{**base, "textColor": MUTED}, fontSize=8, leading=11)
+
+
+def _table(
+    data: list[list[Any]], widths: list[float], st: _Styles, *, numeric_from: int = 1
+) -> Table:
+    table = Table(data, colWidths=widths, repeatRows=1)
+    style = [
+        ("FONTNAME", (0, 0), (-1, -1), st.regular),
+        ("FONTNAME", (0, 0), (-1, 0), st.bold),
+        ("FONTSIZE", (0, 0), (-1, -1), 8),
+        ("LEADING", (0, 0), (-1, -1), 10.5),
+        ("TEXTCOLOR", (0, 0), (-1, 0), colors.white),
+        ("BACKGROUND", (0, 0), (-1, 0), RED),
+        ("ALIGN", (numeric_from, 1), (-1, -1), "RIGHT"),
+        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+        ("LINEBELOW", (0, 0), (-1, -1), 0.4, LINE),
+        ("TOPPADDING", (0, 0), (-1, -1), 3),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
+    ]
+    for i in range(2, len(data), 2):
+        style.append(("BACKGROUND", (0, i), (-1, i), ZEBRA))
+    table.setStyle(TableStyle(style))
+    return table
+
+
+def _rates_chart(report: MonthlyReport, st: _Styles) -> Drawing:
+    """Bars of the month's four figures (a rate without a sample is left out)."""
+    d = Drawing(170 * mm, 62 * mm)
+    d.add(
+        String(
+            0,
+            58 * mm,
+            f"{month_label(report.month)} 三率与 5341 达标率",
+            fontName=st.bold,
+            fontSize=9,
+            fillColor=INK,
+        )
+    )
+    chart = VerticalBarChart()
+    chart.x, chart.y, chart.width, chart.height = 14 * mm, 10 * mm, 150 * mm, 42 * mm
+    values = [pct_number(f.rate) for f in report.figures]
+    chart.data = [[v if v is not None else 0 for v in values]]
+    chart.categoryAxis.categoryNames = [f"{f.label}（n={f.sample}）" for f in report.figures]
+    chart.categoryAxis.labels.fontName = st.regular
+    chart.categoryAxis.labels.fontSize = 8
+    chart.valueAxis.valueMin, chart.valueAxis.valueMax, chart.valueAxis.valueStep = 0, 100, 20
+    chart.valueAxis.labels.fontName = st.regular
+    chart.valueAxis.labels.fontSize = 7
+    chart.valueAxis.labelTextFormat = "%d%%"
+    chart.valueAxis.gridStrokeColor = LINE
+    chart.valueAxis.visibleGrid = True
+    chart.bars[0].fillColor = RED
+    chart.bars[0].strokeColor = None
+    chart.barWidth = 8
+    chart.barLabels.fontName = st.bold
+    chart.barLabels.fontSize = 8
+    chart.barLabels.nudge = 6
+    texts = [pct(f.rate) for f in report.figures]
+    chart.barLabelArray = [texts]
+    chart.barLabelFormat = "values"
+    d.add(chart)
+    return d
+
+
+def _trend_chart(report: MonthlyReport, st: _Styles) -> Drawing:
+    """12 months of satisfaction (满意率); a month without ratings leaves a gap."""
+    d = Drawing(170 * mm, 62 * mm)
+    d.add(String(0, 58 * mm, "近 12 个月满意率", fontName=st.bold, fontSize=9, fillColor=INK))
+    chart = HorizontalLineChart()
+    # Lower than the bar chart: the value labels above 100% need room under the title.
+    chart.x, chart.y, chart.width, chart.height = 14 * mm, 12 * mm, 150 * mm, 36 * mm
+    values = [pct_number(line.figure("satisfaction_rate").rate) for line in report.trend]
+    chart.data = [values]
+    chart.categoryAxis.categoryNames = [
+        f"{m.key.month}月\n{m.key.year}" if i == 0 or m.key.month == 1 else f"{m.key.month}月"
+        for i, m in enumerate(report.trend)
+    ]
+    chart.categoryAxis.labels.fontName = st.regular
+    chart.categoryAxis.labels.fontSize = 7
+    chart.valueAxis.valueMin, chart.valueAxis.valueMax, chart.valueAxis.valueStep = 0, 100, 20
+    chart.valueAxis.labels.fontName = st.regular
+    chart.valueAxis.labels.fontSize = 7
+    chart.valueAxis.labelTextFormat = "%d%%"
+    chart.valueAxis.visibleGrid = True
+    chart.valueAxis.gridStrokeColor = LINE
+    chart.lines[0].strokeColor = RED
+    chart.lines[0].strokeWidth = 1.5
+    chart.lines[0].symbol = makeMarker("FilledCircle", size=3.5, fillColor=RED)
+    chart.lineLabelArray = [[pct(line.figure("satisfaction_rate").rate) for line in report.trend]]
+    chart.lineLabelFormat = "values"
+    chart.lineLabels.fontName = st.regular
+    chart.lineLabels.fontSize = 6.5
+    chart.lineLabels.dy = 6
+    chart.joinedLines = 1
+    d.add(chart)
+    return d
+
+
+def _line_rows(lines: list[Line]) -> list[list[Any]]:
+    rows = []
+    for line in lines:
+        row: list[Any] = [line.name, line.filed, line.resolved, line.breached]
+        for f in line.figures:
+            row.append(f"{f.text}（{f.sample}）")
+        rows.append(row)
+    return rows
+
+
+LINE_HEADER = [
+    "受理",
+    "办结",
+    "超时",
+    "响应率（样本）",
+    "解决率（样本）",
+    "满意率（样本）",
+    "5341（样本）",
+]
+
+
+def _story(report: MonthlyReport, st: _Styles) -> list[Any]:
+    p = Paragraph
+    story: list[Any] = [
+        p(f"{report.node.name} {month_label(report.month)} 诉求办理月度报表", st.title),
+        p(
+            f"红色物业平台 · 生成于 {timezone.localtime(report.generated_at):%Y年%m月%d日 %H:%M}"
+            f"（北京时间）· 时限规则：{report.policy.name}",
+            st.meta,
+        ),
+        Spacer(1, 4 * mm),
+        p("三率与 5341 达标率", st.h2),
+    ]
+    kpi: list[list[Any]] = [["指标", "比率", "分子", "分母（样本量）"]]
+    for f in report.figures:
+        kpi.append([f.label, f.text, "—" if f.numerator is None else f.numerator, f.sample])
+    story.append(_table(kpi, [45 * mm, 35 * mm, 35 * mm, 45 * mm], st))
+    counts = [
+        ("受理", "filed"),
+        ("派单", "dispatched"),
+        ("办结", "resolved"),
+        ("超时", "breached"),
+        ("退单", "returned"),
+        ("重办", "reopened"),
+        ("上报", "escalated"),
+    ]
+    story += [
+        Spacer(1, 3 * mm),
+        _table(
+            [[c for c, _k in counts], [int(report.totals.get(k) or 0) for _c, k in counts]],
+            [22 * mm] * len(counts),
+            st,
+            numeric_from=0,
+        ),
+        Spacer(1, 4 * mm),
+        KeepTogether([_rates_chart(report, st)]),
+        KeepTogether([_trend_chart(report, st)]),
+        p(
+            "口径：响应率 = 时限内响应 ÷（派单 − 撤回）；解决率 = 确认解决 ÷ 已评价或回访；"
+            "满意率 =（非常满意 + 满意 + 基本满意 × 权重）÷ 已评分；5341 达标率 = 时限内办结 ÷ 办结。"
+            "诉求按提交月份统计。",
+            st.note,
+        ),
+    ]
+    level = str(LEVEL_LABELS.get(report.sub_level, report.sub_level))
+    widths = [40 * mm, 13 * mm, 13 * mm, 13 * mm, 25 * mm, 25 * mm, 25 * mm, 25 * mm]
+    story.append(p(f"按{level}", st.h2))
+    if report.sub_lines:
+        story.append(_table([[level, *LINE_HEADER], *_line_rows(report.sub_lines)], widths, st))
+    else:
+        story.append(p("本月没有诉求。", st.note))
+    story.append(p("分类统计", st.h2))
+    if report.categories:
+        rows = _line_rows(report.categories)
+        for row in rows:
+            row[0] = p(row[0], st.cell)
+        story.append(_table([["分类", *LINE_HEADER], *rows], widths, st))
+    else:
+        story.append(p("本月没有诉求。", st.note))
+    story.append(p(f"超时清单（{len(report.breached)} 件）", st.h2))
+    if report.breached:
+        rows = [
+            [
+                "编号",
+                "分类",
+                "小区",
+                "提交时间",
+                "时限",
+                "超时环节",
+                "办结时间",
+                "承办单位 · 处理人",
+            ]
+        ]
+        for b in report.breached:
+            r = b.request
+
+            def when(moment: Any) -> str:
+                return timezone.localtime(moment).strftime("%m-%d %H:%M") if moment else "—"
+
+            rows.append(
+                [
+                    r.number,
+                    p(r.category.name, st.cell),
+                    p(r.compound.name if r.compound is not None else "—", st.cell),
+                    when(r.created_at),
+                    when(b.deadline),
+                    b.clock_labels,
+                    when(r.resolved_at),
+                    p(b.handler, st.cell),
+                ]
+            )
+        story.append(
+            _table(
+                rows,
+                [21 * mm, 22 * mm, 20 * mm, 19 * mm, 19 * mm, 15 * mm, 19 * mm, 44 * mm],
+                st,
+                numeric_from=99,
+            )
+        )
+    else:
+        story.append(p("本月没有超时诉求。", st.note))
+    return story
+
+
+def render_pdf(report: MonthlyReport) -> bytes:
+    regular, bold = register_fonts()
+    st = _Styles(regular, bold)
+    out = io.BytesIO()
+    title = f"{report.node.name} {month_label(report.month)} 诉求办理月度报表"
+
+    def decorate(canvas: Any, doc: Any) -> None:
+        canvas.saveState()
+        width, height = A4
+        canvas.setFillColor(RED)
+        canvas.rect(0, height - 8 * mm, width, 8 * mm, stroke=0, fill=1)
+        canvas.setFillColor(GOLD)
+        canvas.rect(0, height - 9 * mm, width, 1 * mm, stroke=0, fill=1)
+        canvas.setFillColor(colors.white)
+        canvas.setFont(bold, 9)
+        canvas.drawString(15 * mm, height - 5.5 * mm, "红色物业 · 党建引领 共建共治共享")
+        canvas.setFillColor(MUTED)
+        canvas.setFont(regular, 8)
+        canvas.drawString(15 * mm, 10 * mm, title)
+        canvas.drawRightString(width - 15 * mm, 10 * mm, f"第 {doc.page} 页")
+        canvas.restoreState()
+
+    doc = SimpleDocTemplate(
+        out,
+        pagesize=A4,
+        leftMargin=15 * mm,
+        rightMargin=15 * mm,
+        topMargin=16 * mm,
+        bottomMargin=18 * mm,
+        title=title,
+        author="红色物业平台",
+        subject="诉求办理月度报表",
+        lang="zh-CN",
+    )
+    doc.build(_story(report, st), onFirstPage=decorate, onLaterPages=decorate)
+    return out.getvalue()

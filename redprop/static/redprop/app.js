@@ -1,0 +1,14 @@
+/* RedProp: behaviour shared by every page (no third-party code; htmx is served locally). */
+(function () {
+  "use strict";
+  // htmx leaves 4xx answers unswapped; a region marked data-swap-errors shows them
+  // (e.g. "该诉求已关闭" after pressing 一起关注), so the user sees why nothing happened.
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var status = event.detail.xhr ? event.detail.xhr.status : 0;
+    var target = event.detail.target;
+    if (status >= 400 && status < 500 && target && target.closest("[data-swap-errors]")) {
+      event.detail.shouldSwap = true;
+      event.detail.isError = false;
+    }
+  });
+})();

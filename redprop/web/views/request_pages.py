@@ -1,0 +1,247 @@
+"""One request: its page (/r/<id>/), its photos, and every step taken on it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
+
+from redprop.accounts.choices import Role
+from redprop.core.errors import ApplicationError
+from redprop.requests import permissions, services
+from redprop.requests.choices import TRANSITIONS, Status
+from redprop.requests.models import ServiceRequest
+from redprop.web import presenters
+from redprop.web.access import role_required, viewable_request
+from redprop.web.forms import ACTION_FORMS, DONE_MESSAGES, ActionForm
+
+# The order the actions appear in; the first available one of PRIMARY is the big button.
+ACTION_ORDER = [
+    "accept",
+    "arrive",
+    "resume",
+    "resolve",
+    "submit_plan",
+    "require_plan",
+    "pause",
+    "return",
+    "rate",
+    "reopen",
+    "dispatch",
+    "merge",
+    "escalate",
+    "revisit",
+    "close",
+    "cancel",
+]
+HANDLER_ACTIONS = [
+    "accept",
+    "arrive",
+    "resume",
+    "resolve",
+    "submit_plan",
+    "require_plan",
+    "pause",
+    "return",
+]
+DISPATCHER_ACTIONS = ["dispatch", "merge", "escalate", "revisit", "close", "cancel"]
+REPORTER_ACTIONS = ["rate", "reopen", "cancel"]
+_STAFF_ROLES = tuple(r for r in Role if r != Role.RESIDENT)
+
+
+def available_actions(user: Any, obj: ServiceRequest) -> dict[str, set[str]]:
+    """The steps ``user`` may take on ``obj`` now, by who they act as.
+
+    The permissions module and the TRANSITIONS map decide, as in the services;
+    the services check again when the step is taken.
+    """
+    nxt = TRANSITIONS[obj.status]
+    status = obj.status
+    out: dict[str, set[str]] = {"handler": set(), "dispatcher": set(), "reporter": set()}
+    if permissions.can_handle(user, obj):
+        h = out["handler"]
+        if Status.ACCEPTED in nxt and status != Status.WAITING_ON_RESIDENT:
+            h.add("accept")
+        if status == Status.ACCEPTED:
+            h.add("arrive")
+        if Status.RESOLVED in nxt:
+            h.add("resolve")
+        if Status.RETURNED in nxt:
+            h.add("return")
+        if Status.PLAN_REQUIRED in nxt and status in {Status.ACCEPTED, Status.ON_SITE}:
+            h.add("require_plan")
+        if status == Status.PLAN_REQUIRED:
+            h.add("submit_plan")
+        if Status.WAITING_ON_RESIDENT in nxt:
+            h.add("pause")
+        if status == Status.WAITING_ON_RESIDENT:
+            h.add("resume")
+    if permissions.can_dispatch(user, obj):
+        d = out["dispatcher"]
+        if Status.DISPATCHED in nxt:
+            d.add("dispatch")
+        if Status.MERGED in nxt:
+            d.add("merge")
+        if Status.ESCALATED in nxt and status != Status.ESCALATED:
+            d.add("escalate")
+        if status == Status.RESOLVED:
+            d.add("revisit")
+        if Status.CLOSED in nxt:
+            d.add("close")
+        if Status.CANCELLED in nxt:
+            d.add("cancel")
+    if user.has_role(Role.RESIDENT) and permissions.is_reporter(user, obj):
+        r = out["reporter"]
+        if status == Status.RESOLVED:
+            r.add("rate")
+        limit = int((obj.sla or {}).get("max_reopens", 2))
+        if Status.REOPENED in nxt and obj.reopen_count < limit:
+            r.add("reopen")
+        if (
+            status in {Status.SUBMITTED, Status.DISPATCHED, Status.RETURNED}
+            and not out["dispatcher"]
+        ):
+            r.add("cancel")
+    return out
+
+
+def detail_context(
+    request: HttpRequest,
+    obj: ServiceRequest,
+    *,
+    bound: ActionForm | None = None,
+    action: str | None = None,
+) -> dict[str, Any]:
+    """What the request page and the console pane show, with a form for each step."""
+    user: Any = request.user
+    events = list(obj.events.all())
+    by_role = available_actions(user, obj)
+    allowed = set().union(*by_role.values())
+    forms: dict[str, ActionForm] = {}
+    for name in ACTION_ORDER:
+        if name not in allowed:
+            continue
+        if bound is not None and name == action:
+            forms[name] = bound
+        else:
+            forms[name] = ACTION_FORMS[name](obj=obj, acting_user=user, prefix=name)
+    page_errors: list[str] = []
+    if bound is not None and action not in forms:
+        # The step is no longer possible (someone else acted first): say why at the top.
+        page_errors = [str(e) for errors in bound.errors.values() for e in errors]
+    photos = list(obj.photos.all())
+    staff_view = permissions.has_scoped_role(user, obj, _STAFF_ROLES)
+    primary = next((a for a in HANDLER_ACTIONS[:4] if a in forms), None)
+    return {
+        "r": obj,
+        "due": presenters.due_of(obj, events=events),
+        "contact": presenters.handler_contact(obj),
+        "timeline": list(reversed(presenters.timeline(obj))),
+        "photos_before": [p for p in photos if p.kind == "before"],
+        "photos_after": [p for p in photos if p.kind == "after"],
+        "forms": forms,
+        "handler_forms": [(n, forms[n]) for n in HANDLER_ACTIONS if n in forms and n != primary],
+        "primary": (primary, forms[primary]) if primary else None,
+        "dispatcher_forms": [
+            (n, forms[n]) for n in DISPATCHER_ACTIONS if n in by_role["dispatcher"]
+        ],
+        "reporter_forms": [(n, forms[n]) for n in REPORTER_ACTIONS if n in by_role["reporter"]],
+        "bound_action": action if bound is not None else None,
+        "page_errors": page_errors,
+        "staff_view": staff_view,
+        "is_reporter": bool(by_role["reporter"])
+        or (user.has_role(Role.RESIDENT) and obj.reporter_id == user.person_id),
+        "icon": presenters.category_icon(obj.category),
+    }
+
+
+@require_GET
+@role_required()
+def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    obj = viewable_request(request.user, pk)
+    return render(request, "web/request_detail.html", detail_context(request, obj))
+
+
+@require_POST
+@role_required()
+def request_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    """Take one step (accept, resolve, rate, dispatch…) through its service."""
+    form_class = ACTION_FORMS.get(action)
+    if form_class is None:
+        raise Http404
+    obj = viewable_request(request.user, pk)
+    form = form_class(request.POST, request.FILES, obj=obj, acting_user=request.user, prefix=action)
+    in_console = request.POST.get("next") == "console" and request.user.has_role(  # type: ignore[union-attr]
+        Role.COMMUNITY_STAFF, Role.STREET_OFFICER, Role.SYSADMIN
+    )
+    if form.is_valid():
+        messages.success(request, DONE_MESSAGES[action])
+        if in_console:
+            from redprop.web.views.console import console_url
+
+            return redirect(console_url(request.POST.get("tab"), pk))
+        return redirect("web:request_detail", pk=pk)
+    fresh = viewable_request(request.user, pk)
+    if in_console:
+        from redprop.web.views.console import render_console
+
+        return render_console(
+            request, tab=request.POST.get("tab"), obj=fresh, bound=form, action=action
+        )
+    return render(
+        request,
+        "web/request_detail.html",
+        detail_context(request, fresh, bound=form, action=action),
+        status=form.error_status,
+    )
+
+
+@require_POST
+@role_required(Role.RESIDENT)
+def request_follow(request: HttpRequest, pk: int) -> HttpResponse:
+    """一起关注: a resident of the same compound follows a request about the same problem."""
+    obj = ServiceRequest.objects.select_related("compound").filter(pk=pk).first()
+    if (
+        obj is None
+        or obj.compound is None
+        or not permissions.can_file_at(request.user, obj.compound)
+    ):
+        raise Http404
+    status, error = 200, ""
+    try:
+        services.request_follow(request=obj, acting_user=request.user)
+    except ApplicationError as err:
+        status, error = err.status, err.message
+    if request.htmx:  # type: ignore[attr-defined]
+        return render(
+            request,
+            "web/filing/_followed.html",
+            {"r": obj, "error": error},
+            status=status,
+        )
+    if error:
+        messages.error(request, error)
+        return redirect("web:file_request")
+    messages.success(request, DONE_MESSAGES["follow"])
+    return redirect(reverse("web:request_detail", args=[pk]))
+
+
+@require_GET
+@role_required()
+def request_photo(request: HttpRequest, pk: int, photo_id: int) -> HttpResponseBase:
+    """A photo of a request, only to those who may see the request (never a public URL)."""
+    obj = viewable_request(request.user, pk)
+    photo = next((p for p in obj.photos.all() if p.pk == photo_id), None)
+    if photo is None:
+        raise Http404
+    try:
+        handle = photo.image.open("rb")
+    except FileNotFoundError as exc:
+        raise Http404 from exc
+    response = FileResponse(handle, content_type="image/jpeg")
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
