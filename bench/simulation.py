@@ -14,8 +14,9 @@ others at plausible rates: 1,186 requests a year per community, 4 communities),
 with the hourly profile of bench/load.py (morning and evening peaks; 25 % of
 requests arrive between 20:00 and 8:00). Every arrival is routed by the real
 ``policies.route_for`` (property matters → the compound's property company; the
-rest go to the community office or a co-building unit and are not a maintenance
-worker's job: counted, not simulated). For property jobs the 5341 clocks start at
+rest, and every request of the old compound without property service that the last
+grid of each community covers, go to the community office or a co-building unit and
+are not a maintenance worker's job: counted, not simulated). For property jobs the 5341 clocks start at
 filing (auto-dispatch): arrive ≤ 5 min; solve ≤ 30 min (normal) or ≤ 4 h (major).
 
 Assumptions (minutes; all drawn once per request, common random numbers for every

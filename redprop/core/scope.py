@@ -64,9 +64,11 @@ def _prefix_q(q: Q, prefix: str) -> Q:
     for child in q.children:  # type: ignore[union-attr]
         if isinstance(child, Q):
             clone.children.append(_prefix_q(child, prefix))
-        else:
+        elif isinstance(child, tuple):
             key, value = child  # type: ignore[misc]
             clone.children.append((f"{prefix}{key}", value))
+        else:  # an expression (EXISTS …) refers to the outer model: cannot be re-rooted
+            raise ValueError("a scope condition with an expression cannot take a prefix")
     return clone
 
 
@@ -112,7 +114,9 @@ class ScopeSet:
             q |= part
         qs = qs.filter(q)
         # Resident scopes follow reverse relations (households, followers): rows repeat.
-        if any(s.kind == "resident" for s in self.scopes):
+        if any(s.kind == "resident" for s in self.scopes) and getattr(
+            target, "resident_scope_repeats_rows", True
+        ):
             qs = qs.distinct()
         return qs
 

@@ -10,14 +10,16 @@ An app adds demo records like this (``redprop/requests/demo_seed.py``)::
     from redprop.demo.registry import SeedContext, register_seeder
 
     def seed_requests(ctx: SeedContext) -> None:
-        for unit in ctx.rng.sample(ctx.units, ctx.k(400)):
+        for unit in ctx.rng.sample(ctx.units, min(ctx.k(400), len(ctx.units))):
             ...  # create requests through the app's services
 
     register_seeder(100, seed_requests)
 
 Seeders must draw randomness only from ``ctx.rng`` / ``ctx.fake`` (never the
 global ``random``) and must not iterate over sets, so that the same seed and
-scale give the same data. All seeders run inside one transaction.
+scale give the same data. All seeders run inside one transaction, so a failing
+seeder leaves no demo data at all. ``run_seed(..., registered=False)`` builds the
+foundation alone (the demo app's own tests do that).
 """
 
 from __future__ import annotations

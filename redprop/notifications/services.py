@@ -14,6 +14,8 @@ Guarantees (tested in ``tests/``):
 * A failed try is retried after ``base · 2^(n-1)`` seconds (n = tries so far,
   capped at 6 h); after ``REDPROP_OUTBOX_MAX_ATTEMPTS`` tries the message is a
   dead letter (``dead``) with its last error kept.
+
+Time comes from ``core.clock``, so a simulation runs these services on its own time.
 """
 
 from __future__ import annotations
@@ -26,9 +28,9 @@ from typing import Any
 from django.conf import settings
 from django.db import connection, models, transaction
 from django.db.models import Q
-from django.utils import timezone
 
 from redprop.accounts.models import User
+from redprop.core import clock
 from redprop.core.audit import audit, snapshot
 from redprop.core.models import AuditEvent
 from redprop.notifications import channels
@@ -102,7 +104,7 @@ def outbox_enqueue(
     """
     if len(dedupe_key) > MAX_DEDUPE_KEY_LENGTH:
         raise ValueError(f"dedupe_key longer than {MAX_DEDUPE_KEY_LENGTH} characters")
-    now = timezone.now()
+    now = clock.now()
     if place is None and target is not None:
         place = {col: getattr(target, col, None) for col in SCOPE_COLUMNS}
     common: dict[str, Any] = {
@@ -215,7 +217,7 @@ def deliver(message_id: int, now: dt.datetime | None = None) -> bool:
     outside any transaction so no lock is held during network I/O, then recorded.
     A worker killed mid-send leaves the claim, and the sweep retries when it ends.
     """
-    now = now or timezone.now()
+    now = now or clock.now()
     with transaction.atomic():
         message = _lock_due(message_id, now)
         if message is None:
@@ -293,7 +295,7 @@ def outbox_sweep(*, now: dt.datetime | None = None, limit: int = 500) -> int:
     between commit and delivery) and what does the retries. Safe to run anywhere,
     any time, in parallel: each message is claimed before it is tried.
     """
-    cutoff = now or timezone.now()
+    cutoff = now or clock.now()
     ids = list(
         OutboxMessage.objects.filter(status__in=OPEN_STATES, next_attempt_at__lte=cutoff)
         .order_by("next_attempt_at", "pk")
@@ -311,7 +313,7 @@ def outbox_retry(
 
     Keeps their last error; each is audited. Returns how many were requeued.
     """
-    now = now or timezone.now()
+    now = now or clock.now()
     messages = list(
         OutboxMessage.objects.select_for_update()
         .filter(pk__in=list(message_ids), status=OutboxStatus.DEAD)
@@ -346,4 +348,4 @@ def inbox_mark_read(*, user: Any, item_ids: Iterable[int], now: dt.datetime | No
     """
     return InboxItem.objects.filter(
         user_id=user.pk, pk__in=list(item_ids), read_at__isnull=True
-    ).update(read_at=now or timezone.now())
+    ).update(read_at=now or clock.now())

@@ -67,7 +67,9 @@ def seed_requests(ctx: SeedContext) -> None:
     from redprop.requests.models import Category, ServiceRequest
     from redprop.requests.policies import route_for
 
-    categories = {c.code: c for c in Category.objects.filter(code__in=[c for c, _ in ERQIAOXI_YEAR])}
+    categories = {
+        c.code: c for c in Category.objects.filter(code__in=[c for c, _ in ERQIAOXI_YEAR])
+    }
     admin = ctx.users.get(Role.SYSADMIN)
     units_by_community: dict[int, list[Any]] = defaultdict(list)
     for u in ctx.units:
@@ -102,7 +104,9 @@ def seed_requests(ctx: SeedContext) -> None:
             for _ in range(n):
                 day = start + dt.timedelta(days=ctx.rng.randrange(365))
                 hour = ctx.rng.choices(range(24), weights=HOURLY)[0]
-                at = day.replace(hour=0, minute=0) + dt.timedelta(hours=hour, minutes=ctx.rng.randrange(60))
+                at = day.replace(hour=0, minute=0) + dt.timedelta(
+                    hours=hour, minutes=ctx.rng.randrange(60)
+                )
                 if at > now - dt.timedelta(minutes=30):
                     at = now - dt.timedelta(minutes=ctx.rng.randrange(30, 600))
                 plans.append((at, ctx.rng.choice(units), code))
@@ -118,20 +122,36 @@ def seed_requests(ctx: SeedContext) -> None:
             sim.set(at)
             people = occupants.get(unit.pk, [])
             reporter = people[0] if people else None
-            channel = rng.choices(["app", "window", "hotline", "patrol"], weights=[45, 25, 15, 15])[0]
+            channel = rng.choices(["app", "window", "hotline", "patrol"], weights=[45, 25, 15, 15])[
+                0
+            ]
             if reporter is None and channel == "app":
                 channel = "window"
             filer = user_for(reporter) if channel == "app" else admin
             text = rng.choice(TEXTS.get(code, ["需要处理"]))
             r = services.request_file(
-                acting_user=filer, category=category, description=text, unit=unit,
-                channel=channel, at=at,
+                acting_user=filer,
+                category=category,
+                description=text,
+                unit=unit,
+                channel=channel,
+                at=at,
                 reporter=_person(reporter) if channel != "patrol" and reporter else None,
             )
             made += 1
-            _play(r, rng=rng, sim=sim, now=now, admin=admin, route_for=route_for, services=services,
-                  rater=user_for(reporter) if reporter and channel == "app" else None)
-    ctx.log(f"requests: {made} filed, {ServiceRequest.objects.exclude(status='closed').count()} not closed")
+            _play(
+                r,
+                rng=rng,
+                sim=sim,
+                now=now,
+                admin=admin,
+                route_for=route_for,
+                services=services,
+                rater=user_for(reporter) if reporter and channel == "app" else None,
+            )
+    ctx.log(
+        f"requests: {made} filed, {ServiceRequest.objects.exclude(status='closed').count()} not closed"
+    )
     _quiet_history_notifications(now)
 
 
@@ -140,7 +160,9 @@ def _occupants(unit_ids: list[int]) -> dict[int, list[int]]:
 
     out: dict[int, list[int]] = defaultdict(list)
     for unit_id, person_id in (
-        Occupancy.objects.filter(unit_id__in=unit_ids).order_by("unit_id", "relation", "id").values_list("unit_id", "person_id")
+        Occupancy.objects.filter(unit_id__in=unit_ids)
+        .order_by("unit_id", "relation", "id")
+        .values_list("unit_id", "person_id")
     ):
         out[unit_id].append(person_id)
     return out
@@ -156,7 +178,17 @@ def _minutes(rng: Any, lo: float, hi: float) -> dt.timedelta:
     return dt.timedelta(minutes=rng.uniform(lo, hi))
 
 
-def _play(r: Any, *, rng: Any, sim: Any, now: dt.datetime, admin: Any, route_for: Any, services: Any, rater: Any) -> None:
+def _play(
+    r: Any,
+    *,
+    rng: Any,
+    sim: Any,
+    now: dt.datetime,
+    admin: Any,
+    route_for: Any,
+    services: Any,
+    rater: Any,
+) -> None:
     """Drive one request through a plausible history, stopping at ``now``."""
     from redprop.requests.models import ServiceRequest
 
@@ -169,7 +201,9 @@ def _play(r: Any, *, rng: Any, sim: Any, now: dt.datetime, admin: Any, route_for
         return True
 
     def fresh() -> Any:
-        return ServiceRequest.objects.select_related("handling_org", "grid", "category").get(pk=r.pk)
+        return ServiceRequest.objects.select_related("handling_org", "grid", "category").get(
+            pk=r.pk
+        )
 
     route = route_for(category=r.category, place=r, compound=r.compound)
     if route.org is None or not step(_minutes(rng, 0.5, 4)):
@@ -182,13 +216,17 @@ def _play(r: Any, *, rng: Any, sim: Any, now: dt.datetime, admin: Any, route_for
         # Sent to the wrong unit first; it hands the order back (退单).
         from redprop.orgs.models import Org
 
-        wrong = Org.objects.filter(kind="cobuilding_unit", street_id=r.street_id).order_by("id").first()
+        wrong = (
+            Org.objects.filter(kind="cobuilding_unit", street_id=r.street_id).order_by("id").first()
+        )
         if wrong is not None:
             services.request_dispatch(request=fresh(), org=wrong, acting_user=admin)
             if not step(_minutes(rng, 3, 20)):
                 return
             staff = _unit_staff(wrong)
-            services.request_return(request=fresh(), reason="不属于本单位职责", acting_user=staff or admin)
+            services.request_return(
+                request=fresh(), reason="不属于本单位职责", acting_user=staff or admin
+            )
             if not step(_minutes(rng, 2, 15)):
                 return
     services.request_dispatch(request=fresh(), org=org, acting_user=admin)
@@ -204,19 +242,27 @@ def _play(r: Any, *, rng: Any, sim: Any, now: dt.datetime, admin: Any, route_for
     services.request_arrive(request=fresh(), acting_user=handler)
     severity = current.severity
     if severity == "complex" or rng.random() < 0.03:
-        services.request_require_plan(request=fresh(), reason="需制定维修方案并报业委会", acting_user=handler)
+        services.request_require_plan(
+            request=fresh(), reason="需制定维修方案并报业委会", acting_user=handler
+        )
         if not step(dt.timedelta(hours=rng.uniform(3, 20))):
             return
         resolve_by = sim.t + dt.timedelta(days=rng.randint(2, 10))
-        services.request_submit_plan(request=fresh(), plan="使用专项维修资金，分段施工", resolve_by=resolve_by,
-                                     acting_user=handler)
+        services.request_submit_plan(
+            request=fresh(),
+            plan="使用专项维修资金，分段施工",
+            resolve_by=resolve_by,
+            acting_user=handler,
+        )
         work = dt.timedelta(days=rng.uniform(1, 9))
     elif severity == "major":
         work = dt.timedelta(minutes=rng.lognormvariate(4.6, 0.5))  # ≈ 100 min median, 4 h tail
     else:
         work = dt.timedelta(minutes=rng.lognormvariate(2.9, 0.45))  # ≈ 18 min median, 30 min tail
     if rng.random() < 0.04:
-        services.request_pause(request=fresh(), reason="居民不在家，约定时间上门", acting_user=handler)
+        services.request_pause(
+            request=fresh(), reason="居民不在家，约定时间上门", acting_user=handler
+        )
         if not step(dt.timedelta(hours=rng.uniform(1, 6))):
             return
         services.request_resume(request=fresh(), acting_user=handler)
@@ -229,15 +275,24 @@ def _play(r: Any, *, rng: Any, sim: Any, now: dt.datetime, admin: Any, route_for
         happy = rng.random() < 0.96
         score = rng.choices([5, 4, 3], weights=[70, 24, 6])[0] if happy else rng.choice([1, 2])
         if rater is not None and rng.random() < 0.8:
-            services.request_rate(request=fresh(), score=score, solved=happy, comment="" if happy else "问题没有彻底解决",
-                                  acting_user=rater)
+            services.request_rate(
+                request=fresh(),
+                score=score,
+                solved=happy,
+                comment="" if happy else "问题没有彻底解决",
+                acting_user=rater,
+            )
         elif rng.random() < 0.7:
-            services.request_revisit(request=fresh(), solved=happy, score=score, note="电话回访", acting_user=admin)
+            services.request_revisit(
+                request=fresh(), solved=happy, score=score, note="电话回访", acting_user=admin
+            )
         else:
             break
         if happy or _round == 1:
             break
-        services.request_reopen(request=fresh(), reason="居民不满意，要求重新处理", acting_user=admin)
+        services.request_reopen(
+            request=fresh(), reason="居民不满意，要求重新处理", acting_user=admin
+        )
         if not step(_minutes(rng, 5, 40)):
             return
         services.request_accept(request=fresh(), acting_user=handler)
@@ -266,9 +321,13 @@ def _quiet_history_notifications(now: dt.datetime) -> None:
     from redprop.notifications.models import OutboxMessage
     from redprop.requests.models import ServiceRequest
 
-    old_ids = ServiceRequest.objects.filter(created_at__lt=now - dt.timedelta(days=2)).values_list("pk", flat=True)
+    old_ids = ServiceRequest.objects.filter(created_at__lt=now - dt.timedelta(days=2)).values_list(
+        "pk", flat=True
+    )
     OutboxMessage.objects.filter(
-        status="pending", target_type="requests.servicerequest", target_id__in=[str(i) for i in old_ids]
+        status="pending",
+        target_type="requests.servicerequest",
+        target_id__in=[str(i) for i in old_ids],
     ).update(status="delivered", delivered_at=now)
 
 

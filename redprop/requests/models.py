@@ -6,7 +6,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -173,6 +173,8 @@ class RoutingRule(models.Model):
 class ServiceRequest(ScopedModel):
     """A resident's order (居民下单) and everything that happens to it."""
 
+    resident_scope_repeats_rows = False  # resident_scope_q uses EXISTS
+
     status = models.CharField(
         _("状态"), max_length=24, choices=Status.choices, default=Status.SUBMITTED
     )
@@ -319,7 +321,10 @@ class ServiceRequest(ScopedModel):
 
     @classmethod
     def resident_scope_q(cls, person_id: int) -> Q:
-        return Q(reporter_id=person_id) | Q(followers__person_id=person_id)
+        # EXISTS, not a join: no repeated rows, so no DISTINCT (which pushed the
+        # detail query past PostgreSQL's join-planning threshold: docs/performance.md).
+        follows = RequestFollower.objects.filter(request=OuterRef("pk"), person_id=person_id)
+        return Q(reporter_id=person_id) | Q(Exists(follows))
 
 
 class RequestEvent(models.Model):

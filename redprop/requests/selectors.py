@@ -72,8 +72,6 @@ def request_list(
             qs = qs.filter(description__contains=term)
     if f.queue:
         qs = qs.filter(queue_q(f.queue, timezone.now()))
-    if scope_has_resident_or_org(scope):
-        qs = qs.distinct()
     return qs.order_by("-id")
 
 
@@ -138,9 +136,7 @@ def after_cursor(
 def request_get(*, scope: Scope | ScopeSet, request_id: int) -> ServiceRequest | None:
     """One request with its timeline and photos: three queries."""
     qs = scoped(
-        ServiceRequest.objects.select_related(
-            *LIST_RELATED, "building", "unit", "reporter", "grid", "merged_into", "policy"
-        ).prefetch_related(
+        ServiceRequest.objects.select_related(*LIST_RELATED, "reporter").prefetch_related(
             Prefetch(
                 "events",
                 queryset=RequestEvent.objects.select_related("actor", "org").order_by("at", "id"),
@@ -149,18 +145,16 @@ def request_get(*, scope: Scope | ScopeSet, request_id: int) -> ServiceRequest |
         ),
         scope,
     ).filter(pk=request_id)
-    if scope_has_resident_or_org(scope):
-        qs = qs.distinct()
     return qs.first()
 
 
 def my_orders(*, user: Any) -> QuerySet[ServiceRequest]:
     """A worker's orders: assigned to them, or their grid's/unit's unclaimed ones, by deadline."""
     from redprop.accounts.choices import Role
+    from redprop.orgs.choices import OrgKind
 
-    scope = user.scope_set(
-        Role.GRID_BUTLER, Role.MAINTENANCE_WORKER, Role.COMPANY_STAFF, Role.UNIT_STAFF
-    )
+    org_scope = user.scope_set(Role.COMPANY_STAFF, Role.UNIT_STAFF)
+    grid_scope = user.scope_set(Role.GRID_BUTLER, Role.MAINTENANCE_WORKER)
     active = [
         Status.DISPATCHED,
         Status.ACCEPTED,
@@ -171,7 +165,13 @@ def my_orders(*, user: Any) -> QuerySet[ServiceRequest]:
         Status.REOPENED,
     ]
     qs = ServiceRequest.objects.select_related(*LIST_RELATED).filter(status__in=active)
-    qs = qs.filter(Q(assignee=user) | (scope.q_for(ServiceRequest) & Q(assignee__isnull=True)))
+    # A grid's staff claim only what their grid's company or the community handles,
+    # not a water company's order that happens to be in their grid.
+    grid_orders = grid_scope.q_for(ServiceRequest) & Q(
+        handling_org__kind__in=[OrgKind.PROPERTY_COMPANY, OrgKind.RESIDENTS_COMMITTEE]
+    )
+    unclaimed = (org_scope.q_for(ServiceRequest) | grid_orders) & Q(assignee__isnull=True)
+    qs = qs.filter(Q(assignee=user) | unclaimed)
     return qs.order_by("respond_due_at", "resolve_due_at", "id")
 
 

@@ -188,10 +188,41 @@ class TimelineRow:
     kind: str
 
 
-def timeline(request: Any) -> list[TimelineRow]:
-    """The request's events as the timeline shows them (prefetched by request_get)."""
+# Events a unit's staff take: the timeline names the unit next to the person.
+_UNIT_STEPS = {
+    EventKind.ACCEPTED,
+    EventKind.ASSIGNED,
+    EventKind.ARRIVED,
+    EventKind.PLAN_REQUIRED,
+    EventKind.PLAN_SUBMITTED,
+    EventKind.PAUSED,
+    EventKind.RESUMED,
+    EventKind.RESOLVED,
+    EventKind.RETURNED,
+}
+
+
+def timeline(request: Any, *, viewer: Any = None, staff_view: bool = True) -> list[TimelineRow]:
+    """The request's events as the timeline shows them (prefetched by request_get).
+
+    A resident who follows a neighbour's request (一起关注) sees what the units did,
+    but not the neighbour: other residents' names become "居民" and their words
+    (a rating comment, a reopening reason) are left out.
+    """
+    residents: set[int] = set()
+    if not staff_view:
+        residents = {request.reporter_id, *request.followers.values_list("person_id", flat=True)}
+        residents.discard(None)
+    own_person = getattr(viewer, "person_id", None)
     rows = []
     for e in request.events.all():
+        actor = e.actor if e.actor_id else None
+        neighbour = (
+            actor is not None
+            and actor.person_id is not None
+            and actor.person_id in residents
+            and actor.person_id != own_person
+        )
         extra = ""
         if e.kind in (EventKind.RATED, EventKind.REVISITED):
             parts = []
@@ -207,13 +238,19 @@ def timeline(request: Any) -> list[TimelineRow]:
             extra = _("派至 %(org)s") % {"org": e.org.name}
         elif e.kind == EventKind.MERGED and e.data.get("into"):
             extra = _("并入 RP%(n)08d") % {"n": int(e.data["into"])}
+        if actor is None:
+            who = _("系统")
+        elif neighbour:
+            who = _("居民")
+        else:
+            who = str(actor)
         rows.append(
             TimelineRow(
                 at=e.at,
                 label=e.get_kind_display(),
-                actor=str(e.actor) if e.actor_id else _("系统"),
-                org=e.org.name if e.org_id and e.kind != EventKind.DISPATCHED else "",
-                note=e.note,
+                actor=who,
+                org=e.org.name if e.org_id and e.kind in _UNIT_STEPS else "",
+                note="" if neighbour else e.note,
                 extra=extra,
                 kind=e.kind,
             )

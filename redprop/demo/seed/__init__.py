@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+import time
 from collections.abc import Callable
 
 from django.apps import apps
@@ -73,10 +74,15 @@ def run_seed(
         registry.discover()
     with transaction.atomic():
         ctx.log("foundation: territory, people, organisations, demo logins")
+        start = time.perf_counter()
         build_foundation(ctx)
+        ctx.log(f"foundation done in {time.perf_counter() - start:.1f}s")
         for order, name, fn in registry.registered_seeders() if registered else []:
             ctx.log(f"seeder {order}: {name}")
+            start = time.perf_counter()
             fn(ctx)
+            # Per-seeder time, so a slow seeder is easy to spot in bin/demo's output.
+            ctx.log(f"seeder {order} done in {time.perf_counter() - start:.1f}s")
     return ctx
 
 

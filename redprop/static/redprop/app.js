@@ -11,4 +11,17 @@
       event.detail.isError = false;
     }
   });
+
+  // A second tap on a slow phone must not file the same request twice: ignore a
+  // repeated submit of the same form for a few seconds (the button keeps its value).
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (!form || form.method !== "post" || form.hasAttribute("hx-post")) return;
+    if (form.dataset.submitting) {
+      event.preventDefault();
+      return;
+    }
+    form.dataset.submitting = "1";
+    setTimeout(function () { delete form.dataset.submitting; }, 8000);
+  });
 })();

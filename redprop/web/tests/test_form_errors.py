@@ -56,6 +56,7 @@ def test_a_file_that_is_not_an_image_is_refused_at_the_photo_field(world):
     assert resp.status_code == 400
     assert field_error(resp.content, "id_photos") == "上传的文件不是有效的图片"
     assert "卫生间地漏返水，满屋臭味</textarea>" in resp.content.decode()
+    assert "请重新选择照片" in resp.content.decode()
     assert ServiceRequest.objects.count() == 0
     assert RequestPhoto.objects.count() == 0
 

@@ -110,3 +110,43 @@ def test_community_staff_take_a_report_at_the_window(world):
     assert resp.status_code == 302
     r = ServiceRequest.objects.get()
     assert (r.channel, r.compound_id, r.building_id) == ("window", world.compound.pk, None)
+
+
+def test_a_follower_does_not_see_the_neighbours_name_or_words(world):
+    from django.test import Client
+
+    from redprop.accounts.choices import Role
+    from redprop.accounts.services import role_grant, user_create
+    from redprop.conftest import PASSWORD
+    from redprop.people.services import person_create
+    from redprop.territory import services as territory
+
+    neighbour = person_create(name="赵小梅", mobile="13700002222", acting_user=None)
+    unit = territory.unit_create(
+        building=world.building,
+        label="1栋2单元302",
+        floor_area="80",
+        owners=[neighbour],
+        acting_user=None,
+    )
+    territory.occupancy_add(unit=unit, person=neighbour, acting_user=None)
+    user = user_create(username="t_zhao", password=PASSWORD, person=neighbour, acting_user=None)
+    role_grant(user=user, role=Role.RESIDENT, person=neighbour, acting_user=None)
+    c = Client()
+    c.force_login(user)
+
+    r = dispatched(world)
+    worker = world.users["maintenance_worker"]
+    services.request_accept(request=r, acting_user=worker)
+    services.request_resolve(request=r, note="已疏通", acting_user=worker)
+    services.request_rate(
+        request=r, score=4, solved=True, comment="王师傅人很好", acting_user=world.users["resident"]
+    )
+    assert c.post(f"/r/{r.pk}/follow/").status_code == 302
+    page = c.get(f"/r/{r.pk}/").content.decode()
+    assert "t_resident" not in page and "王建国" not in page and "138****1234" not in page
+    assert "王师傅人很好" not in page
+    assert "居民" in page and "已疏通" in page  # what the unit did stays visible
+    # The reporter still sees their own words, and staff see everything.
+    assert "王师傅人很好" in world.client("resident").get(f"/r/{r.pk}/").content.decode()
+    assert "王师傅人很好" in world.client("community_staff").get(f"/r/{r.pk}/").content.decode()

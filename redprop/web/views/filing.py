@@ -52,6 +52,8 @@ def file_request(request: HttpRequest) -> HttpResponse:
                 for parent, children in form.groups
             ],
             "patrol": request.user.has_role(*web_selectors.GRID_STAFF),  # type: ignore[union-attr]
+            # A browser never refills a file input: say so when the photos must be re-chosen.
+            "photos_lost": bool(request.FILES.getlist("photos")) and bool(form.errors),
         },
         status=status,
     )

@@ -119,6 +119,7 @@ def detail_context(
     """What the request page and the console pane show, with a form for each step."""
     user: Any = request.user
     events = list(obj.events.all())
+    staff_view = permissions.has_scoped_role(user, obj, _STAFF_ROLES)
     by_role = available_actions(user, obj)
     allowed = set().union(*by_role.values())
     forms: dict[str, ActionForm] = {}
@@ -134,13 +135,12 @@ def detail_context(
         # The step is no longer possible (someone else acted first): say why at the top.
         page_errors = [str(e) for errors in bound.errors.values() for e in errors]
     photos = list(obj.photos.all())
-    staff_view = permissions.has_scoped_role(user, obj, _STAFF_ROLES)
     primary = next((a for a in HANDLER_ACTIONS[:4] if a in forms), None)
     return {
         "r": obj,
         "due": presenters.due_of(obj, events=events),
         "contact": presenters.handler_contact(obj),
-        "timeline": list(reversed(presenters.timeline(obj))),
+        "timeline": list(reversed(presenters.timeline(obj, viewer=user, staff_view=staff_view))),
         "photos_before": [p for p in photos if p.kind == "before"],
         "photos_after": [p for p in photos if p.kind == "after"],
         "forms": forms,
