@@ -79,7 +79,7 @@ class Journey:
         )
         context.on("request", self._check_request)
         page = context.new_page()
-        page.set_default_timeout(15_000)
+        page.set_default_timeout(30_000)  # CI machines are shared and slow at times
         self.pages.append(page)
         return page
 
@@ -178,7 +178,11 @@ def test_resident_dispatcher_worker_resident(live_server, browser, artifacts, tm
     assert phone.get_by_text(f"已提交，诉求编号 {r.number}").is_visible()
     before = RequestPhoto.objects.get(request=r)
     assert max(before.width, before.height) == 1600  # shrunk in the browser
-    assert phone.locator(".photo-set img").first.evaluate("img => img.naturalWidth") > 0
+    # The photo is served by the app (not a public URL); wait for it to load on a busy machine.
+    photo = phone.locator(".photo-set img").first.element_handle()
+    phone.wait_for_function(
+        "img => img.complete && img.naturalWidth > 0", arg=photo, timeout=20_000
+    )
     j.shoot(phone, "04-resident-request-filed")
 
     # --- the dispatcher sees it arrive without reloading, and dispatches it ----------------
