@@ -4,8 +4,9 @@ simulated time (``core.clock.travel``).
 The mix follows Erqiaoxi's year (DOMAIN.md): paid repairs 261, public repairs 412,
 pipe dredging 56, air-conditioner dripping 3, seepage 76, plus 103 environment and
 neighbour problems and 64 fire-safety problems ("flying wire" charging, blocked fire
-lanes). The Erqiaoxi community and the Jinghe community the demo logins look at get
-that year at full size (× scale); the other communities a lighter share. Timings are
+lanes). The mix is kept exactly; the volume is scaled so `bin/demo` seeds in a few
+minutes: the Jinghe community the demo logins look at gets half that year (× scale),
+Erqiaoxi a quarter, the other communities 3 %. Timings are
 drawn around the 5341 targets, so some orders are late, returned, reopened or
 escalated, and satisfaction lands near the articles' 95 %.
 """
@@ -39,7 +40,12 @@ ERQIAOXI_YEAR: list[tuple[str, int]] = [
     ("water_supply", 12),
     ("power_supply", 8),
 ]
-OTHER_COMMUNITY_SHARE = 0.12
+# The Jinghe community the demo logins look at gets half the Erqiaoxi year (× scale);
+# the Erqiaoxi community a quarter of it; the others a light share, so that
+# `bin/demo` seeds in a few minutes (each request runs ~10 real services).
+FOCUS_SHARE = 0.5
+ERQIAOXI_SHARE = 0.25
+OTHER_COMMUNITY_SHARE = 0.03
 # Hour-of-day weights (evening and morning peaks), 0..23.
 HOURLY = [1, 1, 1, 1, 1, 2, 4, 8, 10, 9, 8, 7, 6, 6, 7, 8, 8, 9, 11, 12, 10, 7, 4, 2]
 TEXTS = {
@@ -66,7 +72,9 @@ def seed_requests(ctx: SeedContext) -> None:
     from redprop.requests import services
     from redprop.requests.models import Category, ServiceRequest
     from redprop.requests.policies import route_for
+    from redprop.requests.taxonomy import install_default_categories
 
+    install_default_categories(Category)  # idempotent; a flushed test DB lacks them
     categories = {
         c.code: c for c in Category.objects.filter(code__in=[c for c, _ in ERQIAOXI_YEAR])
     }
@@ -75,7 +83,7 @@ def seed_requests(ctx: SeedContext) -> None:
     for u in ctx.units:
         units_by_community[u.community_id].append(u)
     erqiaoxi = next((c for c in ctx.communities if "二桥西" in c.name), None)
-    full = {c.pk for c in (erqiaoxi, ctx.focus.get("community")) if c is not None}
+    focus = ctx.focus.get("community")
     now = timezone.now().replace(second=0, microsecond=0)
     start = now - dt.timedelta(days=365)
     resident_users: dict[int, Any] = {}
@@ -98,7 +106,12 @@ def seed_requests(ctx: SeedContext) -> None:
         units = units_by_community.get(community.pk)
         if not units:
             continue
-        share = 1.0 if community.pk in full else OTHER_COMMUNITY_SHARE
+        if focus is not None and community.pk == focus.pk:
+            share = FOCUS_SHARE
+        elif erqiaoxi is not None and community.pk == erqiaoxi.pk:
+            share = ERQIAOXI_SHARE
+        else:
+            share = OTHER_COMMUNITY_SHARE
         for code, per_year in ERQIAOXI_YEAR:
             n = round(per_year * share * ctx.scale)
             for _ in range(n):
@@ -110,6 +123,14 @@ def seed_requests(ctx: SeedContext) -> None:
                 if at > now - dt.timedelta(minutes=30):
                     at = now - dt.timedelta(minutes=ctx.rng.randrange(30, 600))
                 plans.append((at, ctx.rng.choice(units), code))
+    # A live morning in the Jinghe community: orders filed in the last three hours stop
+    # wherever "now" finds them, so the queues, orders and countdowns have content.
+    focus_units = units_by_community.get(focus.pk, []) if focus is not None else []
+    if focus_units:
+        live = [code for code, _ in ERQIAOXI_YEAR if code not in ("ac_dripping", "consultation")]
+        for _ in range(max(12, ctx.k(24))):
+            at = now - dt.timedelta(minutes=ctx.rng.randrange(3, 180))
+            plans.append((at, ctx.rng.choice(focus_units), ctx.rng.choice(live)))
     plans.sort(key=lambda p: (p[0], p[1].pk, p[2]))
     ctx.log(f"requests: {len(plans)} to play through the services")
 
@@ -149,6 +170,7 @@ def seed_requests(ctx: SeedContext) -> None:
                 services=services,
                 rater=user_for(reporter) if reporter and channel == "app" else None,
             )
+    services.sla_sweep(now=now)  # what is overdue by now is breached and escalated
     ctx.log(
         f"requests: {made} filed, {ServiceRequest.objects.exclude(status='closed').count()} not closed"
     )
@@ -197,7 +219,10 @@ def _play(
         if sim.t + delta >= now:
             return False
         sim.advance(delta)
-        services.sla_sweep(now=sim.t)
+        # Only this request's clock (the others are played one by one in time order),
+        # and only when a checkpoint is due.
+        if ServiceRequest.objects.filter(pk=r.pk, next_sla_check_at__lte=sim.t).exists():
+            services.sla_check(request_id=r.pk, now=sim.t)
         return True
 
     def fresh() -> Any:
@@ -205,6 +230,8 @@ def _play(
             pk=r.pk
         )
 
+    if now - r.created_at < dt.timedelta(minutes=40) and rng.random() < 0.5:
+        return  # just filed: waiting in the dispatcher's queue
     route = route_for(category=r.category, place=r, compound=r.compound)
     if route.org is None or not step(_minutes(rng, 0.5, 4)):
         return
@@ -232,11 +259,11 @@ def _play(
     services.request_dispatch(request=fresh(), org=org, acting_user=admin)
     current = fresh()
     handler = current.assignee or _unit_staff(org) or admin
-    if not step(_minutes(rng, 0.3, 2.5)):
+    if not step(_minutes(rng, 0.2, 1.2)):
         return
     services.request_accept(request=fresh(), acting_user=handler)
     handler = fresh().assignee or handler
-    travel = rng.lognormvariate(1.0, 0.45)  # minutes; median ≈ 2.7, a tail past 5
+    travel = rng.lognormvariate(0.8, 0.35)  # minutes; median ≈ 2.2, a thin tail past 5
     if not step(dt.timedelta(minutes=travel)):
         return
     services.request_arrive(request=fresh(), acting_user=handler)
@@ -256,9 +283,9 @@ def _play(
         )
         work = dt.timedelta(days=rng.uniform(1, 9))
     elif severity == "major":
-        work = dt.timedelta(minutes=rng.lognormvariate(4.6, 0.5))  # ≈ 100 min median, 4 h tail
+        work = dt.timedelta(minutes=rng.lognormvariate(4.5, 0.4))  # ≈ 90 min median, 4 h tail
     else:
-        work = dt.timedelta(minutes=rng.lognormvariate(2.9, 0.45))  # ≈ 18 min median, 30 min tail
+        work = dt.timedelta(minutes=rng.lognormvariate(2.7, 0.3))  # ≈ 15 min median, 30 min tail
     if rng.random() < 0.04:
         services.request_pause(
             request=fresh(), reason="居民不在家，约定时间上门", acting_user=handler
