@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.utils import timezone
 from PIL import Image
 
 from e2e.conftest import DESKTOP, PHONE
@@ -255,6 +256,21 @@ def test_resident_dispatcher_worker_resident(live_server, browser, artifacts, tm
     assert api.status == 200
     assert api.json()["status"] == "rated"
     assert api.json()["rating"] == 5
+
+    # The community dashboard counts it: its figures are the rollups' figures.
+    from redprop.requests import selectors
+
+    month = timezone.localdate().replace(day=1)
+    expected = selectors.rates(
+        scope=world.users["community_staff"].scope_set(), month_from=month, month_to=month
+    )[0]
+    assert expected["rated"] >= 1
+    desk.goto(f"{live_server.url}/dashboard/")
+    kpis = desk.locator(".kpis").inner_text()
+    assert f"样本 {expected['rated']}" in kpis
+    totals = desk.locator("main").inner_text()
+    assert str(expected["filed"]) in totals
+    j.shoot(desk, "13-community-dashboard")
 
     assert j.foreign == [], f"the browser asked for non-local URLs: {j.foreign}"
     for page in j.pages:
