@@ -179,3 +179,19 @@ def test_deadline_with_pauses_property(world, pauses, minutes):
     due = states["resolve"].due_at
     counted = elapsed_with_pauses(AlwaysOn(), t0, due, sla.pauses_of(events))
     assert counted == dt.timedelta(minutes=minutes)
+
+
+def test_the_clock_command_fires_warnings_and_beats(world):
+    """`manage.py run_clock` runs this pass every 15 s (the command itself also closes
+    stale connections between passes, which a test transaction cannot survive)."""
+    from redprop.core import clock
+    from redprop.core.models import Heartbeat
+    from redprop.requests.management.commands.run_clock import one_pass
+
+    r = dispatched(world)
+    with clock.travel(lambda: r.clock_started_at + 40 * MIN):
+        one_pass()
+    r.refresh_from_db()
+    assert r.breached
+    assert SlaCheckpoint.objects.filter(request=r, key="breach:resolve").exists()
+    assert Heartbeat.objects.filter(name="clock").exists()
