@@ -17,7 +17,6 @@ from redprop.requests.models import (
     RequestEvent,
     RequestPhoto,
     ServiceRequest,
-    SlaPolicy,
 )
 
 LIST_RELATED = ("category", "compound", "handling_org", "assignee")
@@ -73,11 +72,6 @@ def request_list(
     if f.queue:
         qs = qs.filter(queue_q(f.queue, timezone.now()))
     return qs.order_by("-id")
-
-
-def scope_has_resident_or_org(scope: Scope | ScopeSet) -> bool:
-    scopes = [scope] if isinstance(scope, Scope) else list(scope)
-    return any(s.kind == "resident" for s in scopes)
 
 
 def _day_start(day: dt.date) -> dt.datetime:
@@ -310,7 +304,3 @@ def rates_naive(
                 c["rated"] += 1
                 c[stats.SCORE_COUNTER[x.score]] += 1
     return stats.Rates(c, Decimal(str(basic_weight))).as_dict()
-
-
-def policy_for_scope(*, scope: Scope | ScopeSet) -> SlaPolicy | None:
-    return SlaPolicy.objects.filter(is_active=True).order_by("-effective_from").first()

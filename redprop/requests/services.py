@@ -176,13 +176,14 @@ def _notify(
     )
 
 
-def _users_with(role: str, **anchor: Any) -> list[Any]:
+def _users_with(*roles: str, **anchor: Any) -> list[Any]:
+    """Active users holding any of ``roles`` at ``anchor`` (one query)."""
     from redprop.accounts.models import User
 
     return list(
         User.objects.filter(
             is_active=True,
-            roles__role=role,
+            roles__role__in=roles,
             roles__revoked_at__isnull=True,
             **{f"roles__{k}": v for k, v in anchor.items()},
         ).distinct()
@@ -193,8 +194,7 @@ def _handlers(request: ServiceRequest) -> list[Any]:
     """The people who must hear that an order arrived for the unit."""
     users = []
     if request.handling_org_id:
-        users += _users_with(Role.COMPANY_STAFF, org_id=request.handling_org_id)
-        users += _users_with(Role.UNIT_STAFF, org_id=request.handling_org_id)
+        users += _users_with(Role.COMPANY_STAFF, Role.UNIT_STAFF, org_id=request.handling_org_id)
     if request.assignee_id:
         users.append(request.assignee)
     return list({u.pk: u for u in users}.values())
