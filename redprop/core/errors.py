@@ -10,6 +10,8 @@ from __future__ import annotations
 import enum
 from typing import Any
 
+from django.utils.translation import gettext as _
+
 
 class ErrorCode(enum.StrEnum):
     """Codes shared by every app."""
@@ -53,15 +55,15 @@ class ApplicationError(Exception):
 class NotFound(ApplicationError):
     status = 404
 
-    def __init__(self, message: str = "对象不存在或不在您的管辖范围内") -> None:
-        super().__init__(ErrorCode.NOT_FOUND, message)
+    def __init__(self, message: str | None = None) -> None:
+        super().__init__(ErrorCode.NOT_FOUND, message or _("对象不存在或不在您的管辖范围内"))
 
 
 class PermissionDenied(ApplicationError):
     status = 403
 
-    def __init__(self, message: str = "您没有执行此操作的权限") -> None:
-        super().__init__(ErrorCode.PERMISSION_DENIED, message)
+    def __init__(self, message: str | None = None) -> None:
+        super().__init__(ErrorCode.PERMISSION_DENIED, message or _("您没有执行此操作的权限"))
 
 
 class Conflict(ApplicationError):

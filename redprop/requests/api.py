@@ -7,6 +7,7 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import File, Form, Router, Schema
 from ninja.files import UploadedFile
 
@@ -127,7 +128,7 @@ class EventOut(Schema):
 
     @staticmethod
     def resolve_actor(obj: Any) -> str | None:
-        return str(obj.actor) if obj.actor_id else "系统"
+        return str(obj.actor) if obj.actor_id else _("系统")
 
     @staticmethod
     def resolve_org(obj: Any) -> str | None:
@@ -248,7 +249,7 @@ def _scope(request: HttpRequest) -> Any:
 def _get(request: HttpRequest, request_id: int) -> ServiceRequest:
     obj = selectors.request_get(scope=_scope(request), request_id=request_id)
     if obj is None:
-        raise NotFound("诉求不存在或不在您的管辖范围内")
+        raise NotFound(_("诉求不存在或不在您的管辖范围内"))
     return obj
 
 
@@ -290,7 +291,7 @@ def _respond(request: HttpRequest, status: int, data: Any) -> Any:
 def _category(code: str) -> Category:
     cat = Category.objects.select_related("parent").filter(code=code, is_active=True).first()
     if cat is None:
-        raise ApplicationError(RequestError.UNKNOWN_CATEGORY, "未知的诉求分类", field="category")
+        raise ApplicationError(RequestError.UNKNOWN_CATEGORY, _("未知的诉求分类"), field="category")
     return cat
 
 
@@ -308,7 +309,7 @@ def _place(
             .first()
         )
         if out["unit"] is None:
-            raise ApplicationError(RequestError.PLACE_REQUIRED, "房屋不存在", field="unit_id")
+            raise ApplicationError(RequestError.PLACE_REQUIRED, _("房屋不存在"), field="unit_id")
     elif building_id is not None:
         out["building"] = (
             Building.objects.select_related("compound__company", "grid")
@@ -316,11 +317,15 @@ def _place(
             .first()
         )
         if out["building"] is None:
-            raise ApplicationError(RequestError.PLACE_REQUIRED, "楼栋不存在", field="building_id")
+            raise ApplicationError(
+                RequestError.PLACE_REQUIRED, _("楼栋不存在"), field="building_id"
+            )
     elif compound_id is not None:
         out["compound"] = Compound.objects.select_related("company").filter(pk=compound_id).first()
         if out["compound"] is None:
-            raise ApplicationError(RequestError.PLACE_REQUIRED, "小区不存在", field="compound_id")
+            raise ApplicationError(
+                RequestError.PLACE_REQUIRED, _("小区不存在"), field="compound_id"
+            )
     return out
 
 
@@ -331,7 +336,7 @@ def idempotent(request: HttpRequest, endpoint: str, run: Any) -> tuple[int, Any]
         return run()
     if len(key) > 128:
         raise ApplicationError(
-            ErrorCode.VALIDATION, "Idempotency-Key 过长", field="Idempotency-Key"
+            ErrorCode.VALIDATION, _("Idempotency-Key 过长"), field="Idempotency-Key"
         )
     user = request.user
     found = IdempotencyKey.objects.filter(user=user, key=key, endpoint=endpoint).first()
@@ -382,7 +387,7 @@ def request_create(request: HttpRequest, payload: RequestIn) -> Any:
             )
             if reporter is None:
                 raise ApplicationError(
-                    RequestError.PLACE_OUT_OF_SCOPE, "反映人不存在", field="reporter_id"
+                    RequestError.PLACE_OUT_OF_SCOPE, _("反映人不存在"), field="reporter_id"
                 )
         obj = services.request_file(
             acting_user=request.user,
@@ -439,9 +444,11 @@ def request_similar(request: HttpRequest, payload: SimilarIn) -> Any:
     place = _place(request, payload.unit_id, None, payload.compound_id)
     target = place["unit"] or place["compound"]
     if target is None:
-        raise ApplicationError(RequestError.PLACE_REQUIRED, "请选择小区或房屋", field="compound_id")
+        raise ApplicationError(
+            RequestError.PLACE_REQUIRED, _("请选择小区或房屋"), field="compound_id"
+        )
     if not permissions.can_file_at(request.user, target):
-        raise NotFound("地点不存在或不在您的管辖范围内")
+        raise NotFound(_("地点不存在或不在您的管辖范围内"))
     compound = place["compound"] or place["unit"].compound
     similar = dedupe.similar_requests(
         scope=_all_scope(),
@@ -499,7 +506,9 @@ def request_list(
     statuses = [s for s in (status or "").split(",") if s]
     bad = [s for s in statuses if s not in Status.values]
     if bad:
-        raise ApplicationError(ErrorCode.VALIDATION, f"未知的状态：{bad[0]}", field="status")
+        raise ApplicationError(
+            ErrorCode.VALIDATION, _("未知的状态：%(status)s") % {"status": bad[0]}, field="status"
+        )
     limit = max(1, min(limit, 100))
     qs = selectors.request_list(
         scope=_scope(request),
@@ -533,12 +542,14 @@ def rates(request: HttpRequest, month: str, months: int = 1, group_by: str | Non
     try:
         start = dt.date.fromisoformat(f"{month}-01")
     except ValueError as exc:
-        raise ApplicationError(ErrorCode.VALIDATION, "月份格式应为 YYYY-MM", field="month") from exc
+        raise ApplicationError(
+            ErrorCode.VALIDATION, _("月份格式应为 YYYY-MM"), field="month"
+        ) from exc
     if group_by is not None and group_by not in selectors.LEVEL_COLUMNS:
-        raise ApplicationError(ErrorCode.VALIDATION, "未知的分组方式", field="group_by")
+        raise ApplicationError(ErrorCode.VALIDATION, _("未知的分组方式"), field="group_by")
     months = max(1, min(months, 24))
     first = start
-    for _ in range(months - 1):
+    for _month in range(months - 1):
         first = (first - dt.timedelta(days=1)).replace(day=1)
     return selectors.rates(
         scope=_scope(request), month_from=first, month_to=start, group_by=group_by
@@ -549,7 +560,7 @@ def rates(request: HttpRequest, month: str, months: int = 1, group_by: str | Non
 def request_read(request: HttpRequest, request_id: int) -> Any:
     obj = _get(request, request_id)
     if not permissions.can_view(request.user, obj):
-        raise NotFound("诉求不存在或不在您的管辖范围内")
+        raise NotFound(_("诉求不存在或不在您的管辖范围内"))
     return _respond(request, 200, _detail(request, obj))
 
 
@@ -592,7 +603,7 @@ def _org(request: HttpRequest, org_id: int) -> Any:
 
     org = Org.objects.filter(pk=org_id, is_active=True).first()
     if org is None:
-        raise ApplicationError(RequestError.NO_HANDLER, "承办单位不存在", field="org_id")
+        raise ApplicationError(RequestError.NO_HANDLER, _("承办单位不存在"), field="org_id")
     return org
 
 
@@ -604,7 +615,7 @@ def request_dispatch(request: HttpRequest, request_id: int, payload: DispatchIn)
 
         assignee = User.objects.filter(pk=payload.assignee_id, is_active=True).first()
         if assignee is None:
-            raise ApplicationError(RequestError.NO_HANDLER, "处理人不存在", field="assignee_id")
+            raise ApplicationError(RequestError.NO_HANDLER, _("处理人不存在"), field="assignee_id")
     return _transition(
         request,
         request_id,
@@ -720,7 +731,7 @@ def request_follow(request: HttpRequest, request_id: int) -> Any:
         or obj.compound is None
         or not permissions.can_file_at(request.user, obj.compound)
     ):
-        raise NotFound("诉求不存在或不在您的管辖范围内")
+        raise NotFound(_("诉求不存在或不在您的管辖范围内"))
     services.request_follow(request=obj, acting_user=request.user)
     return _respond(request, 200, _detail(request, _get(request, request_id)))
 
@@ -731,5 +742,7 @@ def photo_upload(
 ) -> Any:
     obj = _get(request, request_id)
     if kind not in ("before", "after"):
-        raise ApplicationError(ErrorCode.VALIDATION, "照片类型应为 before 或 after", field="kind")
+        raise ApplicationError(
+            ErrorCode.VALIDATION, _("照片类型应为 before 或 after"), field="kind"
+        )
     return 201, services.photo_add(request=obj, upload=photo, kind=kind, acting_user=request.user)

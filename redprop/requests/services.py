@@ -14,6 +14,8 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from redprop.accounts.choices import Role
 from redprop.core import clock
@@ -47,25 +49,26 @@ def guard_transition(request: ServiceRequest, *, to: str) -> None:
     if to not in TRANSITIONS[request.status]:
         raise Conflict(
             RequestError.INVALID_TRANSITION,
-            f"诉求当前状态为“{Status(request.status).label}”，不能{_VERB.get(to, '执行此操作')}",
+            _("诉求当前状态为“%(status)s”，不能%(verb)s")
+            % {"status": Status(request.status).label, "verb": _VERB.get(to, _("执行此操作"))},
         )
 
 
-_VERB: dict[str, str] = {
-    Status.DISPATCHED: "派单",
-    Status.RETURNED: "退单",
-    Status.ACCEPTED: "接单",
-    Status.ON_SITE: "登记到场",
-    Status.PLAN_REQUIRED: "转为出具方案",
-    Status.PLAN_SUBMITTED: "提交方案",
-    Status.WAITING_ON_RESIDENT: "暂停计时",
-    Status.RESOLVED: "办结",
-    Status.RATED: "评价",
-    Status.REOPENED: "重新办理",
-    Status.ESCALATED: "上报",
-    Status.CLOSED: "关闭",
-    Status.CANCELLED: "撤销",
-    Status.MERGED: "合并",
+_VERB: dict[str, Any] = {
+    Status.DISPATCHED: gettext_lazy("派单"),
+    Status.RETURNED: gettext_lazy("退单"),
+    Status.ACCEPTED: gettext_lazy("接单"),
+    Status.ON_SITE: gettext_lazy("登记到场"),
+    Status.PLAN_REQUIRED: gettext_lazy("转为出具方案"),
+    Status.PLAN_SUBMITTED: gettext_lazy("提交方案"),
+    Status.WAITING_ON_RESIDENT: gettext_lazy("暂停计时"),
+    Status.RESOLVED: gettext_lazy("办结"),
+    Status.RATED: gettext_lazy("评价"),
+    Status.REOPENED: gettext_lazy("重新办理"),
+    Status.ESCALATED: gettext_lazy("上报"),
+    Status.CLOSED: gettext_lazy("关闭"),
+    Status.CANCELLED: gettext_lazy("撤销"),
+    Status.MERGED: gettext_lazy("合并"),
 }
 
 
@@ -80,7 +83,7 @@ def _lock(request: ServiceRequest | int, expected_version: int | None = None) ->
     if locked is None:
         raise NotFound()
     if expected_version is not None and locked.version != expected_version:
-        raise Conflict(RequestError.STALE_VERSION, "诉求已被他人更新，请刷新后重试")
+        raise Conflict(RequestError.STALE_VERSION, _("诉求已被他人更新，请刷新后重试"))
     return locked
 
 
@@ -130,14 +133,18 @@ def _save(request: ServiceRequest, fields: Iterable[str]) -> None:
     request.save(update_fields=[*set(fields), "version", "updated_at"])
 
 
-def _reason(reason: str, what: str = "原因") -> str:
+def _reason(reason: str, what: str | None = None) -> str:
     reason = (reason or "").strip()
     if not reason:
-        raise ApplicationError(RequestError.REASON_REQUIRED, f"请填写{what}", field="reason")
+        raise ApplicationError(
+            RequestError.REASON_REQUIRED,
+            _("请填写%(what)s") % {"what": what or _("原因")},
+            field="reason",
+        )
     return reason[:1000]
 
 
-def _require(ok: bool, message: str = "您没有执行此操作的权限") -> None:
+def _require(ok: bool, message: str | None = None) -> None:
     if not ok:
         raise PermissionDenied(message)
 
@@ -231,7 +238,7 @@ def _resolve_place(unit: Any, building: Any, compound: Any) -> tuple[Any, Any, A
     if compound is not None:
         return None, None, compound, compound
     raise ApplicationError(
-        RequestError.PLACE_REQUIRED, "请选择问题发生的小区、楼栋或房屋", field="place"
+        RequestError.PLACE_REQUIRED, _("请选择问题发生的小区、楼栋或房屋"), field="place"
     )
 
 
@@ -262,18 +269,18 @@ def request_file(
     description = (description or "").strip()
     if not description:
         raise ApplicationError(
-            RequestError.DESCRIPTION_REQUIRED, "请描述遇到的问题", field="description"
+            RequestError.DESCRIPTION_REQUIRED, _("请描述遇到的问题"), field="description"
         )
     if len(description) > 2000:
         raise ApplicationError(
-            RequestError.DESCRIPTION_REQUIRED, "问题描述不能超过 2000 字", field="description"
+            RequestError.DESCRIPTION_REQUIRED, _("问题描述不能超过 2000 字"), field="description"
         )
     if not category.is_active:
-        raise ApplicationError(RequestError.UNKNOWN_CATEGORY, "该分类已停用", field="category")
+        raise ApplicationError(RequestError.UNKNOWN_CATEGORY, _("该分类已停用"), field="category")
     if len(photos) > MAX_PHOTOS:
-        raise ApplicationError(RequestError.TOO_MANY_PHOTOS, "最多上传 9 张照片", field="photos")
+        raise ApplicationError(RequestError.TOO_MANY_PHOTOS, _("最多上传 9 张照片"), field="photos")
     unit, building, compound, place = _resolve_place(unit, building, compound)
-    _require(permissions.can_file_at(acting_user, place), "不能为您管辖范围以外的地点提交诉求")
+    _require(permissions.can_file_at(acting_user, place), _("不能为您管辖范围以外的地点提交诉求"))
     if channel == Channel.RESIDENT_APP and not acting_user.has_role(Role.RESIDENT):
         channel = Channel.WINDOW
     if reporter is None and channel == Channel.RESIDENT_APP:
@@ -331,7 +338,7 @@ def photo_add(*, request: ServiceRequest, upload: Any, kind: str, acting_user: A
         or permissions.is_reporter(acting_user, request)
     )
     if request.photos.count() >= MAX_PHOTOS * 2:
-        raise ApplicationError(RequestError.TOO_MANY_PHOTOS, "照片数量已达上限", field="photo")
+        raise ApplicationError(RequestError.TOO_MANY_PHOTOS, _("照片数量已达上限"), field="photo")
     content, w, h = clean_photo(upload, field="photo")
     photo = RequestPhoto.objects.create(
         request=request,
@@ -386,7 +393,7 @@ def _dispatch(
     _notify(
         request,
         "dispatched",
-        f"新派单 {request.number}",
+        gettext_noop("新派单 %(number)s") % {"number": request.number},
         f"{request.category.name}：{request.description[:60]}",
         _handlers(request),
     )
@@ -404,10 +411,10 @@ def request_dispatch(
 ) -> ServiceRequest:
     """社区发单: send the request to a responsible unit and start its SLA clock."""
     request = _lock(request, expected_version)
-    _require(permissions.can_dispatch(acting_user, request), "只有社区或街道工作人员可以派单")
+    _require(permissions.can_dispatch(acting_user, request), _("只有社区或街道工作人员可以派单"))
     guard_transition(request, to=Status.DISPATCHED)
     if org is None:
-        raise ApplicationError(RequestError.NO_HANDLER, "请选择承办单位", field="org_id")
+        raise ApplicationError(RequestError.NO_HANDLER, _("请选择承办单位"), field="org_id")
     route = policies.route_for(category=request.category, place=request, compound=request.compound)
     mode = route.assignment if route.org and route.org.pk == org.pk else "grid_worker"
     _dispatch(request, org=org, assignee=assignee, mode=mode, acting_user=acting_user, note=note)
@@ -419,9 +426,9 @@ def request_return(
     *, request: ServiceRequest, reason: str, acting_user: Any, expected_version: int | None = None
 ) -> ServiceRequest:
     """退单: the unit says the matter is not theirs; it goes back to the dispatcher."""
-    reason = _reason(reason, "退单原因")
+    reason = _reason(reason, _("退单原因"))
     request = _lock(request, expected_version)
-    _require(permissions.can_handle(acting_user, request), "只有承办单位可以退单")
+    _require(permissions.can_handle(acting_user, request), _("只有承办单位可以退单"))
     guard_transition(request, to=Status.RETURNED)
     from_status, org_id = request.status, request.handling_org_id
     request.status = Status.RETURNED
@@ -434,8 +441,8 @@ def request_return(
     _notify(
         request,
         "returned",
-        f"诉求被退单 {request.number}",
-        f"退单原因：{reason}",
+        gettext_noop("诉求被退单 %(number)s") % {"number": request.number},
+        gettext_noop("退单原因：%(reason)s") % {"reason": reason},
         _users_with(Role.COMMUNITY_STAFF, region_id=request.community_id),
     )
     return request
@@ -447,9 +454,9 @@ def request_accept(
 ) -> ServiceRequest:
     """接单: the unit takes the order. Of two people accepting at once, exactly one wins."""
     request = _lock(request, expected_version)
-    _require(permissions.can_handle(acting_user, request), "只有承办单位可以接单")
+    _require(permissions.can_handle(acting_user, request), _("只有承办单位可以接单"))
     if request.status == Status.ACCEPTED:
-        raise Conflict(RequestError.ALREADY_TAKEN, "该诉求已被他人接单")
+        raise Conflict(RequestError.ALREADY_TAKEN, _("该诉求已被他人接单"))
     guard_transition(request, to=Status.ACCEPTED)
     from_status = request.status
     request.status = Status.ACCEPTED
@@ -482,7 +489,7 @@ def _handler_step(
     **data: Any,
 ) -> ServiceRequest:
     request = _lock(request, expected_version)
-    _require(permissions.can_handle(acting_user, request), "只有承办单位可以办理")
+    _require(permissions.can_handle(acting_user, request), _("只有承办单位可以办理"))
     guard_transition(request, to=to)
     from_status = request.status
     request.status = to
@@ -515,7 +522,7 @@ def request_require_plan(
     *, request: ServiceRequest, reason: str, acting_user: Any, expected_version: int | None = None
 ) -> ServiceRequest:
     """A special complex problem: a written plan is due within the plan clock (1 day)."""
-    reason = _reason(reason, "需出具方案的原因")
+    reason = _reason(reason, _("需出具方案的原因"))
     request = _handler_step(
         request,
         acting_user=acting_user,
@@ -542,11 +549,11 @@ def request_submit_plan(
     plan = (plan or "").strip()
     if len(plan) < 5:
         raise ApplicationError(
-            RequestError.INVALID_PLAN, "请填写处理方案（至少 5 个字）", field="plan"
+            RequestError.INVALID_PLAN, _("请填写处理方案（至少 5 个字）"), field="plan"
         )
     if timezone.is_naive(resolve_by) or resolve_by <= clock.now():
         raise ApplicationError(
-            RequestError.INVALID_PLAN, "方案完成时间须晚于当前时间", field="resolve_by"
+            RequestError.INVALID_PLAN, _("方案完成时间须晚于当前时间"), field="resolve_by"
         )
     request = _handler_step(
         request,
@@ -567,9 +574,9 @@ def request_pause(
     *, request: ServiceRequest, reason: str, acting_user: Any, expected_version: int | None = None
 ) -> ServiceRequest:
     """等待居民: the clock stops until the resident is available (on the timeline)."""
-    reason = _reason(reason, "暂停原因")
+    reason = _reason(reason, _("暂停原因"))
     request = _lock(request, expected_version)
-    _require(permissions.can_handle(acting_user, request), "只有承办单位可以暂停计时")
+    _require(permissions.can_handle(acting_user, request), _("只有承办单位可以暂停计时"))
     guard_transition(request, to=Status.WAITING_ON_RESIDENT)
     from_status = request.status
     request.paused_from = from_status
@@ -585,9 +592,9 @@ def request_resume(
     *, request: ServiceRequest, acting_user: Any, expected_version: int | None = None
 ) -> ServiceRequest:
     request = _lock(request, expected_version)
-    _require(permissions.can_handle(acting_user, request), "只有承办单位可以恢复计时")
+    _require(permissions.can_handle(acting_user, request), _("只有承办单位可以恢复计时"))
     if request.status != Status.WAITING_ON_RESIDENT:
-        raise Conflict(RequestError.INVALID_TRANSITION, "诉求未处于暂停状态")
+        raise Conflict(RequestError.INVALID_TRANSITION, _("诉求未处于暂停状态"))
     request.status = request.paused_from or Status.ACCEPTED
     request.paused_from = ""
     _event(request, EventKind.RESUMED, actor=acting_user, from_status=Status.WAITING_ON_RESIDENT)
@@ -606,10 +613,10 @@ def request_resolve(
     expected_version: int | None = None,
 ) -> ServiceRequest:
     """办结: solved; the resident is asked to rate it."""
-    note = _reason(note, "处理结果")
+    note = _reason(note, _("处理结果"))
     cleaned = [clean_photo(p) for p in photos]
     request = _lock(request, expected_version)
-    _require(permissions.can_handle(acting_user, request), "只有承办单位可以办结")
+    _require(permissions.can_handle(acting_user, request), _("只有承办单位可以办结"))
     guard_transition(request, to=Status.RESOLVED)
     from_status = request.status
     fields = ["status", "resolved_at"]
@@ -643,8 +650,8 @@ def request_resolve(
     _notify(
         request,
         "resolved",
-        f"您反映的问题已办结 {request.number}",
-        f"处理结果：{note[:80]}。请对本次服务进行评价。",
+        gettext_noop("您反映的问题已办结 %(number)s") % {"number": request.number},
+        gettext_noop("处理结果：%(result)s。请对本次服务进行评价。") % {"result": note[:80]},
         _reporters(request),
     )
     return request
@@ -658,7 +665,7 @@ def _record_rating(
     request: ServiceRequest, *, source: str, score: int | None, solved: bool, comment: str, by: Any
 ) -> None:
     if score is not None and score not in Satisfaction.values:
-        raise ApplicationError(RequestError.INVALID_RATING, "满意度须为 1 至 5", field="score")
+        raise ApplicationError(RequestError.INVALID_RATING, _("满意度须为 1 至 5"), field="score")
     previous = request.ratings.filter(superseded=False).first()
     if previous is not None:
         previous.superseded = True
@@ -683,10 +690,10 @@ def request_rate(
 ) -> ServiceRequest:
     """The resident rates the result (非常满意 … 非常不满意) and says whether it was solved."""
     request = _lock(request, expected_version)
-    _require(permissions.is_reporter(acting_user, request), "只有反映人可以评价")
+    _require(permissions.is_reporter(acting_user, request), _("只有反映人可以评价"))
     guard_transition(request, to=Status.RATED)
     if score is None:
-        raise ApplicationError(RequestError.INVALID_RATING, "请选择满意度", field="score")
+        raise ApplicationError(RequestError.INVALID_RATING, _("请选择满意度"), field="score")
     from_status = request.status
     _record_rating(
         request,
@@ -723,7 +730,7 @@ def request_revisit(
 ) -> ServiceRequest:
     """回访: community staff phone a resident who did not rate, and record the answer."""
     request = _lock(request, expected_version)
-    _require(permissions.can_dispatch(acting_user, request), "只有社区或街道工作人员可以回访")
+    _require(permissions.can_dispatch(acting_user, request), _("只有社区或街道工作人员可以回访"))
     guard_transition(request, to=Status.RATED)
     from_status = request.status
     _record_rating(
@@ -754,18 +761,20 @@ def request_reopen(
     *, request: ServiceRequest, reason: str, acting_user: Any, expected_version: int | None = None
 ) -> ServiceRequest:
     """重办: not satisfied; back to the same unit, up to the policy's limit. Counted."""
-    reason = _reason(reason, "重新办理的原因")
+    reason = _reason(reason, _("重新办理的原因"))
     request = _lock(request, expected_version)
     _require(
         permissions.is_reporter(acting_user, request)
         or permissions.can_dispatch(acting_user, request),
-        "只有反映人或社区工作人员可以要求重新办理",
+        _("只有反映人或社区工作人员可以要求重新办理"),
     )
     guard_transition(request, to=Status.REOPENED)
     limit = int(request.sla.get("max_reopens", 2))
     if request.reopen_count >= limit:
         raise ApplicationError(
-            RequestError.REOPEN_LIMIT, f"该诉求已重新办理 {limit} 次，请联系社区", status=409
+            RequestError.REOPEN_LIMIT,
+            _("该诉求已重新办理 %(limit)s 次，请联系社区") % {"limit": limit},
+            status=409,
         )
     from_status = request.status
     last_resolved = RequestEvent.objects.filter(request=request, kind=EventKind.RESOLVED).latest(
@@ -783,7 +792,13 @@ def request_reopen(
     _event(request, EventKind.REOPENED, actor=acting_user, from_status=from_status, note=reason)
     _recompute_sla(request)
     _save(request, ["status", "reopen_count", "resolved_at", *_SLA_FIELDS])
-    _notify(request, "reopened", f"诉求重新办理 {request.number}", reason, _handlers(request))
+    _notify(
+        request,
+        "reopened",
+        gettext_noop("诉求重新办理 %(number)s") % {"number": request.number},
+        reason,
+        _handlers(request),
+    )
     return request
 
 
@@ -798,7 +813,7 @@ def request_close(
     request = _lock(request, expected_version)
     if acting_user is not None:
         _require(
-            permissions.can_dispatch(acting_user, request), "只有社区或街道工作人员可以关闭诉求"
+            permissions.can_dispatch(acting_user, request), _("只有社区或街道工作人员可以关闭诉求")
         )
     guard_transition(request, to=Status.CLOSED)
     from_status = request.status
@@ -831,11 +846,13 @@ def request_cancel(
     request = _lock(request, expected_version)
     staff = permissions.can_dispatch(acting_user, request)
     if staff:
-        reason = _reason(reason, "撤销原因")
+        reason = _reason(reason, _("撤销原因"))
     else:
-        _require(permissions.is_reporter(acting_user, request), "只有反映人或社区工作人员可以撤销")
+        _require(
+            permissions.is_reporter(acting_user, request), _("只有反映人或社区工作人员可以撤销")
+        )
         if request.status not in {Status.SUBMITTED, Status.DISPATCHED, Status.RETURNED}:
-            raise Conflict(RequestError.INVALID_TRANSITION, "诉求已被接单，不能撤销，请联系社区")
+            raise Conflict(RequestError.INVALID_TRANSITION, _("诉求已被接单，不能撤销，请联系社区"))
     guard_transition(request, to=Status.CANCELLED)
     from_status = request.status
     _withdraw_if_unanswered(request)
@@ -859,23 +876,27 @@ def request_merge(
 ) -> ServiceRequest:
     """“Me too”: merge a duplicate into a survivor; its reporters follow the survivor."""
     if request.pk == into.pk:
-        raise ApplicationError(RequestError.MERGE_INVALID, "不能合并到自身", field="into")
+        raise ApplicationError(RequestError.MERGE_INVALID, _("不能合并到自身"), field="into")
     # Lock both rows in id order so two opposite merges cannot deadlock.
     first, second = sorted([request.pk, into.pk])
     locked = {first: _lock(first), second: _lock(second)}
     request, into = locked[request.pk], locked[into.pk]
     if expected_version is not None and request.version != expected_version:
-        raise Conflict(RequestError.STALE_VERSION, "诉求已被他人更新，请刷新后重试")
+        raise Conflict(RequestError.STALE_VERSION, _("诉求已被他人更新，请刷新后重试"))
     _require(
         permissions.can_dispatch(acting_user, request)
         and permissions.can_dispatch(acting_user, into),
-        "只有社区或街道工作人员可以合并诉求",
+        _("只有社区或街道工作人员可以合并诉求"),
     )
     guard_transition(request, to=Status.MERGED)
     if not into.is_open or into.status == Status.MERGED:
-        raise ApplicationError(RequestError.MERGE_INVALID, "目标诉求已关闭，不能合并", field="into")
+        raise ApplicationError(
+            RequestError.MERGE_INVALID, _("目标诉求已关闭，不能合并"), field="into"
+        )
     if into.community_id != request.community_id:
-        raise ApplicationError(RequestError.MERGE_INVALID, "只能合并同一社区的诉求", field="into")
+        raise ApplicationError(
+            RequestError.MERGE_INVALID, _("只能合并同一社区的诉求"), field="into"
+        )
     from_status = request.status
     _withdraw_if_unanswered(request)
     request.status = Status.MERGED
@@ -898,8 +919,8 @@ def request_merge(
     _notify(
         into,
         "merged",
-        f"您反映的问题已与 {into.number} 合并办理",
-        "同一问题已有人反映，您将收到该诉求的办理进展。",
+        gettext_noop("您反映的问题已与 %(number)s 合并办理") % {"number": into.number},
+        gettext_noop("同一问题已有人反映，您将收到该诉求的办理进展。"),
         _reporters(request),
         merged=request.pk,
     )
@@ -912,9 +933,9 @@ def request_follow(*, request: ServiceRequest, acting_user: Any) -> RequestFollo
     request = _lock(request)
     person_id = acting_user.person_id
     if not person_id:
-        raise PermissionDenied("只有居民可以关注诉求")
+        raise PermissionDenied(_("只有居民可以关注诉求"))
     if not request.is_open:
-        raise Conflict(RequestError.INVALID_TRANSITION, "该诉求已关闭")
+        raise Conflict(RequestError.INVALID_TRANSITION, _("该诉求已关闭"))
     if request.reporter_id == person_id:
         return None
     follower, created = RequestFollower.objects.get_or_create(request=request, person_id=person_id)
@@ -924,7 +945,7 @@ def request_follow(*, request: ServiceRequest, acting_user: Any) -> RequestFollo
             EventKind.NOTE,
             actor=acting_user,
             from_status=request.status,
-            note="居民表示同样遇到此问题（一起关注）",
+            note=gettext_noop("居民表示同样遇到此问题（一起关注）"),
         )
     return follower
 
@@ -934,12 +955,12 @@ def request_escalate(
     *, request: ServiceRequest, reason: str, acting_user: Any, expected_version: int | None = None
 ) -> ServiceRequest:
     """上报: the community hands the request up to the street office."""
-    reason = _reason(reason, "上报原因")
+    reason = _reason(reason, _("上报原因"))
     request = _lock(request, expected_version)
     _require(
         permissions.can_dispatch(acting_user, request)
         or permissions.can_handle(acting_user, request),
-        "您没有上报此诉求的权限",
+        _("您没有上报此诉求的权限"),
     )
     guard_transition(request, to=Status.ESCALATED)
     from_status = request.status
@@ -961,7 +982,7 @@ def request_escalate(
     _notify(
         request,
         "escalated",
-        f"诉求上报街道 {request.number}",
+        gettext_noop("诉求上报街道 %(number)s") % {"number": request.number},
         reason,
         _escalation_targets(request, 3),
     )
@@ -1002,8 +1023,9 @@ def sla_check(*, request_id: int, now: dt.datetime | None = None) -> list[str]:
                 _notify(
                     request,
                     "deadline_warning",
-                    f"诉求即将超时 {request.number}",
-                    f"{request.category.name}：请在时限内处理",
+                    gettext_noop("诉求即将超时 %(number)s") % {"number": request.number},
+                    gettext_noop("%(category)s：请在时限内处理")
+                    % {"category": request.category.name},
                     _handlers(request),
                     clock=which,
                 )
@@ -1027,19 +1049,24 @@ def sla_check(*, request_id: int, now: dt.datetime | None = None) -> list[str]:
                         stats.bump(request, escalated=1)
                     request.escalation_level = level
                     fields.append("escalation_level")
-                target = {1: "网格", 2: "社区", 3: "街道"}.get(level, "上级")
+                target = {
+                    1: gettext_noop("网格"),
+                    2: gettext_noop("社区"),
+                    3: gettext_noop("街道"),
+                }.get(level, gettext_noop("上级"))
                 _event(
                     request,
                     EventKind.AUTO_ESCALATED,
                     actor=None,
                     at=now,
                     level=level,
-                    note=f"超时未办结，自动上报{target}",
+                    note=gettext_noop("超时未办结，自动上报%(target)s") % {"target": target},
                 )
                 _notify(
                     request,
                     "escalated",
-                    f"超时诉求上报{target} {request.number}",
+                    gettext_noop("超时诉求上报%(target)s %(number)s")
+                    % {"target": target, "number": request.number},
                     f"{request.category.name}：{request.description[:60]}",
                     _escalation_targets(request, level),
                     level=level,
@@ -1072,6 +1099,8 @@ def auto_close_sweep(*, now: dt.datetime | None = None, limit: int = 500) -> int
     ).select_related("policy")[:limit]
     for r in candidates:
         if r.resolved_at and r.resolved_at <= now - dt.timedelta(days=r.policy.auto_close_days):
-            request_close(request=r, acting_user=None, note="超过评价期限，系统自动关闭")
+            request_close(
+                request=r, acting_user=None, note=gettext_noop("超过评价期限，系统自动关闭")
+            )
             closed += 1
     return closed
