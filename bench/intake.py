@@ -5,25 +5,24 @@
     bin/bench intake --compare-workers     # RedProp alone: sync vs gthread settings
     bin/bench intake --systems redprop --profile 500
 
-Three systems (a fourth on request), each behind the same gunicorn settings on
+Three systems, each behind the same gunicorn settings on
 127.0.0.1, against the same PostgreSQL, loaded in turn (interleaved, ``--reps`` rounds) by the same load
 generator (wrk with a Lua script; ``--loadgen python`` or a machine without wrk
 falls back to threads + http.client keep-alive):
 
 * **RedProp**: the production settings (config.settings.production: middleware,
-  JSON access log, persistent connections) and the real intake: Bearer token,
-  validation, permission, routing (auto-dispatch to the grid's worker for property
-  matters), 5341 deadlines, timeline events, monthly rollup, outbox rows and their
-  delivery task. Data: build_world() plus ``--residents`` residents of one compound,
-  each with a unit, a login and an API token, and two staff filers.
+  JSON access log, persistent connections, server-side binding) and the real
+  intake: Bearer token, validation, permission, routing (auto-dispatch to the grid's
+  worker for property matters), 5341 deadlines, timeline events, monthly rollup and
+  the outbox row. Data: build_world() plus ``--residents`` residents of one
+  compound, each with a unit, a login and an API token, and two staff filers.
+  After the runs, the outbox relay's deferred work (fan-out, inbox, SMS) is drained
+  and its CPU reported per created request, next to the intake's.
 * **floor** (bench/floor/): a bare Django project, no middleware, one view that
   looks the token up and writes a request, an event and an outbox row with raw SQL
   in one transaction. What no real intake can beat.
 * **peer** (bench/peer/): django-helpdesk 2.6.1 from the package index in its own
   virtualenv (var/bench/peer-venv), its DRF ticket-create endpoint with token auth.
-* **RedProp+fix** (``--systems redprop,floor,peer,redprop-fix``): RedProp with the
-  fix suggested for its hottest spot applied at start-up (``apply_whatif``); not the
-  code in the tree, a measurement of what the fix would give.
 
 Every 201 response's id must be a row in the database (checked), errors must be 0
 (reported), and rows without a response can only be the requests in flight when
@@ -388,58 +387,6 @@ def _category_names() -> list[tuple[str, str]]:
     from redprop.requests.taxonomy import DEFAULT_CATEGORIES
 
     return [(c[0], c[1]) for c in DEFAULT_CATEGORIES]
-
-
-def apply_whatif() -> None:
-    """The fix suggested for the read-back after a create (NOT the code in the tree).
-
-    ``api.request_create`` re-reads the new request through ``selectors.request_get``:
-    ten ``select_related`` joins plus, for a resident, a LEFT JOIN on followers and a
-    DISTINCT over every column. Twelve relations reach PostgreSQL's geqo_threshold
-    (12): planning that one query costs tens to hundreds of milliseconds of CPU. The
-    fix measured here: followers as ``EXISTS`` (no row repeats, so no DISTINCT) and
-    only the joins the detail shows (category, compound, handling org, assignee,
-    reporter); anything else loads lazily where a caller needs it.
-    """
-    from django.db.models import Exists, OuterRef, Prefetch, Q
-
-    from redprop.core.scope import Scope, ScopeSet
-    from redprop.requests import selectors
-    from redprop.requests.models import RequestEvent, RequestFollower, RequestPhoto, ServiceRequest
-
-    def resident_scope_q(cls: Any, person_id: int) -> Q:
-        return Q(reporter_id=person_id) | Q(
-            Exists(RequestFollower.objects.filter(request=OuterRef("pk"), person_id=person_id))
-        )
-
-    def request_get(*, scope: Any, request_id: int) -> Any:
-        scopes = ScopeSet((scope,)) if isinstance(scope, Scope) else scope
-        return (
-            ServiceRequest.objects.select_related(*selectors.LIST_RELATED, "reporter")
-            .prefetch_related(
-                Prefetch(
-                    "events",
-                    queryset=RequestEvent.objects.select_related("actor", "org").order_by(
-                        "at", "id"
-                    ),
-                ),
-                Prefetch("photos", queryset=RequestPhoto.objects.order_by("id")),
-            )
-            .filter(scopes.q_for(ServiceRequest))
-            .filter(pk=request_id)
-            .first()
-        )
-
-    ServiceRequest.resident_scope_q = classmethod(resident_scope_q)  # type: ignore[method-assign,assignment]
-    selectors.request_get = request_get
-
-
-def whatif_application() -> Any:
-    """gunicorn app factory: RedProp's WSGI app with ``apply_whatif`` (bench only)."""
-    from config.wsgi import application
-
-    apply_whatif()
-    return application
 
 
 # ---------------------------------------------------------------------------------
@@ -1015,20 +962,6 @@ def main(argv: list[str] | None = None) -> int:
         systems.append(setup_floor(plan, redprop))
     if "peer" in systems_wanted:
         systems.append(setup_peer(args, plan))
-    if "redprop-fix" in systems_wanted:
-        systems.append(
-            System(
-                **{
-                    **{
-                        f: getattr(redprop, f)
-                        for f in ("python_bin", "env", "path", "health_path", "dsn", "table")
-                    },
-                    "name": "RedProp+fix",
-                    "wsgi": "bench.intake:whatif_application()",
-                    "payloads": redprop.payloads,
-                }
-            )
-        )
     print(f">> set-up done in {time.perf_counter() - t0:.0f} s", flush=True)
 
     if args.compare_workers:
@@ -1069,13 +1002,7 @@ def main(argv: list[str] | None = None) -> int:
     by = {s["system"]: s for s in summaries}
     print()
     ratios: dict[str, float] = {}
-    for a, b in (
-        ("RedProp", "floor"),
-        ("RedProp", "peer"),
-        ("floor", "peer"),
-        ("RedProp+fix", "floor"),
-        ("RedProp+fix", "peer"),
-    ):
+    for a, b in (("RedProp", "floor"), ("RedProp", "peer"), ("floor", "peer")):
         if a in by and b in by:
             # 0 when the reference completed nothing (a saturated machine): reported, not divided
             ratios[f"{a}/{b}"] = (
@@ -1087,7 +1014,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"ratio {key:<18} {v:6.2f}  (median req/s)   {by_cpu:6.2f}  (by CPU per request)")
         ratios[f"{key} cpu"] = by_cpu
     targets = []
-    for name in ("RedProp", "RedProp+fix"):
+    for name in ("RedProp",):
         if name not in by:
             continue
         rp = by[name]
@@ -1119,6 +1046,13 @@ def main(argv: list[str] | None = None) -> int:
     print("SQL statements per floor create: 4 (SELECT token, INSERT x3) + BEGIN/COMMIT")
     per_row = fan_out(redprop)
     print(f"RedProp rows written per request (averages over the run): {per_row}")
+    relay = drain_outbox(redprop)
+    print(
+        f"RedProp outbox relay, run after the load (deferred work, not in the figures above):"
+        f" {relay['messages']} messages for {relay['requests']} requests"
+        f" {relay['by_channel']} in {relay['seconds']:.1f} s; CPU per created request"
+        f" app {relay['app_cpu_ms']:.2f} ms + db {relay['db_cpu_ms']:.2f} ms"
+    )
 
     profiles: dict[str, float] = {}
     if args.profile:
@@ -1130,16 +1064,6 @@ def main(argv: list[str] | None = None) -> int:
         )
         print(prof)
         (RESULTS / "intake-profile.txt").write_text(prof)
-    if "RedProp+fix" in by:
-        apply_whatif()
-        fixed = statements_per_create(world, redprop.payloads[0])
-        print(f"\nSQL statements per create with the suggested fix: {len(fixed)}  {kinds(fixed)}")
-        if args.profile:
-            prof, per_ms, done = profile_creates(args.profile, redprop.payloads)
-            profiles["RedProp+fix"] = per_ms
-            print(f"pyinstrument with the suggested fix: {per_ms:.2f} ms per create in-process")
-            print(prof)
-            (RESULTS / "intake-profile-fix.txt").write_text(prof)
     result = {
         "machine": machine(),
         "config": config,
@@ -1148,6 +1072,7 @@ def main(argv: list[str] | None = None) -> int:
         "targets": targets,
         "statements": {"redprop": len(statements), "kinds": k, "peer": len(peer_statements or [])},
         "fan_out": per_row,
+        "relay": relay,
         "inprocess_ms_per_create": profiles,
         "elapsed_s": time.perf_counter() - t0,
     }
@@ -1185,13 +1110,49 @@ def fan_out(redprop: System) -> dict[str, float]:
     n = count(redprop.dsn, "SELECT count(*) FROM requests_servicerequest")
     if not n:
         return {}
-    tables = {
-        "events": "requests_requestevent",
-        "outbox": "notifications_outboxmessage",
-        "tasks": "django_tasks_database_dbtaskresult",
-    }
+    tables = {"events": "requests_requestevent", "outbox": "notifications_outboxmessage"}
     return {
         k: round(count(redprop.dsn, f"SELECT count(*) FROM {t}") / n, 2) for k, t in tables.items()
+    }
+
+
+def drain_outbox(redprop: System) -> dict[str, Any]:
+    """Deliver everything the runs queued, in this process, as the relay would
+    (``outbox_sweep`` is its loop body), and measure the CPU it costs: this process
+    and its PostgreSQL backend. SMS and email go to in-memory backends."""
+    from django.db import connection
+    from django.db.models import Count
+    from django.test import override_settings
+
+    from redprop.notifications.models import OutboxMessage
+    from redprop.notifications.services import outbox_sweep
+
+    n = count(redprop.dsn, "SELECT count(*) FROM requests_servicerequest")
+    with connection.cursor() as cur:
+        cur.execute("SELECT pg_backend_pid()")
+        backend = cur.fetchone()[0]
+    with override_settings(
+        REDPROP_SMS_BACKEND="redprop.notifications.sms.LocmemSmsBackend",
+        EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
+    ):
+        app0, db0, t = time.process_time(), _proc_cpu(backend), time.perf_counter()
+        delivered = 0
+        while True:
+            done = outbox_sweep(limit=1000)
+            delivered += done
+            if done == 0:
+                break
+        app1, db1, seconds = time.process_time(), _proc_cpu(backend), time.perf_counter() - t
+    by_channel = dict(
+        OutboxMessage.objects.values_list("channel").annotate(n=Count("id")).order_by()
+    )
+    return {
+        "requests": n,
+        "messages": delivered,
+        "by_channel": by_channel,
+        "seconds": seconds,
+        "app_cpu_ms": (app1 - app0) * 1000 / max(n or 0, 1),
+        "db_cpu_ms": (db1 - db0) * 1000 / max(n or 0, 1),
     }
 
 

@@ -223,3 +223,12 @@ def build_world() -> World:
 @pytest.fixture
 def world(db: Any) -> World:
     return build_world()
+
+
+@pytest.fixture
+def relay() -> Any:
+    """One pass of the outbox relay (``manage.py run_outbox`` runs it in a loop):
+    delivers what the services queued, fan-outs included. Returns how many it delivered."""
+    from redprop.notifications.services import outbox_sweep
+
+    return lambda **kwargs: outbox_sweep(**kwargs)

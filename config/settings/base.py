@@ -70,18 +70,33 @@ TEMPLATES = [
     },
 ]
 
+
+def database(url: str) -> dict:
+    """A database setting from a URL, with the options RedProp runs with on each engine."""
+    db = env.db_url_config(url)
+    db["ATOMIC_REQUESTS"] = False
+    options = db.setdefault("OPTIONS", {})
+    if db["ENGINE"].endswith("sqlite3"):
+        # WAL lets the web server and the worker read while the other writes.
+        options.setdefault("init_command", "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;")
+        options.setdefault("transaction_mode", "IMMEDIATE")
+        options.setdefault("timeout", 20)
+    elif db["ENGINE"].endswith("postgresql"):
+        # Parameters bound by the server, so psycopg prepares a statement once it has
+        # run 5 times on a connection and PostgreSQL stops re-planning it (a join
+        # planned in 0.7 ms runs in 0.1 ms: docs/adr/0006-lean-intake.md). Not behind a
+        # pooler in transaction mode (pgbouncer): DJANGO_DB_SERVER_SIDE_BINDING=false.
+        options.setdefault(
+            "server_side_binding", env.bool("DJANGO_DB_SERVER_SIDE_BINDING", default=True)
+        )
+    return db
+
+
 DATABASES = {
-    "default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'var' / 'redprop.sqlite3'}")
-}
-DATABASES["default"]["ATOMIC_REQUESTS"] = False
-if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
-    # WAL lets the web server and the worker read while the other writes.
-    DATABASES["default"].setdefault("OPTIONS", {})
-    DATABASES["default"]["OPTIONS"].setdefault(
-        "init_command", "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
+    "default": database(
+        env.str("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'var' / 'redprop.sqlite3'}")
     )
-    DATABASES["default"]["OPTIONS"].setdefault("transaction_mode", "IMMEDIATE")
-    DATABASES["default"]["OPTIONS"].setdefault("timeout", 20)
+}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"

@@ -9,8 +9,7 @@ REDPROP_PII_KEYS = env.list("REDPROP_PII_KEYS")
 REDPROP_BLIND_INDEX_KEY = env("REDPROP_BLIND_INDEX_KEY")
 
 # No silent fallback to the SQLite file of base.py: production names its database.
-DATABASES = {"default": env.db("DATABASE_URL")}
-DATABASES["default"]["ATOMIC_REQUESTS"] = False
+DATABASES = {"default": database(env.str("DATABASE_URL"))}
 # One connection per worker process (per thread with gthread), kept between requests
 # and checked before reuse after an idle spell; see docs/deploy.md for the arithmetic
 # against PostgreSQL's max_connections.

@@ -23,14 +23,10 @@ class TokenAuth(HttpBearer):
     """``Authorization: Bearer <token>`` for machine clients."""
 
     def authenticate(self, request: HttpRequest, token: str) -> Any:
-        from redprop.accounts.models import ApiToken
+        from redprop.accounts.selectors import token_with_user
 
         digest = hashlib.sha256(token.encode()).hexdigest()
-        row = (
-            ApiToken.objects.select_related("user")
-            .filter(key_hash=digest, revoked_at__isnull=True, user__is_active=True)
-            .first()
-        )
+        row = token_with_user(key_hash=digest)
         if row is None:
             return None
         now = timezone.now()

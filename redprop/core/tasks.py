@@ -80,4 +80,4 @@ def _send_ping(ping: Heartbeat | None, now: dt.datetime, *, first: dt.datetime) 
 
 
 def read_beats() -> dict[str, Heartbeat]:
-    return {b.name: b for b in Heartbeat.objects.filter(name__in=["clock", WORKER, PING])}
+    return {b.name: b for b in Heartbeat.objects.filter(name__in=["clock", "outbox", WORKER, PING])}

@@ -1,4 +1,5 @@
-"""/healthz: can this deployment do its work? The database, the clock, the task worker."""
+"""/healthz: can this deployment do its work? The database, the clock, the outbox relay,
+the task worker."""
 
 from __future__ import annotations
 
@@ -23,7 +24,8 @@ def healthz(request: HttpRequest) -> HttpResponse:
     """200 when all is well, 503 naming the failing part.
 
     ``{"status": "ok", "database": "ok", "clock": "ok", "clock_age_s": 7.2,
-    "worker": "ok", "worker_age_s": 12.0}``. The clock must have beaten within
+    "outbox": "ok", "outbox_age_s": 3.1, "worker": "ok", "worker_age_s": 12.0}``.
+    The clock and the outbox relay must have beaten within
     ``REDPROP_HEARTBEAT_MAX_AGE_SECONDS`` (120 s); the task worker must answer a
     ping within the same time ("pending" while a first ping is on its way is
     healthy). ``?scope=web`` checks the database only: for a load balancer that
@@ -41,12 +43,15 @@ def healthz(request: HttpRequest) -> HttpResponse:
         max_age = float(getattr(settings, "REDPROP_HEARTBEAT_MAX_AGE_SECONDS", DEFAULT_MAX_AGE_S))
         now = timezone.now()
         beats = tasks.read_beats()
-        clock = beats.get("clock")
-        if clock is None:
-            body.update(clock="missing", clock_age_s=None)
-        else:
-            age = (now - clock.at).total_seconds()
-            body.update(clock="ok" if age <= max_age else "stale", clock_age_s=round(age, 1))
+        for part in ("clock", "outbox"):
+            beat = beats.get(part)
+            if beat is None:
+                body.update({part: "missing", f"{part}_age_s": None})
+            else:
+                age = (now - beat.at).total_seconds()
+                body.update(
+                    {part: "ok" if age <= max_age else "stale", f"{part}_age_s": round(age, 1)}
+                )
         worker = tasks.worker_state(beats=beats, now=now, max_age_s=max_age)
         body.update(
             worker=worker.state,
@@ -59,7 +64,12 @@ def healthz(request: HttpRequest) -> HttpResponse:
         body.update(database="fail", error=exc.__class__.__name__)
     failing = [
         part
-        for part, ok in (("database", ("ok",)), ("clock", ("ok",)), ("worker", ("ok", "pending")))
+        for part, ok in (
+            ("database", ("ok",)),
+            ("clock", ("ok",)),
+            ("outbox", ("ok",)),
+            ("worker", ("ok", "pending")),
+        )
         if part in body and body[part] not in ok
     ]
     if failing:

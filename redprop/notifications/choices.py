@@ -9,6 +9,9 @@ class Channel(models.TextChoices):
     EMAIL = "email", _("电子邮件")
     SMS = "sms", _("短信")
     WEBHOOK = "webhook", _("Webhook")
+    # Not a way to reach anyone: a message to an audience (e.g. "the unit's staff and
+    # the assignee") that the relay expands into one row per recipient and channel.
+    FANOUT = "fanout", _("待展开")
 
 
 class OutboxStatus(models.TextChoices):
@@ -26,4 +29,4 @@ CLOSED_STATES = frozenset({OutboxStatus.DELIVERED, OutboxStatus.DEAD})
 
 # Delivered inside the database transaction that marks them delivered (exactly once);
 # every other channel talks to the outside world after the transaction (at least once).
-LOCAL_CHANNELS = frozenset({Channel.INBOX})
+LOCAL_CHANNELS = frozenset({Channel.INBOX, Channel.FANOUT})

@@ -125,6 +125,9 @@ class OutboxMessage(models.Model):
     delivered_at = models.DateTimeField(_("投递时间"), null=True, blank=True)
     # "<caller's key>|<channel>|<recipient or endpoint>": one row per key, see outbox_enqueue.
     dedupe_key = models.CharField(_("去重键"), max_length=255, blank=True)
+    # FANOUT rows only: who is to hear of it, and the place and unit that pick the
+    # webhook endpoints (see notifications.audience).
+    audience = models.JSONField(_("接收范围"), default=dict, blank=True)
 
     class Meta:
         verbose_name = _("通知发件箱")
@@ -143,11 +146,17 @@ class OutboxMessage(models.Model):
             models.CheckConstraint(
                 name="outbox_addressee_fits_channel",
                 condition=Q(channel=Channel.WEBHOOK, endpoint__isnull=False, recipient__isnull=True)
-                | (~Q(channel=Channel.WEBHOOK) & Q(recipient__isnull=False, endpoint__isnull=True)),
+                | Q(channel=Channel.FANOUT, endpoint__isnull=True, recipient__isnull=True)
+                | (
+                    ~Q(channel__in=[Channel.WEBHOOK, Channel.FANOUT])
+                    & Q(recipient__isnull=False, endpoint__isnull=True)
+                ),
             ),
         ]
 
     def __str__(self) -> str:
+        if self.channel == Channel.FANOUT:
+            return f"{self.kind} → {self.get_channel_display()}"
         to = self.endpoint if self.channel == Channel.WEBHOOK else self.recipient
         return f"{self.kind} → {to} [{self.get_channel_display()}]"
 

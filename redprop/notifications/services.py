@@ -2,10 +2,14 @@
 
 Guarantees (tested in ``tests/``):
 
-* ``outbox_enqueue`` writes its rows in the caller's transaction. A change that
-  rolls back leaves no row and sends nothing; a change that commits leaves rows
-  that will be delivered even if the process dies right after the commit (the
-  task enqueued on commit is only a shortcut; ``outbox_sweep`` is the guarantee).
+* ``outbox_enqueue`` and ``outbox_fanout`` write their rows in the caller's
+  transaction. A change that rolls back leaves no row and sends nothing; a change
+  that commits leaves rows that the relay (``manage.py run_outbox``, which runs
+  ``outbox_sweep`` in a loop) delivers, even if the writer dies right after the
+  commit. Writers never wait for delivery nor queue anything else.
+* A ``FANOUT`` row names an audience (``notifications.audience``); delivering it
+  writes one row per recipient and channel, in one transaction with marking it
+  delivered, so the expansion happens exactly once.
 * ``deliver`` is idempotent. An inbox item is written in the same transaction that
   marks the message delivered, so it appears exactly once. Email, SMS and
   webhooks leave the building after that transaction, so they are delivered at
@@ -30,7 +34,7 @@ from django.db import connection, models, transaction
 from django.db.models import Q
 
 from redprop.accounts.models import User
-from redprop.core import clock
+from redprop.core import clock, rows
 from redprop.core.audit import audit, snapshot
 from redprop.core.models import AuditEvent
 from redprop.notifications import channels
@@ -86,6 +90,7 @@ def outbox_enqueue(
     place: dict[str, int | None] | None = None,
     org_id: int | None = None,
     dedupe_key: str = "",
+    target_ref: tuple[str, str] | None = None,
 ) -> list[OutboxMessage]:
     """Queue a notification in the current transaction; deliver it after commit.
 
@@ -119,6 +124,8 @@ def outbox_enqueue(
         "next_attempt_at": now,
         "created_at": now,
     }
+    if target_ref is not None:
+        common["target_type"], common["target_id"] = target_ref
     users = list({u.pk: u for u in recipients if u is not None and u.pk and u.is_active}.values())
     with_mobile = _people_with_mobile(users) if kind in sms_kinds() else set()
     rows: list[OutboxMessage] = []
@@ -136,15 +143,62 @@ def outbox_enqueue(
         if dedupe_key:
             for row in rows:
                 row.dedupe_key = _row_dedupe_key(dedupe_key, row)
-            created = _insert_new(rows)
-        else:
-            created = OutboxMessage.objects.bulk_create(rows)
-        ids = [m.pk for m in created]
-        if ids:
-            # robust: a failure to queue the task must not fail the caller's commit;
-            # the sweep delivers what the task would have.
-            transaction.on_commit(lambda: _queue_delivery(ids), robust=True)
-    return created
+            return _insert_new(rows)
+        return OutboxMessage.objects.bulk_create(rows)
+
+
+def outbox_fanout(
+    *,
+    kind: str,
+    subject: str,
+    body: str,
+    audience: dict[str, Any],
+    link: str = "",
+    payload: dict[str, Any] | None = None,
+    target: models.Model | None = None,
+    at: dt.datetime | None = None,
+) -> OutboxMessage:
+    """Queue one notification for an audience, in the current transaction: one row,
+    one statement, no query for recipients (the relay resolves them on delivery).
+
+    Delivery is as ``outbox_enqueue`` with the audience's users as recipients and its
+    place and unit choosing the webhook endpoints.
+    """
+    now = at or clock.now()
+    message = OutboxMessage(
+        kind=kind,
+        channel=Channel.FANOUT,
+        subject=subject[:200],
+        body=body,
+        link=link[:500],
+        payload=payload or {},
+        target_type=target._meta.label_lower if target is not None else "",
+        target_id=str(target.pk) if target is not None else "",
+        audience=audience,
+        status=OutboxStatus.PENDING,
+        next_attempt_at=now,
+        created_at=now,
+    )
+    rows.insert([message])
+    return message
+
+
+def _expand(message: OutboxMessage) -> None:
+    """Write the per-recipient rows of a FANOUT message (inside ``deliver``'s transaction)."""
+    from redprop.notifications.audience import resolve
+
+    outbox_enqueue(
+        kind=message.kind,
+        subject=message.subject,
+        body=message.body,
+        link=message.link,
+        recipients=resolve(message.audience),
+        payload=message.payload,
+        target_ref=(message.target_type, message.target_id),
+        place=message.audience.get("place") or {},
+        org_id=message.audience.get("org"),
+        dedupe_key=f"fanout:{message.pk}",
+    )
 
 
 def _people_with_mobile(users: list[User]) -> set[int]:
@@ -196,12 +250,6 @@ def _insert_new(rows: list[OutboxMessage]) -> list[OutboxMessage]:
     )
 
 
-def _queue_delivery(ids: list[int]) -> None:
-    from redprop.notifications.tasks import deliver_messages
-
-    deliver_messages.enqueue(ids)
-
-
 # --- delivery ----------------------------------------------------------------------------
 
 
@@ -235,7 +283,10 @@ def deliver(message_id: int, now: dt.datetime | None = None) -> bool:
         if message.channel in LOCAL_CHANNELS:
             try:
                 with transaction.atomic():
-                    channels.deliver_local(message)
+                    if message.channel == Channel.FANOUT:
+                        _expand(message)
+                    else:
+                        channels.deliver_local(message)
             except Exception as exc:
                 logger.exception("outbox message %s: local delivery failed", message.pk)
                 _fail(message, exc)
@@ -289,20 +340,31 @@ def _fail(message: OutboxMessage, exc: BaseException) -> None:
 
 def outbox_sweep(*, now: dt.datetime | None = None, limit: int = 500) -> int:
     """Deliver up to ``limit`` open messages that are due, oldest first. Returns how many
-    were delivered.
+    were delivered (a fan-out counts once, and so does each row it wrote).
 
-    This is what delivers messages whose on-commit task never ran (the worker died
-    between commit and delivery) and what does the retries. Safe to run anywhere,
-    any time, in parallel: each message is claimed before it is tried.
+    This is what the relay runs in a loop; it also does the retries. Safe to run
+    anywhere, any time, in parallel: each message is claimed before it is tried.
+    Rows written by a fan-out during the sweep are delivered by the same call.
     """
-    cutoff = now or clock.now()
-    ids = list(
-        OutboxMessage.objects.filter(status__in=OPEN_STATES, next_attempt_at__lte=cutoff)
-        .order_by("next_attempt_at", "pk")
-        .values_list("pk", flat=True)[:limit]
-    )
-    # With now=None each try reads the clock itself, so leases of a long sweep are right.
-    return sum(1 for pk in ids if deliver(pk, now=now))
+    delivered = 0
+    seen: set[int] = set()
+    while delivered < limit:
+        cutoff = now or clock.now()
+        ids = [
+            pk
+            for pk in OutboxMessage.objects.filter(
+                status__in=OPEN_STATES, next_attempt_at__lte=cutoff
+            )
+            .order_by("next_attempt_at", "pk")
+            .values_list("pk", flat=True)[: limit - delivered]
+            if pk not in seen
+        ]
+        if not ids:
+            break
+        seen.update(ids)
+        # With now=None each try reads the clock itself, so leases of a long sweep are right.
+        delivered += sum(1 for pk in ids if deliver(pk, now=now))
+    return delivered
 
 
 @transaction.atomic
@@ -332,10 +394,7 @@ def outbox_retry(
             before=before,
             action="outbox_retry",
         )
-    ids = [m.pk for m in messages]
-    if ids:
-        transaction.on_commit(lambda: _queue_delivery(ids), robust=True)
-    return len(ids)
+    return len(messages)
 
 
 # --- inbox -------------------------------------------------------------------------------

@@ -26,9 +26,16 @@ class TargetInline(admin.TabularInline):
 
 @admin.register(SlaPolicy)
 class SlaPolicyAdmin(ObjectPermissionsModelAdmin):
+    """A policy is switched off (有效 unticked), never deleted: requests keep pointing at
+    the policy they were judged by, and other processes may hold it in their reference
+    data cache for a few seconds (docs/adr/0006-lean-intake.md)."""
+
     list_display = ["name", "region", "effective_from", "is_active", "respond_event"]
     raw_id_fields = ["region"]
     inlines = [TargetInline]
+
+    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False
 
 
 @admin.register(RoutingRule)

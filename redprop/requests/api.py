@@ -13,8 +13,8 @@ from ninja.files import UploadedFile
 
 from redprop.core.errors import ApplicationError, ErrorCode, NotFound, PermissionDenied
 from redprop.core.scope import Scope
-from redprop.requests import dedupe, permissions, selectors, services
-from redprop.requests.choices import Channel, Status
+from redprop.requests import dedupe, permissions, policies, selectors, services
+from redprop.requests.choices import Channel, EventKind, Status
 from redprop.requests.errors import RequestError
 from redprop.requests.models import Category, IdempotencyKey, ServiceRequest
 
@@ -124,7 +124,7 @@ class EventOut(Schema):
 
     @staticmethod
     def resolve_kind_label(obj: Any) -> str:
-        return obj.get_kind_display()
+        return str(EventKind(obj.kind).label)
 
     @staticmethod
     def resolve_actor(obj: Any) -> str | None:
@@ -273,10 +273,18 @@ def _detail(request: HttpRequest, obj: ServiceRequest) -> dict[str, Any]:
     """The detail as plain JSON (also what an Idempotency-Key stores)."""
     data = RequestRow.from_orm(obj).model_dump(mode="json")
     data.update(_DetailSource.from_orm(obj).model_dump(mode="json"))
+    # A request just filed carries its events (request_file), and has photos only
+    # when some were uploaded with it: no need to read either back.
+    events = getattr(obj, "new_events", None)
+    if events is None:
+        events = obj.events.all()
+    photos = getattr(obj, "new_photos", None)
+    if photos is None:
+        photos = obj.photos.all()
     data.update(
         location_text=obj.location_text,
-        events=[EventOut.from_orm(e).model_dump(mode="json") for e in obj.events.all()],
-        photos=[PhotoOut.from_orm(p).model_dump(mode="json") for p in obj.photos.all()],
+        events=[EventOut.from_orm(e).model_dump(mode="json") for e in events],
+        photos=[PhotoOut.from_orm(p).model_dump(mode="json") for p in photos],
         merged_into_id=obj.merged_into_id,
     )
     return data
@@ -289,7 +297,7 @@ def _respond(request: HttpRequest, status: int, data: Any) -> Any:
 
 
 def _category(code: str) -> Category:
-    cat = Category.objects.select_related("parent").filter(code=code, is_active=True).first()
+    cat = policies.category_by_code(code)
     if cat is None:
         raise ApplicationError(RequestError.UNKNOWN_CATEGORY, _("未知的诉求分类"), field="category")
     return cat
@@ -299,29 +307,21 @@ def _place(
     request: HttpRequest, unit_id: int | None, building_id: int | None, compound_id: int | None
 ) -> dict[str, Any]:
     """Look the place up without scope (filing checks permission on it), 400 if unknown."""
-    from redprop.territory.models import Building, Compound, Unit
+    from redprop.territory import selectors as territory
 
     out: dict[str, Any] = {"unit": None, "building": None, "compound": None}
     if unit_id is not None:
-        out["unit"] = (
-            Unit.objects.select_related("building", "compound__company", "grid")
-            .filter(pk=unit_id)
-            .first()
-        )
+        out["unit"] = territory.unit_for_filing(unit_id=unit_id)
         if out["unit"] is None:
             raise ApplicationError(RequestError.PLACE_REQUIRED, _("房屋不存在"), field="unit_id")
     elif building_id is not None:
-        out["building"] = (
-            Building.objects.select_related("compound__company", "grid")
-            .filter(pk=building_id)
-            .first()
-        )
+        out["building"] = territory.building_for_filing(building_id=building_id)
         if out["building"] is None:
             raise ApplicationError(
                 RequestError.PLACE_REQUIRED, _("楼栋不存在"), field="building_id"
             )
     elif compound_id is not None:
-        out["compound"] = Compound.objects.select_related("company").filter(pk=compound_id).first()
+        out["compound"] = territory.compound_for_filing(compound_id=compound_id)
         if out["compound"] is None:
             raise ApplicationError(
                 RequestError.PLACE_REQUIRED, _("小区不存在"), field="compound_id"
@@ -404,7 +404,9 @@ def request_create(request: HttpRequest, payload: RequestIn) -> Any:
             external_ref=payload.external_ref,
             **place,
         )
-        return 201, _detail(request, _get(request, obj.pk))
+        # Answered from what was just written: the request, its place and unit were
+        # loaded to file it, and its events came back from request_file.
+        return 201, _detail(request, obj)
 
     return _respond(request, *idempotent(request, "requests.create", run))
 
@@ -430,7 +432,7 @@ def request_create_multipart(
             photos=list(photos or []),
             **place,
         )
-        return 201, _detail(request, _get(request, obj.pk))
+        return 201, _detail(request, obj)
 
     return _respond(request, *idempotent(request, "requests.create_multipart", run))
 
@@ -438,8 +440,6 @@ def request_create_multipart(
 @router.post("/similar", response=SuggestOut)
 def request_similar(request: HttpRequest, payload: SimilarIn) -> Any:
     """Before filing: similar open requests in the same compound, and the suggested unit."""
-    from redprop.requests import policies
-
     category = _category(payload.category)
     place = _place(request, payload.unit_id, None, payload.compound_id)
     target = place["unit"] or place["compound"]

@@ -6,3 +6,30 @@ class RequestsConfig(AppConfig):
     name = "redprop.requests"
     label = "requests"
     verbose_name = _("诉求办理")
+
+    def ready(self) -> None:
+        from django.db.models.signals import m2m_changed
+
+        from redprop.core import refdata
+        from redprop.orgs.models import Org
+        from redprop.requests import policies
+        from redprop.requests.models import Category, RoutingRule, SlaPolicy, SlaTarget
+
+        # The reference data the intake reads from memory (docs/adr/0006-lean-intake.md).
+        refdata.watch(SlaPolicy, policies.REFDATA_SLA)
+        refdata.watch(SlaTarget, policies.REFDATA_SLA)
+        refdata.watch(RoutingRule, policies.REFDATA_ROUTING)
+        refdata.watch(Org, policies.REFDATA_ROUTING, policies.REFDATA_ORGS)
+        refdata.watch(
+            Category, policies.REFDATA_CATEGORIES, policies.REFDATA_ROUTING, policies.REFDATA_ORGS
+        )
+
+        def handlers_changed(**_kwargs: object) -> None:
+            refdata.clear(policies.REFDATA_ORGS)
+
+        m2m_changed.connect(
+            handlers_changed,
+            sender=Category.handlers.through,
+            weak=False,
+            dispatch_uid="refdata:category-handlers",
+        )

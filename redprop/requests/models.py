@@ -174,6 +174,10 @@ class ServiceRequest(ScopedModel):
     """A resident's order (居民下单) and everything that happens to it."""
 
     resident_scope_repeats_rows = False  # resident_scope_q uses EXISTS
+    # Set on the instance request_file returns (not columns): what it just wrote, so a
+    # caller can answer without reading the request back (docs/adr/0006-lean-intake.md).
+    new_events: list[RequestEvent]
+    new_photos: list[RequestPhoto]
 
     status = models.CharField(
         _("状态"), max_length=24, choices=Status.choices, default=Status.SUBMITTED
@@ -486,27 +490,27 @@ class MonthlyStats(models.Model):
     category = models.ForeignKey(Category, models.CASCADE, related_name="+")
     cell = models.CharField(max_length=96, unique=True)  # month|community|grid|org|category
 
-    filed = models.PositiveIntegerField(default=0)
-    dispatched = models.PositiveIntegerField(default=0)
-    responded = models.PositiveIntegerField(default=0)
-    responded_on_time = models.PositiveIntegerField(default=0)
-    resolved = models.PositiveIntegerField(default=0)
-    resolved_on_time = models.PositiveIntegerField(default=0)
-    breached = models.PositiveIntegerField(default=0)
-    returned = models.PositiveIntegerField(default=0)
+    filed = models.PositiveIntegerField(default=0, db_default=0)
+    dispatched = models.PositiveIntegerField(default=0, db_default=0)
+    responded = models.PositiveIntegerField(default=0, db_default=0)
+    responded_on_time = models.PositiveIntegerField(default=0, db_default=0)
+    resolved = models.PositiveIntegerField(default=0, db_default=0)
+    resolved_on_time = models.PositiveIntegerField(default=0, db_default=0)
+    breached = models.PositiveIntegerField(default=0, db_default=0)
+    returned = models.PositiveIntegerField(default=0, db_default=0)
     # Dispatches that left the unit before it responded (returned, cancelled, merged):
     # they leave the unit's response-rate denominator.
-    withdrawn = models.PositiveIntegerField(default=0)
-    reopened = models.PositiveIntegerField(default=0)
-    escalated = models.PositiveIntegerField(default=0)
-    rated_or_revisited = models.PositiveIntegerField(default=0)
-    solved_confirmed = models.PositiveIntegerField(default=0)
-    rated = models.PositiveIntegerField(default=0)
-    very_satisfied = models.PositiveIntegerField(default=0)
-    satisfied = models.PositiveIntegerField(default=0)
-    basic = models.PositiveIntegerField(default=0)
-    unsatisfied = models.PositiveIntegerField(default=0)
-    very_unsatisfied = models.PositiveIntegerField(default=0)
+    withdrawn = models.PositiveIntegerField(default=0, db_default=0)
+    reopened = models.PositiveIntegerField(default=0, db_default=0)
+    escalated = models.PositiveIntegerField(default=0, db_default=0)
+    rated_or_revisited = models.PositiveIntegerField(default=0, db_default=0)
+    solved_confirmed = models.PositiveIntegerField(default=0, db_default=0)
+    rated = models.PositiveIntegerField(default=0, db_default=0)
+    very_satisfied = models.PositiveIntegerField(default=0, db_default=0)
+    satisfied = models.PositiveIntegerField(default=0, db_default=0)
+    basic = models.PositiveIntegerField(default=0, db_default=0)
+    unsatisfied = models.PositiveIntegerField(default=0, db_default=0)
+    very_unsatisfied = models.PositiveIntegerField(default=0, db_default=0)
 
     class Meta:
         verbose_name = _("月度统计")

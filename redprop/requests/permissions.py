@@ -80,8 +80,9 @@ def can_file_at(user: Any, place: Any) -> bool:
         return True
     if not user.has_role(Role.RESIDENT) or not user.person_id:
         return False
-    from redprop.territory.models import Unit
+    from redprop.territory.selectors import lives_in_compound
 
-    own = Unit.objects.filter(Unit.resident_scope_q(user.person_id))
     compound_id = getattr(place, "compound_id", None) or getattr(place, "pk", None)
-    return compound_id is not None and own.filter(compound_id=compound_id).exists()
+    return compound_id is not None and lives_in_compound(
+        person_id=user.person_id, compound_id=compound_id
+    )

@@ -17,6 +17,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from redprop.accounts.choices import Role
+from redprop.core import refdata
 from redprop.orgs.choices import OrgKind
 from redprop.orgs.models import Org
 from redprop.requests.choices import (
@@ -28,6 +29,13 @@ from redprop.requests.choices import (
 )
 from redprop.requests.models import Category, RoutingRule, ServiceRequest, SlaPolicy
 
+# Reference-data namespaces (redprop.core.refdata); the app config clears them when
+# their models change.
+REFDATA_SLA = "requests.sla"
+REFDATA_ROUTING = "requests.routing"
+REFDATA_ORGS = "requests.orgs"
+REFDATA_CATEGORIES = "requests.categories"
+
 # Jinghe street's "5341", the platform default (DOMAIN.md §3): arrive within
 # 5 minutes and solve within 30; a major problem within 4 hours; a special
 # complex problem gets a written plan within 1 day.
@@ -38,17 +46,35 @@ DEFAULT_5341: dict[str, dict[str, int]] = {
 }
 
 
+def _active_policies() -> tuple[SlaPolicy, ...]:
+    """Every active policy, newest first, with its targets (cached reference data)."""
+
+    def load() -> tuple[SlaPolicy, ...]:
+        return tuple(
+            SlaPolicy.objects.filter(is_active=True)
+            .prefetch_related("targets")
+            .order_by("-effective_from", "-id")
+        )
+
+    return refdata.get(REFDATA_SLA, "active", load)
+
+
+def category_by_code(code: str) -> Category | None:
+    """An active category by its code, with its parent (cached reference data)."""
+
+    def load() -> Category | None:
+        return Category.objects.select_related("parent").filter(code=code, is_active=True).first()
+
+    return refdata.get(REFDATA_CATEGORIES, code, load)
+
+
 def sla_policy_for(*, place: Any, at: dt.datetime | None = None) -> SlaPolicy:
     """The most specific active policy for a place: community, street, district, city, default."""
     at = at or timezone.now()
     region_ids = [
         getattr(place, f"{level}_id", None) for level in ("community", "street", "district", "city")
     ]
-    candidates = list(
-        SlaPolicy.objects.filter(is_active=True, effective_from__lte=at)
-        .filter(Q(region_id__in=[r for r in region_ids if r]) | Q(region__isnull=True))
-        .order_by("-effective_from")
-    )
+    candidates = [p for p in _active_policies() if p.effective_from <= at]
     # Newest first within each level; the first level that has one wins.
     for region_id in [*(r for r in region_ids if r), None]:
         for policy in candidates:
@@ -102,20 +128,26 @@ class Route:
     reason: str
 
 
+def _rules() -> dict[tuple[int, int | None], RoutingRule]:
+    """Routing rules by (category, region), with their units (cached reference data)."""
+
+    def load() -> dict[tuple[int, int | None], RoutingRule]:
+        return {(r.category_id, r.region_id): r for r in RoutingRule.objects.select_related("org")}
+
+    return refdata.get(REFDATA_ROUTING, "rules", load)
+
+
 def _rule_for(category: Category, place: Any) -> RoutingRule | None:
     region_ids = [
         getattr(place, f"{level}_id", None) for level in ("community", "street", "district", "city")
     ]
-    rules = {
-        r.region_id: r
-        for r in RoutingRule.objects.select_related("org").filter(
-            Q(region_id__in=[r for r in region_ids if r]) | Q(region__isnull=True),
-            category_id__in=[category.pk, category.parent_id or 0],
-        )
-    }
-    for region_id in [*region_ids, None]:
-        if region_id in rules:
-            return rules[region_id]
+    rules = _rules()
+    # The nearest level first, the global rules last; at each level the category's
+    # own rule before its parent's.
+    for region_id in [*(r for r in region_ids if r), None]:
+        for category_id in (category.pk, category.parent_id):
+            if category_id is not None and (category_id, region_id) in rules:
+                return rules[(category_id, region_id)]
     return None
 
 
@@ -123,9 +155,29 @@ def community_office(community_id: int | None) -> Org | None:
     """The community's own desk (residents' committee): disputes, consultations, 兜底."""
     if community_id is None:
         return None
-    return Org.objects.filter(
-        kind=OrgKind.RESIDENTS_COMMITTEE, community_id=community_id, is_active=True
-    ).first()
+
+    def load() -> Org | None:
+        return Org.objects.filter(
+            kind=OrgKind.RESIDENTS_COMMITTEE, community_id=community_id, is_active=True
+        ).first()
+
+    return refdata.get(REFDATA_ORGS, ("office", community_id), load)
+
+
+def _cobuilding_unit(category: Category, place: Any) -> Org | None:
+    """The co-building unit of the street (or community) that takes ``category``."""
+
+    def load() -> Org | None:
+        return (
+            Org.objects.filter(kind=OrgKind.COBUILDING_UNIT, is_active=True)
+            .filter(Q(categories=category) | Q(unit_type=category.unit_type or "-"))
+            .filter(Q(street_id=place.street_id) | Q(community_id=place.community_id))
+            .order_by("id")
+            .first()
+        )
+
+    key = ("unit", category.pk, place.street_id, place.community_id)
+    return refdata.get(REFDATA_ORGS, key, load)
 
 
 def route_for(*, category: Category, place: Any, compound: Any = None) -> Route:
@@ -147,13 +199,7 @@ def route_for(*, category: Category, place: Any, compound: Any = None) -> Route:
             return Route(compound.company, auto, assignment, "小区物业企业")
         return Route(community_office(place.community_id), auto, assignment, "无物业小区，社区兜底")
     if category.matter == Matter.UNIT:
-        unit = (
-            Org.objects.filter(kind=OrgKind.COBUILDING_UNIT, is_active=True)
-            .filter(Q(categories=category) | Q(unit_type=category.unit_type or "-"))
-            .filter(Q(street_id=place.street_id) | Q(community_id=place.community_id))
-            .order_by("id")
-            .first()
-        )
+        unit = _cobuilding_unit(category, place)
         if unit is not None:
             return Route(unit, auto, AssignmentMode.NONE, "辖区单位")
     return Route(community_office(place.community_id), auto, AssignmentMode.NONE, "社区办理")

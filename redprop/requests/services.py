@@ -18,8 +18,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, gettext_noop
 
 from redprop.accounts.choices import Role
-from redprop.core import clock
+from redprop.core import clock, rows
 from redprop.core.errors import ApplicationError, Conflict, NotFound, PermissionDenied
+from redprop.notifications.audience import audience
 from redprop.requests import permissions, policies, sla, stats
 from redprop.requests.choices import (
     TRANSITIONS,
@@ -91,6 +92,31 @@ def _events(request: ServiceRequest) -> list[RequestEvent]:
     return list(RequestEvent.objects.filter(request=request).order_by("at", "id"))
 
 
+def _new_event(
+    request: ServiceRequest,
+    kind: str,
+    *,
+    actor: Any,
+    from_status: str = "",
+    note: str = "",
+    at: dt.datetime | None = None,
+    **data: Any,
+) -> RequestEvent:
+    """An unsaved timeline event for the request as it is now (status, handling unit)."""
+    return RequestEvent(
+        request=request,
+        kind=kind,
+        actor=actor if getattr(actor, "pk", None) else None,
+        at=at or clock.now(),
+        from_status=from_status,
+        to_status=request.status,
+        # The unit object when it is loaded (a caller showing the event needs its name).
+        org=request.handling_org if request.handling_org_id else None,
+        note=note,
+        data=data,
+    )
+
+
 def _event(
     request: ServiceRequest,
     kind: str,
@@ -101,28 +127,37 @@ def _event(
     at: dt.datetime | None = None,
     **data: Any,
 ) -> RequestEvent:
-    return RequestEvent.objects.create(
-        request=request,
-        kind=kind,
-        actor=actor if getattr(actor, "pk", None) else None,
-        at=at or clock.now(),
-        from_status=from_status,
-        to_status=request.status,
-        org_id=request.handling_org_id,
-        note=note,
-        data=data,
+    event = _new_event(
+        request, kind, actor=actor, from_status=from_status, note=note, at=at, **data
     )
+    rows.insert([event])
+    return event
 
 
-def _recompute_sla(request: ServiceRequest, events: list[RequestEvent] | None = None) -> None:
-    """Store the deadlines and the next check time derived from the timeline."""
+def _recompute_sla(
+    request: ServiceRequest,
+    events: list[RequestEvent] | None = None,
+    *,
+    fired: set[str] | None = None,
+) -> None:
+    """Store the deadlines and the next check time derived from the timeline.
+
+    ``events`` and ``fired`` (the checkpoints already fired) are read from the
+    database unless given: a request being filed has none of either.
+    """
     events = _events(request) if events is None else events
     states = sla.clocks(request, events)
-    request.respond_due_at = states["respond"].due_at
-    request.resolve_due_at = states["resolve"].due_at
-    request.plan_due_at = states["plan"].due_at if "plan" in states else None
-    fired = set(SlaCheckpoint.objects.filter(request=request).values_list("key", flat=True))
-    request.next_sla_check_at = sla.next_check(request, states, fired)
+    # In UTC, as the database gives them back (calendars work in local time).
+    request.respond_due_at = _utc(states["respond"].due_at)
+    request.resolve_due_at = _utc(states["resolve"].due_at)
+    request.plan_due_at = _utc(states["plan"].due_at) if "plan" in states else None
+    if fired is None:
+        fired = set(SlaCheckpoint.objects.filter(request=request).values_list("key", flat=True))
+    request.next_sla_check_at = _utc(sla.next_check(request, states, fired))
+
+
+def _utc(moment: dt.datetime | None) -> dt.datetime | None:
+    return moment.astimezone(dt.UTC) if moment is not None else None
 
 
 _SLA_FIELDS = ["respond_due_at", "resolve_due_at", "plan_due_at", "next_sla_check_at"]
@@ -149,22 +184,39 @@ def _require(ok: bool, message: str | None = None) -> None:
         raise PermissionDenied(message)
 
 
+def _place_of(request: ServiceRequest) -> dict[str, int | None]:
+    return {
+        "city_id": request.city_id,
+        "district_id": request.district_id,
+        "street_id": request.street_id,
+        "community_id": request.community_id,
+        "grid_id": request.grid_id,
+    }
+
+
 def _notify(
     request: ServiceRequest,
     kind: str,
     subject: str,
     body: str,
-    recipients: Iterable[Any],
+    audience: dict[str, Any],
+    *,
+    at: dt.datetime | None = None,
     **payload: Any,
 ) -> None:
-    from redprop.notifications.services import outbox_enqueue
+    """Queue a notification about the request for an audience: one outbox row, no query.
 
-    outbox_enqueue(
+    The relay resolves the audience to users when it delivers (notifications.audience),
+    and the request's place and unit pick the webhook endpoints.
+    """
+    from redprop.notifications.services import outbox_fanout
+
+    outbox_fanout(
         kind=f"request.{kind}",
         subject=subject,
         body=body,
         link=f"/r/{request.pk}/",
-        recipients=[u for u in recipients if u is not None],
+        audience={**audience, "place": _place_of(request), "org": request.handling_org_id},
         payload={
             "request": request.pk,
             "number": request.number,
@@ -172,56 +224,36 @@ def _notify(
             **payload,
         },
         target=request,
-        place={
-            "city_id": request.city_id,
-            "district_id": request.district_id,
-            "street_id": request.street_id,
-            "community_id": request.community_id,
-            "grid_id": request.grid_id,
-        },
-        org_id=request.handling_org_id,
+        at=at,
     )
 
 
-def _users_with(*roles: str, **anchor: Any) -> list[Any]:
-    """Active users holding any of ``roles`` at ``anchor`` (one query)."""
-    from redprop.accounts.models import User
-
-    return list(
-        User.objects.filter(
-            is_active=True,
-            roles__role__in=roles,
-            roles__revoked_at__isnull=True,
-            **{f"roles__{k}": v for k, v in anchor.items()},
-        ).distinct()
+def _handlers(request: ServiceRequest) -> dict[str, Any]:
+    """Who must hear that an order arrived for the unit: its staff and the assignee."""
+    return audience(
+        users=[request.assignee_id],
+        org_roles=(request.handling_org_id, (Role.COMPANY_STAFF, Role.UNIT_STAFF)),
     )
 
 
-def _handlers(request: ServiceRequest) -> list[Any]:
-    """The people who must hear that an order arrived for the unit."""
-    users = []
-    if request.handling_org_id:
-        users += _users_with(Role.COMPANY_STAFF, Role.UNIT_STAFF, org_id=request.handling_org_id)
-    if request.assignee_id:
-        users.append(request.assignee)
-    return list({u.pk: u for u in users}.values())
+def _community_staff(request: ServiceRequest) -> dict[str, Any]:
+    return audience(region_roles=(request.community_id, (Role.COMMUNITY_STAFF,)))
 
 
-def _reporters(request: ServiceRequest) -> list[Any]:
-    from redprop.accounts.models import User
-
+def _reporters(request: ServiceRequest) -> dict[str, Any]:
+    """The resident who filed it and the residents following it (一起关注)."""
     person_ids = [request.reporter_id, *request.followers.values_list("person_id", flat=True)]
-    return list(User.objects.filter(person_id__in=[p for p in person_ids if p], is_active=True))
+    return audience(persons=person_ids)
 
 
-def _escalation_targets(request: ServiceRequest, level: int) -> list[Any]:
+def _escalation_targets(request: ServiceRequest, level: int) -> dict[str, Any]:
     """grid (1) → community (2) → street (3)."""
     g = request.grid
     if level <= 1 and g is not None:
-        return [u for u in (g.butler, g.grid_worker, g.maintenance_worker) if u]
+        return audience(users=[g.butler_id, g.grid_worker_id, g.maintenance_worker_id])
     if level <= 2:
-        return _users_with(Role.COMMUNITY_STAFF, region_id=request.community_id)
-    return _users_with(Role.STREET_OFFICER, region_id=request.street_id)
+        return _community_staff(request)
+    return audience(region_roles=(request.street_id, (Role.STREET_OFFICER,)))
 
 
 # ---------------------------------------------------------------------------------
@@ -263,8 +295,14 @@ def request_file(
 ) -> ServiceRequest:
     """居民下单: file a request from any channel; route it, and auto-dispatch if the policy says so.
 
-    One transaction: request row, FILED event, rollup bump, and (when auto-dispatched)
-    the dispatch with its outbox rows. Nothing is written if anything is refused.
+    One transaction, and nothing is written if anything is refused. Everything is
+    decided in memory first (permission, SLA policy and routing from the cached
+    reference data, the assignee, the deadlines), then written in four statements:
+    the request, its events (FILED, and DISPATCHED when auto-dispatched), the rollup
+    cells, and one outbox row for the unit's staff (the relay fans it out). The
+    returned request carries its events and photos in ``request.new_events`` and
+    ``request.new_photos``, so a caller can answer without reading it back. See
+    docs/adr/0006-lean-intake.md.
     """
     description = (description or "").strip()
     if not description:
@@ -283,8 +321,14 @@ def request_file(
     _require(permissions.can_file_at(acting_user, place), _("不能为您管辖范围以外的地点提交诉求"))
     if channel == Channel.RESIDENT_APP and not acting_user.has_role(Role.RESIDENT):
         channel = Channel.WINDOW
-    if reporter is None and channel == Channel.RESIDENT_APP:
-        reporter = acting_user.person
+    if reporter is None and channel == Channel.RESIDENT_APP and acting_user.person_id:
+        from redprop.accounts.models import User
+
+        # The resident files for themself; their person is loaded with the token.
+        reporter = acting_user.person if User.person.is_cached(acting_user) else None
+        reporter_id = acting_user.person_id
+    else:
+        reporter_id = reporter.pk if reporter is not None else None
     cleaned = [clean_photo(p) for p in photos]  # validate all before writing anything
     now = at or clock.now()
     severity = severity or category.default_severity
@@ -300,18 +344,41 @@ def request_file(
         building=building,
         unit=unit,
         location_text=location_text[:128],
-        reporter=reporter,
+        reporter_id=reporter_id,
         filed_by=acting_user,
         anonymous=anonymous,
         external_ref=external_ref[:64],
         policy=policy,
         sla=policies.sla_snapshot(policy, severity=severity, urgent=urgent),
         created_at=now,
+        updated_at=now,
     )
+    if reporter is not None:
+        request.reporter = reporter
     request.set_place(place)
-    request.save()
-    _event(request, EventKind.FILED, actor=acting_user, at=now, channel=channel)
-    for content, w, h in cleaned:
+    grid = getattr(place, "grid", None) if request.grid_id else None
+    if grid is not None:
+        request.grid = grid
+    events = [_new_event(request, EventKind.FILED, actor=acting_user, at=now, channel=channel)]
+    cells: list[tuple[ServiceRequest, int | None, dict[str, int]]] = [(request, None, {"filed": 1})]
+    route = policies.route_for(category=category, place=place, compound=compound)
+    dispatched = route.auto_dispatch and route.org is not None
+    if dispatched:
+        events.append(
+            _dispatch_in_memory(
+                request,
+                org=route.org,
+                assignee=None,
+                mode=route.assignment,
+                acting_user=None,
+                at=now,
+            )
+        )
+        _recompute_sla(request, events, fired=set())
+        cells.append((request, request.handling_org_id, {"dispatched": 1}))
+    rows.insert([request])
+    rows.insert(events)
+    new_photos = [
         RequestPhoto.objects.create(
             request=request,
             token=new_token(),
@@ -320,12 +387,13 @@ def request_file(
             height=h,
             uploaded_by=acting_user,
         )
-    stats.bump(request, org_id=None, filed=1)
-    route = policies.route_for(category=category, place=place, compound=compound)
-    if route.auto_dispatch and route.org is not None:
-        _dispatch(
-            request, org=route.org, assignee=None, mode=route.assignment, acting_user=None, at=now
-        )
+        for content, w, h in cleaned
+    ]
+    stats.bump_many(cells)
+    if dispatched:
+        _notify_dispatched(request, at=now)
+    request.new_events = events
+    request.new_photos = new_photos
     return request
 
 
@@ -357,6 +425,47 @@ def photo_add(*, request: ServiceRequest, upload: Any, kind: str, acting_user: A
 # dispatch and the unit's steps
 
 
+def _dispatch_in_memory(
+    request: ServiceRequest,
+    *,
+    org: Any,
+    assignee: Any,
+    mode: str,
+    acting_user: Any,
+    note: str = "",
+    at: dt.datetime | None = None,
+) -> RequestEvent:
+    """Set the dispatch on ``request`` (unit, assignee, clock start) and return its
+    unsaved DISPATCHED event. Shared by the intake and by ``request_dispatch``."""
+    from_status = request.status
+    request.status = Status.DISPATCHED
+    request.handling_org = org
+    request.assignee = assignee or policies.assignee_for(request=request, org=org, mode=mode)
+    now = at or clock.now()
+    if request.clock_started_at is None:
+        request.clock_started_at = now
+    return _new_event(
+        request,
+        EventKind.DISPATCHED,
+        actor=acting_user,
+        from_status=from_status,
+        note=note,
+        at=now,
+        assignee=request.assignee_id,
+    )
+
+
+def _notify_dispatched(request: ServiceRequest, *, at: dt.datetime | None = None) -> None:
+    _notify(
+        request,
+        "dispatched",
+        gettext_noop("新派单 %(number)s") % {"number": request.number},
+        f"{request.category.name}：{request.description[:60]}",
+        _handlers(request),
+        at=at,
+    )
+
+
 def _dispatch(
     request: ServiceRequest,
     *,
@@ -367,36 +476,33 @@ def _dispatch(
     note: str = "",
     at: dt.datetime | None = None,
 ) -> None:
-    from_status = request.status
     previous_org = request.handling_org_id
-    if from_status == Status.DISPATCHED and request.responded_at is None and previous_org:
-        stats.bump(request, org_id=previous_org, withdrawn=1)
-    request.status = Status.DISPATCHED
-    request.handling_org = org
-    request.assignee = assignee or policies.assignee_for(request=request, org=org, mode=mode)
-    now = at or clock.now()
-    if request.clock_started_at is None:
-        request.clock_started_at = now
-    _event(
-        request,
-        EventKind.DISPATCHED,
-        actor=acting_user,
-        from_status=from_status,
-        note=note,
-        at=now,
-        assignee=request.assignee_id,
+    withdrawn = (
+        request.status == Status.DISPATCHED and request.responded_at is None and previous_org
+    )
+    rows.insert(
+        [
+            _dispatch_in_memory(
+                request,
+                org=org,
+                assignee=assignee,
+                mode=mode,
+                acting_user=acting_user,
+                note=note,
+                at=at,
+            )
+        ]
     )
     _recompute_sla(request)
     _save(request, ["status", "handling_org", "assignee", "clock_started_at", *_SLA_FIELDS])
     # Only a dispatch still awaiting the first response enters the response rate.
-    stats.bump(request, dispatched=int(request.responded_at is None))
-    _notify(
-        request,
-        "dispatched",
-        gettext_noop("新派单 %(number)s") % {"number": request.number},
-        f"{request.category.name}：{request.description[:60]}",
-        _handlers(request),
-    )
+    cells: list[tuple[ServiceRequest, int | None, dict[str, int]]] = [
+        (request, request.handling_org_id, {"dispatched": int(request.responded_at is None)})
+    ]
+    if withdrawn:
+        cells.append((request, previous_org, {"withdrawn": 1}))
+    stats.bump_many(cells)
+    _notify_dispatched(request)
 
 
 @transaction.atomic
@@ -443,7 +549,7 @@ def request_return(
         "returned",
         gettext_noop("诉求被退单 %(number)s") % {"number": request.number},
         gettext_noop("退单原因：%(reason)s") % {"reason": reason},
-        _users_with(Role.COMMUNITY_STAFF, region_id=request.community_id),
+        _community_staff(request),
     )
     return request
 

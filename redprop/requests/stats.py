@@ -7,8 +7,8 @@
 
 Each counter lives in ``MonthlyStats`` cells keyed by (month filed, grid, handling
 org, category), with the place columns copied so any level sums with one GROUP BY.
-A service bumps the cell in the same transaction as the event (two statements: an
-UPDATE with F(), or an INSERT the first time).
+A service bumps the cell in the same transaction as the event, with one upsert
+statement for all the cells it touches (``bump_many``).
 """
 
 from __future__ import annotations
@@ -16,9 +16,10 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import cache
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import connection
 from django.db.models import F, Sum
 from django.utils import timezone
 
@@ -29,36 +30,91 @@ def month_of(moment: dt.datetime) -> dt.date:
     return timezone.localtime(moment).date().replace(day=1)
 
 
+def cell_key(request: ServiceRequest, org_id: int | None) -> str:
+    month = month_of(request.created_at)
+    return f"{month:%Y-%m}|{request.community_id}|{request.grid_id}|{org_id}|{request.category_id}"
+
+
 def bump(request: ServiceRequest, *, org_id: int | None = None, **deltas: int) -> None:
     """Add ``deltas`` to the request's cell (for ``org_id``, default its handling org)."""
-    deltas = {k: v for k, v in deltas.items() if v}
-    if not deltas:
+    bump_many([(request, request.handling_org_id if org_id is None else org_id, deltas)])
+
+
+def bump_many(items: list[tuple[ServiceRequest, int | None, dict[str, int]]]) -> None:
+    """Add each item's deltas to its (request, org) cell: one statement for all cells.
+
+    An upsert (``INSERT … ON CONFLICT (cell) DO UPDATE SET n = n + excluded.n``)
+    creates a missing cell and adds to an existing one atomically, so concurrent
+    transactions never lose a count and need no savepoint. Cells are written in key
+    order, so two transactions bumping the same cells cannot deadlock on them.
+    A negative delta (a superseded rating) only ever applies to an existing cell.
+    """
+    cells: dict[str, tuple[ServiceRequest, int | None, dict[str, int]]] = {}
+    for request, org_id, deltas in items:
+        unknown = set(deltas) - set(COUNTERS)
+        if unknown:
+            raise ValueError(f"unknown counters {unknown}")
+        key = cell_key(request, org_id)
+        merged = cells.setdefault(key, (request, org_id, {}))[2]
+        for name, value in deltas.items():
+            merged[name] = merged.get(name, 0) + value
+    rows = [
+        (key, request, org_id, {k: v for k, v in deltas.items() if v})
+        for key, (request, org_id, deltas) in sorted(cells.items())
+    ]
+    rows = [row for row in rows if row[3]]
+    if not rows:
         return
-    unknown = set(deltas) - set(COUNTERS)
-    if unknown:
-        raise ValueError(f"unknown counters {unknown}")
-    org_id = request.handling_org_id if org_id is None else org_id
-    month = month_of(request.created_at)
-    cell = f"{month:%Y-%m}|{request.community_id}|{request.grid_id}|{org_id}|{request.category_id}"
-    updates = {k: F(k) + v for k, v in deltas.items()}
-    if MonthlyStats.objects.filter(cell=cell).update(**updates):
+    if any(v < 0 for row in rows for v in row[3].values()):
+        for key, _request, _org_id, deltas in rows:
+            MonthlyStats.objects.filter(cell=key).update(**{k: F(k) + v for k, v in deltas.items()})
         return
-    try:
-        with transaction.atomic():
-            MonthlyStats.objects.create(
-                cell=cell,
-                month=month,
-                city_id=request.city_id,
-                district_id=request.district_id,
-                street_id=request.street_id,
-                community_id=request.community_id,
-                grid_id=request.grid_id,
-                org_id=org_id,
-                category_id=request.category_id,
-                **{k: max(v, 0) for k, v in deltas.items()},
-            )
-    except IntegrityError:  # another transaction created the cell first
-        MonthlyStats.objects.filter(cell=cell).update(**updates)
+    counters = sorted({k for row in rows for k in row[3]})
+    params: list[Any] = []
+    for key, request, org_id, deltas in rows:
+        params += [
+            key,
+            connection.ops.adapt_datefield_value(month_of(request.created_at)),
+            request.city_id,
+            request.district_id,
+            request.street_id,
+            request.community_id,
+            request.grid_id,
+            org_id,
+            request.category_id,
+            *(deltas.get(k, 0) for k in counters),
+        ]
+    with connection.cursor() as cursor:
+        cursor.execute(_upsert_sql(len(rows), tuple(counters)), params)
+
+
+_PLACE_COLUMNS = (
+    "cell",
+    "month",
+    "city_id",
+    "district_id",
+    "street_id",
+    "community_id",
+    "grid_id",
+    "org_id",
+    "category_id",
+)
+
+
+@cache
+def _upsert_sql(rows: int, counters: tuple[str, ...]) -> str:
+    table = MonthlyStats._meta.db_table
+    # A new cell gets the bumped counters, the others their database default (0); an
+    # existing cell adds the bumped counters. Few parameters: psycopg caches the
+    # statement's conversion only up to 50.
+    columns = [*_PLACE_COLUMNS, *counters]
+    one = "(" + ", ".join(["%s"] * len(columns)) + ")"
+    updates = ", ".join(f"{c} = {table}.{c} + excluded.{c}" for c in counters)
+    # Names come from the model's metadata, values are bound parameters.
+    return (
+        f"INSERT INTO {table} ({', '.join(columns)}) VALUES {', '.join([one] * rows)} "  # noqa: S608
+        f"ON CONFLICT (cell) DO UPDATE SET {updates}"
+    )
 
 
 def rating_deltas(score: int | None, solved: bool, sign: int = 1) -> dict[str, int]:

@@ -1,4 +1,4 @@
-"""/healthz: database, clock heartbeat, task-worker ping."""
+"""/healthz: database, clock and outbox-relay heartbeats, task-worker ping."""
 
 import datetime as dt
 
@@ -20,6 +20,7 @@ def _beat(name, seconds_ago, **info):
 
 def test_ok_when_clock_is_fresh_and_worker_answers(client):
     _beat("clock", 5)
+    _beat("outbox", 2)
     first = client.get("/healthz")
     assert first.status_code == 200
     body = first.json()
@@ -27,6 +28,8 @@ def test_ok_when_clock_is_fresh_and_worker_answers(client):
     assert body["database"] == "ok"
     assert body["clock"] == "ok"
     assert 4 <= body["clock_age_s"] < 60
+    assert body["outbox"] == "ok"
+    assert 1 <= body["outbox_age_s"] < 60
     # The first probe pings the worker; the test settings run tasks immediately,
     # so the worker has answered by the second probe.
     assert body["worker"] in ("ok", "pending")
@@ -39,6 +42,7 @@ def test_ok_when_clock_is_fresh_and_worker_answers(client):
 
 def test_stale_clock_is_503(client):
     _beat("clock", 300)
+    _beat("outbox", 2)
     response = client.get("/healthz")
     assert response.status_code == 503
     body = response.json()
@@ -54,14 +58,28 @@ def test_missing_clock_is_503(client):
     assert response.json()["clock"] == "missing"
 
 
+def test_missing_or_stale_outbox_relay_is_503(client):
+    """No relay running: notifications pile up undelivered, so the deployment is unwell."""
+    _beat("clock", 5)
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.json()["outbox"] == "missing"
+    assert "outbox" in response.json()["failing"]
+    _beat("outbox", 300)
+    body = client.get("/healthz").json()
+    assert body["outbox"] == "stale" and "outbox" in body["failing"]
+
+
 def test_age_limit_comes_from_settings(client, settings):
     settings.REDPROP_HEARTBEAT_MAX_AGE_SECONDS = 600
     _beat("clock", 300)
+    _beat("outbox", 300)
     assert client.get("/healthz").status_code == 200
 
 
 def test_unanswered_ping_is_503(client):
     _beat("clock", 5)
+    _beat("outbox", 5)
     _beat(tasks.WORKER, 400)
     # Pinged 300 s ago, last (re)sent 10 s ago: no worker took the job.
     sent = (timezone.now() - dt.timedelta(seconds=10)).isoformat()

@@ -1,4 +1,5 @@
-"""outbox_enqueue: rows in the caller's transaction, one per recipient per channel."""
+"""outbox_enqueue: rows in the caller's transaction, one per recipient per channel,
+delivered by the relay after the commit."""
 
 import pytest
 from django.db import IntegrityError, connection, transaction
@@ -27,9 +28,7 @@ def _with_email(user, email):
     return User.objects.get(pk=user.pk)
 
 
-def test_rolled_back_change_leaves_no_message_and_sends_nothing(
-    world, django_capture_on_commit_callbacks, mailoutbox
-):
+def test_rolled_back_change_leaves_no_message_and_sends_nothing(world, relay, mailoutbox):
     """The change fails after enqueuing: no outbox row, no inbox item, no mail."""
     staff = _with_email(world.users[Role.COMMUNITY_STAFF], "staff@example.org")
 
@@ -39,24 +38,24 @@ def test_rolled_back_change_leaves_no_message_and_sends_nothing(
         assert OutboxMessage.objects.count() == 2  # inbox + email, inside the change
         raise RuntimeError("the change itself failed")
 
-    with (
-        django_capture_on_commit_callbacks(execute=True) as callbacks,
-        pytest.raises(RuntimeError),
-    ):
+    with pytest.raises(RuntimeError):
         change_that_fails()
-    assert callbacks == []
+    assert relay() == 0
     assert not OutboxMessage.objects.exists()
     assert not InboxItem.objects.exists()
     assert mailoutbox == []
 
 
-def test_committed_change_is_delivered_to_the_inbox(world, django_capture_on_commit_callbacks):
+def test_committed_change_is_delivered_to_the_inbox(
+    world, relay, django_capture_on_commit_callbacks
+):
     staff = world.users[Role.COMMUNITY_STAFF]
     with django_capture_on_commit_callbacks(execute=True) as callbacks, transaction.atomic():
         (message,) = _enqueue(recipients=[staff], link="/r/1/", target=world.unit)
-        # Nothing is delivered before the commit.
-        assert not InboxItem.objects.exists()
-    assert len(callbacks) == 1
+    # The writer queues nothing else (no task, no callback): the relay delivers.
+    assert callbacks == []
+    assert not InboxItem.objects.exists()
+    assert relay() == 1
     item = InboxItem.objects.get()
     assert (item.user, item.kind, item.subject, item.body, item.link) == (
         staff,
@@ -73,16 +72,14 @@ def test_committed_change_is_delivered_to_the_inbox(world, django_capture_on_com
     assert (message.target_type, message.target_id) == ("territory.unit", str(world.unit.pk))
 
 
-def test_email_goes_to_users_with_an_address(world, django_capture_on_commit_callbacks, mailoutbox):
+def test_email_goes_to_users_with_an_address(world, relay, mailoutbox):
     staff = _with_email(world.users[Role.COMMUNITY_STAFF], "staff@example.org")
     officer = world.users[Role.STREET_OFFICER]  # no email address
-    with (
-        override_settings(
-            DEFAULT_FROM_EMAIL="noreply@redprop.test", REDPROP_SITE_URL="https://rp.test"
-        ),
-        django_capture_on_commit_callbacks(execute=True),
+    with override_settings(
+        DEFAULT_FROM_EMAIL="noreply@redprop.test", REDPROP_SITE_URL="https://rp.test"
     ):
         _enqueue(kind="request.closed", recipients=[staff, officer], link="/r/7/")
+        assert relay() == 3
     assert set(OutboxMessage.objects.values_list("channel", "recipient__username")) == {
         (Channel.EMAIL, staff.username),
         (Channel.INBOX, staff.username),
@@ -127,15 +124,14 @@ def test_recipients_are_deduplicated_and_inactive_users_skipped(world):
     assert list(OutboxMessage.objects.values_list("recipient", flat=True)) == [staff.pk]
 
 
-def test_same_dedupe_key_twice_creates_one_message(world, django_capture_on_commit_callbacks):
+def test_same_dedupe_key_twice_creates_one_message(world, relay):
     staff = world.users[Role.COMMUNITY_STAFF]
-    with django_capture_on_commit_callbacks(execute=True) as first:
-        created = _enqueue(recipients=[staff], dedupe_key="deadline_warning:42:handle")
-    with django_capture_on_commit_callbacks(execute=True) as second:
-        again = _enqueue(recipients=[staff], dedupe_key="deadline_warning:42:handle")
+    created = _enqueue(recipients=[staff], dedupe_key="deadline_warning:42:handle")
+    relay()
+    again = _enqueue(recipients=[staff], dedupe_key="deadline_warning:42:handle")
+    relay()
     assert len(created) == 1
     assert again == []
-    assert (len(first), len(second)) == (1, 0)
     assert OutboxMessage.objects.count() == 1
     assert InboxItem.objects.count() == 1
     # Another key is another notification.

@@ -24,12 +24,10 @@ def _dispatch(user):
     )
 
 
-def test_console_backend_receives_the_plaintext_mobile_and_the_read_is_logged(
-    world, capsys, django_capture_on_commit_callbacks
-):
+def test_console_backend_receives_the_plaintext_mobile_and_the_read_is_logged(world, capsys, relay):
     resident = world.users[Role.RESIDENT]
-    with django_capture_on_commit_callbacks(execute=True):
-        messages = _dispatch(resident)
+    messages = _dispatch(resident)
+    relay()
     sms = next(m for m in messages if m.channel == Channel.SMS)
     out = capsys.readouterr().out
     assert f"[短信] {ADULT_MOBILE}: 诉求已派单 R-9：请于 2 小时内联系居民" in out
@@ -48,15 +46,13 @@ def test_console_backend_receives_the_plaintext_mobile_and_the_read_is_logged(
 
 
 @override_settings(REDPROP_SMS_BACKEND="redprop.notifications.sms.LocmemSmsBackend")
-def test_the_backend_is_chosen_by_settings_and_reads_the_current_number(
-    world, django_capture_on_commit_callbacks
-):
+def test_the_backend_is_chosen_by_settings_and_reads_the_current_number(world, relay):
     LocmemSmsBackend.outbox.clear()
     resident = world.users[Role.RESIDENT]
-    with django_capture_on_commit_callbacks(execute=True):
-        _dispatch(resident)
-        # The number is read at delivery time, so a correction before then counts.
-        person_update_contact(person=world.resident, mobile="13700001234", acting_user=None)
+    _dispatch(resident)
+    # The number is read at delivery time, so a correction before then counts.
+    person_update_contact(person=world.resident, mobile="13700001234", acting_user=None)
+    relay()
     assert LocmemSmsBackend.outbox == [("13700001234", "诉求已派单 R-9：请于 2 小时内联系居民")]
 
 

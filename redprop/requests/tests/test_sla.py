@@ -37,35 +37,33 @@ def test_default_policy_is_jinghe_5341(world):
     assert major.resolve_due_at - major.clock_started_at == dt.timedelta(hours=4)
 
 
-def test_warning_breach_and_escalation_grid_community_street(
-    world, django_capture_on_commit_callbacks
-):
+def test_warning_breach_and_escalation_grid_community_street(world, relay):
     from redprop.notifications.models import InboxItem
 
     r = dispatched(world)
     t0 = r.clock_started_at
     assert r.next_sla_check_at == t0 + 4 * MIN  # 80 % of the 5-minute response clock
-    with django_capture_on_commit_callbacks(execute=True):
-        assert services.sla_sweep(now=t0 + 4 * MIN + dt.timedelta(seconds=1)) == 1
+    assert services.sla_sweep(now=t0 + 4 * MIN + dt.timedelta(seconds=1)) == 1
+    relay()
     assert set(SlaCheckpoint.objects.values_list("key", flat=True)) == {"warn:respond"}
     worker = world.users["maintenance_worker"]
     assert InboxItem.objects.filter(user=worker, kind="request.deadline_warning").exists()
 
-    with django_capture_on_commit_callbacks(execute=True):
-        services.sla_sweep(now=t0 + 6 * MIN)  # response breached → escalate to the grid
+    services.sla_sweep(now=t0 + 6 * MIN)  # response breached → escalate to the grid
+    relay()
     r.refresh_from_db()
     assert r.breached and r.escalation_level == 1
     assert InboxItem.objects.filter(
         user=world.users["grid_butler"], kind="request.escalated"
     ).exists()
 
-    with django_capture_on_commit_callbacks(execute=True):
-        services.sla_sweep(now=t0 + 5 * MIN + 31 * MIN)  # +30 min after breach → community
+    services.sla_sweep(now=t0 + 5 * MIN + 31 * MIN)  # +30 min after breach → community
+    relay()
     assert InboxItem.objects.filter(
         user=world.users["community_staff"], kind="request.escalated"
     ).exists()
-    with django_capture_on_commit_callbacks(execute=True):
-        services.sla_sweep(now=t0 + 5 * MIN + 121 * MIN)  # +120 min → street
+    services.sla_sweep(now=t0 + 5 * MIN + 121 * MIN)  # +120 min → street
+    relay()
     assert InboxItem.objects.filter(
         user=world.users["street_officer"], kind="request.escalated"
     ).exists()

@@ -266,7 +266,7 @@ def test_unsatisfied_reopen_limit(world):
     assert (cell.rated, cell.very_unsatisfied, cell.reopened, cell.resolved) == (1, 1, 2, 1)
 
 
-def test_merge_me_too(world, django_capture_on_commit_callbacks):
+def test_merge_me_too(world, relay):
     from redprop.people.services import person_create
     from redprop.territory.services import occupancy_add
 
@@ -277,8 +277,8 @@ def test_merge_me_too(world, django_capture_on_commit_callbacks):
     ServiceRequest.objects.filter(pk=b["id"]).update(reporter=neighbour)
     dup = world.client("community_staff").get(f"/api/v1/requests/{b['id']}/duplicates").json()
     assert [d["id"] for d in dup] == [a]
-    with django_capture_on_commit_callbacks(execute=True):
-        resp = post(world, "community_staff", f"/{b['id']}/merge", {"into_id": a})
+    resp = post(world, "community_staff", f"/{b['id']}/merge", {"into_id": a})
+    relay()
     assert resp.json()["status"] == "merged"
     survivor = ServiceRequest.objects.get(pk=a)
     assert list(survivor.followers.values_list("person_id", flat=True)) == [neighbour.pk]

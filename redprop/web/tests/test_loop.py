@@ -25,9 +25,7 @@ def version_of(body: str, prefix: str) -> str:
     return m.group(1)
 
 
-def test_resident_files_dispatcher_dispatches_worker_resolves_resident_rates(
-    world, django_capture_on_commit_callbacks
-):
+def test_resident_files_dispatcher_dispatches_worker_resolves_resident_rates(world, relay):
     resident = world.client("resident")
     page = resident.get("/file/")
     assert page.status_code == 200
@@ -36,17 +34,17 @@ def test_resident_files_dispatcher_dispatches_worker_resolves_resident_rates(
     assert 'capture="environment"' in body and 'accept="image/*"' in body
     assert f'value="u:{world.unit.pk}" selected' in body  # place prefilled from the household
 
-    with django_capture_on_commit_callbacks(execute=True):
-        resp = resident.post(
-            "/file/",
-            {
-                "category": "pipe_dredging",
-                "description": "厨房下水道堵塞，污水倒灌",
-                "place": f"u:{world.unit.pk}",
-                "location_text": "厨房",
-                "photos": [jpeg()],
-            },
-        )
+    resp = resident.post(
+        "/file/",
+        {
+            "category": "pipe_dredging",
+            "description": "厨房下水道堵塞，污水倒灌",
+            "place": f"u:{world.unit.pk}",
+            "location_text": "厨房",
+            "photos": [jpeg()],
+        },
+    )
+    relay()
     assert resp.status_code == 302, resp.content.decode()[:2000]
     r = ServiceRequest.objects.get()
     assert resp["Location"] == f"/r/{r.pk}/"
@@ -71,17 +69,17 @@ def test_resident_files_dispatcher_dispatches_worker_resolves_resident_rates(
     pane_body = pane.content.decode()
     assert "建议派给" in pane_body and world.company.name in pane_body
     assert f'<option value="{world.company.pk}" selected>' in pane_body
-    with django_capture_on_commit_callbacks(execute=True):
-        resp = staff.post(
-            f"/r/{r.pk}/do/dispatch/",
-            {
-                "dispatch-org": world.company.pk,
-                "dispatch-version": version_of(pane_body, "dispatch"),
-                "dispatch-note": "家中有老人",
-                "next": "console",
-                "tab": "new",
-            },
-        )
+    resp = staff.post(
+        f"/r/{r.pk}/do/dispatch/",
+        {
+            "dispatch-org": world.company.pk,
+            "dispatch-version": version_of(pane_body, "dispatch"),
+            "dispatch-note": "家中有老人",
+            "next": "console",
+            "tab": "new",
+        },
+    )
+    relay()
     assert resp.status_code == 302
     assert resp["Location"] == f"/console/?tab=new&r={r.pk}"
     r.refresh_from_db()
@@ -105,15 +103,15 @@ def test_resident_files_dispatcher_dispatches_worker_resolves_resident_rates(
     page = worker.get(f"/r/{r.pk}/").content.decode()
     r.refresh_from_db()
     assert r.status == "on_site" and r.responded_at is not None
-    with django_capture_on_commit_callbacks(execute=True):
-        resp = worker.post(
-            f"/r/{r.pk}/do/resolve/",
-            {
-                "resolve-version": version_of(page, "resolve"),
-                "resolve-note": "已疏通下水管道",
-                "resolve-photos": [jpeg("after.jpg")],
-            },
-        )
+    resp = worker.post(
+        f"/r/{r.pk}/do/resolve/",
+        {
+            "resolve-version": version_of(page, "resolve"),
+            "resolve-note": "已疏通下水管道",
+            "resolve-photos": [jpeg("after.jpg")],
+        },
+    )
+    relay()
     assert resp.status_code == 302
     r.refresh_from_db()
     assert r.status == "resolved"
@@ -205,11 +203,11 @@ def test_similar_suggestion_needs_enough_input_and_a_place_in_scope(world):
     assert resp.content == b""  # a place the resident was not offered is ignored
 
 
-def test_inbox_mark_read(world, django_capture_on_commit_callbacks):
+def test_inbox_mark_read(world, relay):
     from redprop.web.tests.helpers import dispatched
 
-    with django_capture_on_commit_callbacks(execute=True):
-        dispatched(world)
+    dispatched(world)
+    relay()
     worker = world.client("maintenance_worker")
     item = InboxItem.objects.get(user=world.users["maintenance_worker"])
     page = worker.get("/inbox/").content.decode()

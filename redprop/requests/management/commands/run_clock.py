@@ -1,7 +1,7 @@
-"""The periodic clock: SLA warnings/breaches/escalations, auto-close, outbox retries.
+"""The periodic clock: SLA warnings/breaches/escalations, auto-close.
 
 django-tasks has no scheduler, so this small loop is the platform's timer. Each
-sweep is idempotent (unique checkpoints; the outbox locks its rows), so running
+sweep is idempotent (unique checkpoints), so running
 it after a crash, twice, or on several machines is safe. ``--once`` runs one pass.
 """
 
@@ -21,19 +21,15 @@ log = logging.getLogger("redprop.clock")
 def one_pass() -> dict[str, int]:
     from redprop.requests.services import auto_close_sweep, sla_sweep
 
+    # Notifications are delivered by their own process (manage.py run_outbox), so a
+    # slow webhook receiver never delays the SLA clock.
     result = {"sla": sla_sweep(), "closed": auto_close_sweep()}
-    try:
-        from redprop.notifications.services import outbox_sweep
-    except ImportError:  # pragma: no cover - notifications app missing
-        pass
-    else:
-        result["outbox"] = outbox_sweep()
     Heartbeat.beat("clock", **result)
     return result
 
 
 class Command(BaseCommand):
-    help = "Run the SLA clock and the outbox sweep every few seconds (or once)."
+    help = "Run the SLA clock every few seconds (or once)."
 
     def add_arguments(self, parser):
         parser.add_argument("--once", action="store_true")

@@ -1,0 +1,71 @@
+"""Who a fan-out message is for (接收范围), resolved by the relay, not by the writer.
+
+A service that changes something writes one ``FANOUT`` outbox row naming its
+audience; the relay turns it into one row per recipient and channel. So the
+writer's transaction never queries for recipients, however many there are, and
+the recipients are those holding the roles when the message is delivered.
+
+An audience is a JSON object with any of:
+
+* ``"users"``: user ids;
+* ``"persons"``: person ids, reached through their logins;
+* ``"org_roles"``: ``{"org": id, "roles": [...]}``, the active holders of those
+  roles anchored at the organisation;
+* ``"region_roles"``: ``{"region": id, "roles": [...]}``, the same for a region;
+* ``"place"``: the object's scope columns, and ``"org"``: its handling unit —
+  these pick the webhook endpoints (see ``services.outbox_enqueue``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Q
+
+from redprop.accounts.models import User
+
+
+def audience(
+    *,
+    users: list[int | None] | None = None,
+    persons: list[int | None] | None = None,
+    org_roles: tuple[int | None, tuple[str, ...]] | None = None,
+    region_roles: tuple[int | None, tuple[str, ...]] | None = None,
+    place: dict[str, int | None] | None = None,
+    org_id: int | None = None,
+) -> dict[str, Any]:
+    """Build an audience object (drops empty parts)."""
+    out: dict[str, Any] = {}
+    ids = sorted({u for u in users or () if u})
+    if ids:
+        out["users"] = ids
+    person_ids = sorted({p for p in persons or () if p})
+    if person_ids:
+        out["persons"] = person_ids
+    if org_roles and org_roles[0]:
+        out["org_roles"] = {"org": org_roles[0], "roles": list(org_roles[1])}
+    if region_roles and region_roles[0]:
+        out["region_roles"] = {"region": region_roles[0], "roles": list(region_roles[1])}
+    if place:
+        out["place"] = place
+    if org_id:
+        out["org"] = org_id
+    return out
+
+
+def resolve(spec: dict[str, Any]) -> list[User]:
+    """The active users an audience names, each once, in id order (one query)."""
+    where = Q(pk__in=[])
+    if spec.get("users"):
+        where |= Q(pk__in=spec["users"])
+    if spec.get("persons"):
+        where |= Q(person_id__in=spec["persons"])
+    for key, anchor in (("org_roles", "org"), ("region_roles", "region")):
+        part = spec.get(key)
+        if part:
+            where |= Q(
+                roles__role__in=part["roles"],
+                roles__revoked_at__isnull=True,
+                **{f"roles__{anchor}_id": part[anchor]},
+            )
+    return list(User.objects.filter(where, is_active=True).distinct().order_by("pk"))
