@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import io
 import logging
+from html import escape
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import gettext_lazy, ngettext, pgettext, pgettext_lazy
 from reportlab.graphics.charts.barcharts import VerticalBarChart
 from reportlab.graphics.charts.linecharts import HorizontalLineChart
 from reportlab.graphics.shapes import Drawing, String
@@ -121,13 +122,19 @@ class _Styles:
         self.h2.fontName, self.h2.spaceBefore, self.h2.spaceAfter = bold, 10, 4
         self.h2.keepWithNext = 1
         self.cell = ParagraphStyle("cell", **base, fontSize=8, leading=10.5)
+        # Table headings: Paragraphs, so a long (English) heading wraps in its column.
+        self.head = ParagraphStyle(
+            "head", **{**base, "textColor": colors.white}, fontSize=8, leading=10
+        )
+        self.head.fontName = bold
         self.note = ParagraphStyle("note", **{**base, "textColor": MUTED}, fontSize=8, leading=11)
 
 
 def _table(
     data: list[list[Any]], widths: list[float], st: _Styles, *, numeric_from: int = 1
 ) -> Table:
-    table = Table(data, colWidths=widths, repeatRows=1)
+    head = [Paragraph(escape(c), st.head) if isinstance(c, str) else c for c in data[0]]
+    table = Table([head, *data[1:]], colWidths=widths, repeatRows=1)
     style = [
         ("FONTNAME", (0, 0), (-1, -1), st.regular),
         ("FONTNAME", (0, 0), (-1, 0), st.bold),
@@ -225,10 +232,12 @@ def _trend_chart(report: MonthlyReport, st: _Styles) -> Drawing:
     return d
 
 
-def _line_rows(lines: list[Line]) -> list[list[Any]]:
+def _line_rows(lines: list[Line], st: _Styles) -> list[list[Any]]:
     rows = []
     for line in lines:
-        row: list[Any] = [line.name, line.filed, line.resolved, line.breached]
+        # The name is a Paragraph: a long grid, community or category name wraps.
+        name = Paragraph(escape(line.name), st.cell)
+        row: list[Any] = [name, line.filed, line.resolved, line.breached]
         for f in line.figures:
             row.append(_("%(value)s（%(sample)s）") % {"value": f.text, "sample": f.sample})
         rows.append(row)
@@ -236,9 +245,9 @@ def _line_rows(lines: list[Line]) -> list[list[Any]]:
 
 
 LINE_HEADER = [
-    gettext_lazy("受理"),
-    gettext_lazy("办结"),
-    gettext_lazy("超时"),
+    pgettext_lazy("report column", "受理"),
+    pgettext_lazy("report column", "办结"),
+    pgettext_lazy("report column", "超时"),
     gettext_lazy("响应率（样本）"),
     gettext_lazy("解决率（样本）"),
     gettext_lazy("满意率（样本）"),
@@ -283,13 +292,13 @@ def _story(report: MonthlyReport, st: _Styles) -> list[Any]:
         kpi.append([f.label, f.text, "—" if f.numerator is None else f.numerator, f.sample])
     story.append(_table(kpi, [45 * mm, 35 * mm, 35 * mm, 45 * mm], st))
     counts = [
-        (_("受理"), "filed"),
-        (_("派单"), "dispatched"),
-        (_("办结"), "resolved"),
-        (_("超时"), "breached"),
-        (_("退单"), "returned"),
-        (_("重办"), "reopened"),
-        (_("上报"), "escalated"),
+        (pgettext("report column", "受理"), "filed"),
+        (pgettext("report column", "派单"), "dispatched"),
+        (pgettext("report column", "办结"), "resolved"),
+        (pgettext("report column", "超时"), "breached"),
+        (pgettext("report column", "退单"), "returned"),
+        (pgettext("report column", "重办"), "reopened"),
+        (pgettext("report column", "上报"), "escalated"),
     ]
     story += [
         Spacer(1, 3 * mm),
@@ -312,18 +321,17 @@ def _story(report: MonthlyReport, st: _Styles) -> list[Any]:
         ),
     ]
     level = str(LEVEL_LABELS.get(report.sub_level, report.sub_level))
-    widths = [40 * mm, 13 * mm, 13 * mm, 13 * mm, 25 * mm, 25 * mm, 25 * mm, 25 * mm]
+    # Wide enough for the longest one-word English heading ("Resolved", "Satisfaction").
+    widths = [35 * mm, 17 * mm, 17 * mm, 17 * mm, *[23.5 * mm] * 4]
     header = [str(h) for h in LINE_HEADER]
     story.append(p(_("按%(level)s") % {"level": level}, st.h2))
     if report.sub_lines:
-        story.append(_table([[level, *header], *_line_rows(report.sub_lines)], widths, st))
+        story.append(_table([[level, *header], *_line_rows(report.sub_lines, st)], widths, st))
     else:
         story.append(p(_("本月没有诉求。"), st.note))
     story.append(p(_("分类统计"), st.h2))
     if report.categories:
-        rows = _line_rows(report.categories)
-        for row in rows:
-            row[0] = p(row[0], st.cell)
+        rows = _line_rows(report.categories, st)
         story.append(_table([[_("分类"), *header], *rows], widths, st))
     else:
         story.append(p(_("本月没有诉求。"), st.note))
@@ -344,8 +352,7 @@ def _story(report: MonthlyReport, st: _Styles) -> list[Any]:
                 _("时限"),
                 _("超时环节"),
                 _("办结时间"),
-                # A Paragraph, so the longest heading wraps instead of overflowing.
-                p(_("承办单位 · 处理人"), st.cell),
+                _("承办单位 · 处理人"),
             ]
         ]
         for b in report.breached:
@@ -369,7 +376,7 @@ def _story(report: MonthlyReport, st: _Styles) -> list[Any]:
         story.append(
             _table(
                 rows,
-                [21 * mm, 22 * mm, 20 * mm, 19 * mm, 19 * mm, 15 * mm, 19 * mm, 44 * mm],
+                [21 * mm, 20 * mm, 20 * mm, 20 * mm, 18 * mm, 16 * mm, 18 * mm, 46 * mm],
                 st,
                 numeric_from=99,
             )

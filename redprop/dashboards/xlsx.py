@@ -12,7 +12,7 @@ from typing import Any
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
@@ -38,13 +38,16 @@ SHEET_BREACHED = gettext_lazy("超时清单")
 
 COUNT_ROWS = (
     ("filed", gettext_lazy("受理诉求")),
-    ("dispatched", gettext_lazy("派单")),
-    ("resolved", gettext_lazy("办结")),
-    ("breached", gettext_lazy("超时")),
-    ("returned", gettext_lazy("退单")),
-    ("reopened", gettext_lazy("重办")),
-    ("escalated", gettext_lazy("上报")),
+    ("dispatched", pgettext_lazy("report column", "派单")),
+    ("resolved", pgettext_lazy("report column", "办结")),
+    ("breached", pgettext_lazy("report column", "超时")),
+    ("returned", pgettext_lazy("report column", "退单")),
+    ("reopened", pgettext_lazy("report column", "重办")),
+    ("escalated", pgettext_lazy("report column", "上报")),
 )
+_RECEIVED = pgettext_lazy("report column", "受理")
+_RESOLVED = pgettext_lazy("report column", "办结")
+_OVERDUE = pgettext_lazy("report column", "超时")
 
 
 def _local(moment: dt.datetime | None) -> dt.datetime | None:
@@ -140,7 +143,7 @@ def _rates_sheet(ws: Worksheet, report: MonthlyReport) -> None:
         bold=True, color=RED
     )
     row += 1
-    _header(ws, row, [level, _("受理"), _("办结"), _("超时"), *RATE_HEADERS])
+    _header(ws, row, [level, _RECEIVED, _RESOLVED, _OVERDUE, *RATE_HEADERS])
     for line in report.sub_lines:
         row += 1
         _body(ws, row, _line_values(line), LINE_FORMATS)
@@ -150,7 +153,7 @@ def _rates_sheet(ws: Worksheet, report: MonthlyReport) -> None:
 
 def _categories_sheet(ws: Worksheet, report: MonthlyReport) -> None:
     row = _title(ws, report, _("分类统计"))
-    _header(ws, row, [_("分类"), _("受理"), _("办结"), _("超时"), *RATE_HEADERS])
+    _header(ws, row, [_("分类"), _RECEIVED, _RESOLVED, _OVERDUE, *RATE_HEADERS])
     for line in report.categories:
         row += 1
         _body(ws, row, _line_values(line), LINE_FORMATS)
