@@ -2,12 +2,13 @@ from django.conf import settings
 from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
 
 from redprop.core.api import api
 
-admin.site.site_header = "红色物业平台 · 管理后台"
-admin.site.site_title = "红色物业平台"
-admin.site.index_title = "管理首页"
+admin.site.site_header = _("红色物业平台 · 管理后台")
+admin.site.site_title = _("红色物业平台")
+admin.site.index_title = _("管理首页")
 
 urlpatterns = [
     path("admin/", admin.site.urls),

@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.utils.translation import gettext_lazy as _
 from rules.contrib.admin import ObjectPermissionsModelAdmin
 
 from redprop.accounts.models import ApiToken, RoleAssignment, User
@@ -15,7 +16,10 @@ class RoleInline(admin.TabularInline):
 class UserAdmin(ObjectPermissionsModelAdmin, DjangoUserAdmin):
     list_display = ["username", "display_name", "is_staff", "is_active", "last_login"]
     raw_id_fields = ["person"]
-    fieldsets = (*DjangoUserAdmin.fieldsets, ("红色物业", {"fields": ("display_name", "person")}))
+    fieldsets = (
+        *DjangoUserAdmin.fieldsets,
+        (_("红色物业"), {"fields": ("display_name", "person")}),
+    )
     inlines = [RoleInline]
 
     def save_formset(self, request, form, formset, change):  # type: ignore[no-untyped-def]

@@ -151,7 +151,7 @@ class RoleAssignment(BaseModel):
     @property
     def anchor_label(self) -> str:
         if self.role == Role.SYSADMIN:
-            return "全市"
+            return str(_("全市"))
         target = self.region or self.grid or self.org or self.person
         return str(target) if target else ""
 

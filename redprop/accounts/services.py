@@ -8,6 +8,7 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from redprop.accounts.choices import DESK_ROLES, ROLE_REGION_LEVELS, ROLE_TARGET, Role
 from redprop.accounts.models import ApiToken, RoleAssignment, User
@@ -26,7 +27,7 @@ def user_create(
     acting_user: Any,
 ) -> User:
     if User.objects.filter(username=username).exists():
-        raise ApplicationError("duplicate_username", "用户名已存在", field="username")
+        raise ApplicationError("duplicate_username", _("用户名已存在"), field="username")
     user = User(username=username, display_name=display_name or username, person=person)
     if password:
         user.set_password(password)
@@ -53,9 +54,9 @@ def role_grant(
     anchors = {"region": region, "grid": grid, "org": org, "person": person}
     target = ROLE_TARGET[role]
     if target is not None and anchors[target] is None:
-        raise ApplicationError("role_anchor_missing", "该角色需要指定管辖范围", field=target)
+        raise ApplicationError("role_anchor_missing", _("该角色需要指定管辖范围"), field=target)
     if role in ROLE_REGION_LEVELS and region.level not in ROLE_REGION_LEVELS[role]:
-        raise ApplicationError("role_anchor_level", "管辖区域层级与角色不符", field="region")
+        raise ApplicationError("role_anchor_level", _("管辖区域层级与角色不符"), field="region")
     kwargs = {target: anchors[target]} if target else {}
     assignment = RoleAssignment.objects.create(user=user, role=role, **kwargs)
     if role in DESK_ROLES and not user.is_staff:

@@ -9,6 +9,7 @@ from typing import Any
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
@@ -79,11 +80,11 @@ def _ninja_validation(request: HttpRequest, exc: NinjaValidationError) -> HttpRe
     loc = [str(p) for p in first.get("loc", ()) if p not in ("body", "query", "path", "payload")]
     kind = first.get("type", "")
     if kind == "json_invalid" or "JSON" in str(first.get("msg", "")):
-        message = "请求体不是有效的 JSON"
+        message = _("请求体不是有效的 JSON")
     elif kind == "missing":
-        message = "缺少必填字段"
+        message = _("缺少必填字段")
     else:
-        message = "字段格式不正确"
+        message = _("字段格式不正确")
     err = ApplicationError(
         ErrorCode.VALIDATION,
         message,
@@ -98,7 +99,7 @@ def _ninja_validation(request: HttpRequest, exc: NinjaValidationError) -> HttpRe
 def _auth_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
     return error_response(
         request,
-        ApplicationError(ErrorCode.NOT_AUTHENTICATED, "请先登录或提供有效的令牌", status=401),
+        ApplicationError(ErrorCode.NOT_AUTHENTICATED, _("请先登录或提供有效的令牌"), status=401),
     )
 
 
@@ -106,16 +107,16 @@ def _auth_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
 def _not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
     return error_response(
         request,
-        ApplicationError(ErrorCode.NOT_FOUND, "对象不存在或不在您的管辖范围内", status=404),
+        ApplicationError(ErrorCode.NOT_FOUND, _("对象不存在或不在您的管辖范围内"), status=404),
     )
 
 
 @api.exception_handler(HttpError)
 def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     known = {
-        400: (ErrorCode.VALIDATION, "请求体格式不正确（不是有效的 JSON）"),
-        405: ("method_not_allowed", "不支持该请求方法"),
-        413: ("too_large", "请求体过大"),
+        400: (ErrorCode.VALIDATION, _("请求体格式不正确（不是有效的 JSON）")),
+        405: ("method_not_allowed", _("不支持该请求方法")),
+        413: ("too_large", _("请求体过大")),
     }
     code, message = known.get(exc.status_code, ("http_error", str(exc)))
     return error_response(request, ApplicationError(code, message, status=exc.status_code))

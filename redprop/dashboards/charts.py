@@ -6,6 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.utils.translation import gettext as _
+
 from redprop.dashboards.periods import month_label, pct, pct_number
 from redprop.dashboards.selectors import Dashboard
 
@@ -22,7 +24,7 @@ class Chart:
     id: str
     title: str
     kind: str  # bar | line | hbar
-    unit: str  # "%" or "件"
+    unit: str  # "%" or "件" (a count, translated)
     row_header: str
     categories: list[str]
     series: list[Series]
@@ -66,17 +68,21 @@ def rates_chart(data: Dashboard) -> Chart:
     figures = data.figures
     return Chart(
         id="chart-rates",
-        title=f"{month}三率与 5341 达标率",
+        title=_("%(month)s三率与 5341 达标率") % {"month": month},
         kind="bar",
         unit="%",
-        row_header="指标",
+        row_header=_("指标"),
         categories=[f.label for f in figures],
         series=[Series(month, [pct_number(f.rate) for f in figures], [f.text for f in figures])],
-        summary=f"{month}三率柱状图："
-        + "；".join(f"{f.label} {f.text}（样本 {f.sample}）" for f in figures),
+        summary=_("%(month)s三率柱状图：") % {"month": month}
+        + _("；").join(
+            _("%(label)s %(value)s（样本 %(sample)s）")
+            % {"label": f.label, "value": f.text, "sample": f.sample}
+            for f in figures
+        ),
         extra=[
             (
-                "分子 / 样本量",
+                _("分子 / 样本量"),
                 [f"{'—' if f.numerator is None else f.numerator} / {f.sample}" for f in figures],
             )
         ],
@@ -98,41 +104,46 @@ def trend_chart(data: Dashboard) -> Chart:
     ]
     return Chart(
         id="chart-trend",
-        title="近 12 个月走势",
+        title=_("近 12 个月走势"),
         kind="line",
         unit="%",
-        row_header="月份",
+        row_header=_("月份"),
         categories=labels,
         series=series,
-        summary=f"{labels[0]}至{labels[-1]}响应率、解决率、满意率与 5341 达标率走势折线图；"
-        f"{labels[-1]}满意率 {series[2].texts[-1]}",
-        extra=[("受理件数", [str(line.filed) for line in lines])],
+        summary=_(
+            "%(first)s至%(last)s响应率、解决率、满意率与 5341 达标率走势折线图；"
+            "%(last)s满意率 %(satisfaction)s"
+        )
+        % {"first": labels[0], "last": labels[-1], "satisfaction": series[2].texts[-1]},
+        extra=[(_("受理件数"), [str(line.filed) for line in lines])],
     )
 
 
 def categories_chart(data: Dashboard) -> Chart:
     lines = data.categories
     top = lines[0] if lines else None
-    summary = "按分类统计的受理与超时件数横向柱状图：" + (
-        f"受理最多的是 {top.name}（{top.filed} 件），共 {len(lines)} 个分类"
+    summary = _("按分类统计的受理与超时件数横向柱状图：") + (
+        _("受理最多的是 %(name)s（%(filed)s 件），共 %(count)s 个分类")
+        % {"name": top.name, "filed": top.filed, "count": len(lines)}
         if top
-        else "本月没有诉求"
+        else _("本月没有诉求")
     )
     return Chart(
         id="chart-categories",
-        title="分类统计",
+        title=_("分类统计"),
         kind="hbar",
-        unit="件",
-        row_header="分类",
+        # Translators: the unit of a count of requests on a chart axis.
+        unit=_("件"),
+        row_header=_("分类"),
         categories=[line.name for line in lines],
         series=[
-            Series("受理", [line.filed for line in lines], [str(line.filed) for line in lines]),
+            Series(_("受理"), [line.filed for line in lines], [str(line.filed) for line in lines]),
             Series(
-                "超时", [line.breached for line in lines], [str(line.breached) for line in lines]
+                _("超时"), [line.breached for line in lines], [str(line.breached) for line in lines]
             ),
         ],
         summary=summary,
-        extra=[("满意率", [line.figure("satisfaction_rate").text for line in lines])],
+        extra=[(_("满意率"), [line.figure("satisfaction_rate").text for line in lines])],
     )
 
 

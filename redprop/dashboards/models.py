@@ -8,7 +8,7 @@ import secrets
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from redprop.core.models import ScopedModel
@@ -44,6 +44,10 @@ class ReportExport(ScopedModel):
     progress = models.PositiveSmallIntegerField(_("进度"), default=0)
     file = models.FileField(_("文件"), upload_to=export_path, max_length=255, blank=True)
     error = models.TextField(_("错误信息"), blank=True)
+    # The language of the user who asked: the worker builds the file in it.
+    language = models.CharField(
+        _("语言"), max_length=16, default="zh-hans", help_text=_("报表按申请人的界面语言生成")
+    )
     started_at = models.DateTimeField(_("开始时间"), null=True, blank=True)
     finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
 
@@ -76,7 +80,13 @@ class ReportExport(ScopedModel):
 
     @property
     def download_name(self) -> str:
-        """The file name the browser saves: 红星社区-2026年11月-诉求办理月报.xlsx."""
-        return (
-            f"{self.node.name}-{self.month.year}年{self.month.month}月-诉求办理月报.{self.format}"
-        )
+        """The file name the browser saves, in the report's language:
+        红星社区-2026年11月-诉求办理月报.xlsx (English: 红星社区-2026-11-monthly-report.xlsx)."""
+        from redprop.dashboards.periods import month_label
+
+        with translation.override(self.language or settings.LANGUAGE_CODE):
+            return translation.gettext("%(place)s-%(month)s-诉求办理月报.%(ext)s") % {
+                "place": self.node.name,
+                "month": month_label(self.month),
+                "ext": self.format,
+            }

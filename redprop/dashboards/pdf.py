@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import io
 import logging
+from html import escape
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext, pgettext, pgettext_lazy
 from reportlab.graphics.charts.barcharts import VerticalBarChart
 from reportlab.graphics.charts.linecharts import HorizontalLineChart
 from reportlab.graphics.shapes import Drawing, String
@@ -54,6 +57,21 @@ MUTED = colors.HexColor("#5f6670")
 LINE = colors.HexColor("#c4c9d0")
 ZEBRA = colors.HexColor("#faf8f6")
 SERIES = [colors.HexColor(c) for c in ("#b71c1c", "#0b5cad", "#1b7f3b", "#8a5a00")]
+# The trend chart's month ticks (English: Jan … Dec).
+MONTH_TICKS = [
+    gettext_lazy("1月"),
+    gettext_lazy("2月"),
+    gettext_lazy("3月"),
+    gettext_lazy("4月"),
+    gettext_lazy("5月"),
+    gettext_lazy("6月"),
+    gettext_lazy("7月"),
+    gettext_lazy("8月"),
+    gettext_lazy("9月"),
+    gettext_lazy("10月"),
+    gettext_lazy("11月"),
+    gettext_lazy("12月"),
+]
 
 
 def font_dir() -> Path:
@@ -86,10 +104,17 @@ def register_fonts() -> tuple[str, str]:
     return FONT, FONT_BOLD
 
 
+def _is_chinese() -> bool:
+    return (translation.get_language() or "").lower().startswith("zh")
+
+
 class _Styles:
     def __init__(self, regular: str, bold: str) -> None:
         self.regular, self.bold = regular, bold
-        base = {"fontName": regular, "wordWrap": "CJK", "textColor": INK, "alignment": TA_LEFT}
+        # CJK wrapping breaks between any two characters; English text wraps at spaces
+        # (names stay Chinese in both, and still wrap: reportlab breaks overlong words).
+        wrap = "CJK" if _is_chinese() else None
+        base = {"fontName": regular, "wordWrap": wrap, "textColor": INK, "alignment": TA_LEFT}
         self.title = ParagraphStyle("title", **base, fontSize=18, leading=24)
         self.title.fontName, self.title.textColor = bold, RED_DARK
         self.meta = ParagraphStyle("meta", **{**base, "textColor": MUTED}, fontSize=8.5, leading=12)
@@ -97,13 +122,19 @@ class _Styles:
         self.h2.fontName, self.h2.spaceBefore, self.h2.spaceAfter = bold, 10, 4
         self.h2.keepWithNext = 1
         self.cell = ParagraphStyle("cell", **base, fontSize=8, leading=10.5)
+        # Table headings: Paragraphs, so a long (English) heading wraps in its column.
+        self.head = ParagraphStyle(
+            "head", **{**base, "textColor": colors.white}, fontSize=8, leading=10
+        )
+        self.head.fontName = bold
         self.note = ParagraphStyle("note", **{**base, "textColor": MUTED}, fontSize=8, leading=11)
 
 
 def _table(
     data: list[list[Any]], widths: list[float], st: _Styles, *, numeric_from: int = 1
 ) -> Table:
-    table = Table(data, colWidths=widths, repeatRows=1)
+    head = [Paragraph(escape(c), st.head) if isinstance(c, str) else c for c in data[0]]
+    table = Table([head, *data[1:]], colWidths=widths, repeatRows=1)
     style = [
         ("FONTNAME", (0, 0), (-1, -1), st.regular),
         ("FONTNAME", (0, 0), (-1, 0), st.bold),
@@ -130,7 +161,7 @@ def _rates_chart(report: MonthlyReport, st: _Styles) -> Drawing:
         String(
             0,
             58 * mm,
-            f"{month_label(report.month)} 三率与 5341 达标率",
+            _("%(month)s 三率与 5341 达标率") % {"month": month_label(report.month)},
             fontName=st.bold,
             fontSize=9,
             fillColor=INK,
@@ -140,7 +171,10 @@ def _rates_chart(report: MonthlyReport, st: _Styles) -> Drawing:
     chart.x, chart.y, chart.width, chart.height = 14 * mm, 10 * mm, 150 * mm, 42 * mm
     values = [pct_number(f.rate) for f in report.figures]
     chart.data = [[v if v is not None else 0 for v in values]]
-    chart.categoryAxis.categoryNames = [f"{f.label}（n={f.sample}）" for f in report.figures]
+    chart.categoryAxis.categoryNames = [
+        _("%(label)s（n=%(sample)s）") % {"label": f.label, "sample": f.sample}
+        for f in report.figures
+    ]
     chart.categoryAxis.labels.fontName = st.regular
     chart.categoryAxis.labels.fontSize = 8
     chart.valueAxis.valueMin, chart.valueAxis.valueMax, chart.valueAxis.valueStep = 0, 100, 20
@@ -165,14 +199,16 @@ def _rates_chart(report: MonthlyReport, st: _Styles) -> Drawing:
 def _trend_chart(report: MonthlyReport, st: _Styles) -> Drawing:
     """12 months of satisfaction (满意率); a month without ratings leaves a gap."""
     d = Drawing(170 * mm, 62 * mm)
-    d.add(String(0, 58 * mm, "近 12 个月满意率", fontName=st.bold, fontSize=9, fillColor=INK))
+    d.add(String(0, 58 * mm, _("近 12 个月满意率"), fontName=st.bold, fontSize=9, fillColor=INK))
     chart = HorizontalLineChart()
     # Lower than the bar chart: the value labels above 100% need room under the title.
     chart.x, chart.y, chart.width, chart.height = 14 * mm, 12 * mm, 150 * mm, 36 * mm
     values = [pct_number(line.figure("satisfaction_rate").rate) for line in report.trend]
     chart.data = [values]
     chart.categoryAxis.categoryNames = [
-        f"{m.key.month}月\n{m.key.year}" if i == 0 or m.key.month == 1 else f"{m.key.month}月"
+        _("%(month)s\n%(year)d") % {"month": MONTH_TICKS[m.key.month - 1], "year": m.key.year}
+        if i == 0 or m.key.month == 1
+        else str(MONTH_TICKS[m.key.month - 1])
         for i, m in enumerate(report.trend)
     ]
     chart.categoryAxis.labels.fontName = st.regular
@@ -196,51 +232,73 @@ def _trend_chart(report: MonthlyReport, st: _Styles) -> Drawing:
     return d
 
 
-def _line_rows(lines: list[Line]) -> list[list[Any]]:
+def _line_rows(lines: list[Line], st: _Styles) -> list[list[Any]]:
     rows = []
     for line in lines:
-        row: list[Any] = [line.name, line.filed, line.resolved, line.breached]
+        # The name is a Paragraph: a long grid, community or category name wraps.
+        name = Paragraph(escape(line.name), st.cell)
+        row: list[Any] = [name, line.filed, line.resolved, line.breached]
         for f in line.figures:
-            row.append(f"{f.text}（{f.sample}）")
+            row.append(_("%(value)s（%(sample)s）") % {"value": f.text, "sample": f.sample})
         rows.append(row)
     return rows
 
 
 LINE_HEADER = [
-    "受理",
-    "办结",
-    "超时",
-    "响应率（样本）",
-    "解决率（样本）",
-    "满意率（样本）",
-    "5341（样本）",
+    pgettext_lazy("report column", "受理"),
+    pgettext_lazy("report column", "办结"),
+    pgettext_lazy("report column", "超时"),
+    gettext_lazy("响应率（样本）"),
+    gettext_lazy("解决率（样本）"),
+    gettext_lazy("满意率（样本）"),
+    gettext_lazy("5341（样本）"),
 ]
+
+
+def _when(report: MonthlyReport) -> str:
+    at = timezone.localtime(report.generated_at)
+    return _("%(year)d年%(month)02d月%(day)02d日 %(time)s") % {
+        "year": at.year,
+        "month": at.month,
+        "day": at.day,
+        "time": f"{at:%H:%M}",
+    }
+
+
+def _title(report: MonthlyReport) -> str:
+    return _("%(place)s %(month)s 诉求办理月度报表") % {
+        "place": report.node.name,
+        "month": month_label(report.month),
+    }
 
 
 def _story(report: MonthlyReport, st: _Styles) -> list[Any]:
     p = Paragraph
     story: list[Any] = [
-        p(f"{report.node.name} {month_label(report.month)} 诉求办理月度报表", st.title),
+        p(_title(report), st.title),
         p(
-            f"红色物业平台 · 生成于 {timezone.localtime(report.generated_at):%Y年%m月%d日 %H:%M}"
-            f"（北京时间）· 时限规则：{report.policy.name}",
+            _("红色物业平台 · 生成于 %(when)s（北京时间）· 时限规则：%(policy)s")
+            % {
+                "when": _when(report),
+                "policy": report.policy.name,
+            },
             st.meta,
         ),
         Spacer(1, 4 * mm),
-        p("三率与 5341 达标率", st.h2),
+        p(_("三率与 5341 达标率"), st.h2),
     ]
-    kpi: list[list[Any]] = [["指标", "比率", "分子", "分母（样本量）"]]
+    kpi: list[list[Any]] = [[_("指标"), _("比率"), _("分子"), _("分母（样本量）")]]
     for f in report.figures:
         kpi.append([f.label, f.text, "—" if f.numerator is None else f.numerator, f.sample])
     story.append(_table(kpi, [45 * mm, 35 * mm, 35 * mm, 45 * mm], st))
     counts = [
-        ("受理", "filed"),
-        ("派单", "dispatched"),
-        ("办结", "resolved"),
-        ("超时", "breached"),
-        ("退单", "returned"),
-        ("重办", "reopened"),
-        ("上报", "escalated"),
+        (pgettext("report column", "受理"), "filed"),
+        (pgettext("report column", "派单"), "dispatched"),
+        (pgettext("report column", "办结"), "resolved"),
+        (pgettext("report column", "超时"), "breached"),
+        (pgettext("report column", "退单"), "returned"),
+        (pgettext("report column", "重办"), "reopened"),
+        (pgettext("report column", "上报"), "escalated"),
     ]
     story += [
         Spacer(1, 3 * mm),
@@ -254,39 +312,47 @@ def _story(report: MonthlyReport, st: _Styles) -> list[Any]:
         KeepTogether([_rates_chart(report, st)]),
         KeepTogether([_trend_chart(report, st)]),
         p(
-            "口径：响应率 = 时限内响应 ÷（派单 − 撤回）；解决率 = 确认解决 ÷ 已评价或回访；"
-            "满意率 =（非常满意 + 满意 + 基本满意 × 权重）÷ 已评分；5341 达标率 = 时限内办结 ÷ 办结。"
-            "诉求按提交月份统计。",
+            _(
+                "口径：响应率 = 时限内响应 ÷（派单 − 撤回）；解决率 = 确认解决 ÷ 已评价或回访；"
+                "满意率 =（非常满意 + 满意 + 基本满意 × 权重）÷ 已评分；"
+                "5341 达标率 = 时限内办结 ÷ 办结。诉求按提交月份统计。"
+            ),
             st.note,
         ),
     ]
     level = str(LEVEL_LABELS.get(report.sub_level, report.sub_level))
-    widths = [40 * mm, 13 * mm, 13 * mm, 13 * mm, 25 * mm, 25 * mm, 25 * mm, 25 * mm]
-    story.append(p(f"按{level}", st.h2))
+    # Wide enough for the longest one-word English heading ("Resolved", "Satisfaction").
+    widths = [35 * mm, 17 * mm, 17 * mm, 17 * mm, *[23.5 * mm] * 4]
+    header = [str(h) for h in LINE_HEADER]
+    story.append(p(_("按%(level)s") % {"level": level}, st.h2))
     if report.sub_lines:
-        story.append(_table([[level, *LINE_HEADER], *_line_rows(report.sub_lines)], widths, st))
+        story.append(_table([[level, *header], *_line_rows(report.sub_lines, st)], widths, st))
     else:
-        story.append(p("本月没有诉求。", st.note))
-    story.append(p("分类统计", st.h2))
+        story.append(p(_("本月没有诉求。"), st.note))
+    story.append(p(_("分类统计"), st.h2))
     if report.categories:
-        rows = _line_rows(report.categories)
-        for row in rows:
-            row[0] = p(row[0], st.cell)
-        story.append(_table([["分类", *LINE_HEADER], *rows], widths, st))
+        rows = _line_rows(report.categories, st)
+        story.append(_table([[_("分类"), *header], *rows], widths, st))
     else:
-        story.append(p("本月没有诉求。", st.note))
-    story.append(p(f"超时清单（{len(report.breached)} 件）", st.h2))
+        story.append(p(_("本月没有诉求。"), st.note))
+    story.append(
+        p(
+            ngettext("超时清单（%(count)d 件）", "超时清单（%(count)d 件）", len(report.breached))
+            % {"count": len(report.breached)},
+            st.h2,
+        )
+    )
     if report.breached:
         rows = [
             [
-                "编号",
-                "分类",
-                "小区",
-                "提交时间",
-                "时限",
-                "超时环节",
-                "办结时间",
-                "承办单位 · 处理人",
+                _("编号"),
+                _("分类"),
+                _("小区"),
+                _("提交时间"),
+                _("时限"),
+                _("超时环节"),
+                _("办结时间"),
+                _("承办单位 · 处理人"),
             ]
         ]
         for b in report.breached:
@@ -310,13 +376,13 @@ def _story(report: MonthlyReport, st: _Styles) -> list[Any]:
         story.append(
             _table(
                 rows,
-                [21 * mm, 22 * mm, 20 * mm, 19 * mm, 19 * mm, 15 * mm, 19 * mm, 44 * mm],
+                [21 * mm, 20 * mm, 20 * mm, 20 * mm, 18 * mm, 16 * mm, 18 * mm, 46 * mm],
                 st,
                 numeric_from=99,
             )
         )
     else:
-        story.append(p("本月没有超时诉求。", st.note))
+        story.append(p(_("本月没有超时诉求。"), st.note))
     return story
 
 
@@ -324,7 +390,9 @@ def render_pdf(report: MonthlyReport) -> bytes:
     regular, bold = register_fonts()
     st = _Styles(regular, bold)
     out = io.BytesIO()
-    title = f"{report.node.name} {month_label(report.month)} 诉求办理月度报表"
+    title = _title(report)
+    motto = _("红色物业 · 党建引领 共建共治共享")
+    author = _("红色物业平台")
 
     def decorate(canvas: Any, doc: Any) -> None:
         canvas.saveState()
@@ -335,11 +403,11 @@ def render_pdf(report: MonthlyReport) -> bytes:
         canvas.rect(0, height - 9 * mm, width, 1 * mm, stroke=0, fill=1)
         canvas.setFillColor(colors.white)
         canvas.setFont(bold, 9)
-        canvas.drawString(15 * mm, height - 5.5 * mm, "红色物业 · 党建引领 共建共治共享")
+        canvas.drawString(15 * mm, height - 5.5 * mm, motto)
         canvas.setFillColor(MUTED)
         canvas.setFont(regular, 8)
         canvas.drawString(15 * mm, 10 * mm, title)
-        canvas.drawRightString(width - 15 * mm, 10 * mm, f"第 {doc.page} 页")
+        canvas.drawRightString(width - 15 * mm, 10 * mm, _("第 %(page)d 页") % {"page": doc.page})
         canvas.restoreState()
 
     doc = SimpleDocTemplate(
@@ -350,9 +418,9 @@ def render_pdf(report: MonthlyReport) -> bytes:
         topMargin=16 * mm,
         bottomMargin=18 * mm,
         title=title,
-        author="红色物业平台",
-        subject="诉求办理月度报表",
-        lang="zh-CN",
+        author=author,
+        subject=_("诉求办理月度报表"),
+        lang="zh-CN" if _is_chinese() else "en",
     )
     doc.build(_story(report, st), onFirstPage=decorate, onLaterPages=decorate)
     return out.getvalue()

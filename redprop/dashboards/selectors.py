@@ -15,6 +15,8 @@ from typing import Any
 
 from django.db.models import Case, F, Prefetch, Q, When
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext
 
 from redprop.core.errors import NotFound
 from redprop.core.scope import TERRITORY_LEVELS, Scope, ScopeSet, scoped
@@ -111,10 +113,10 @@ def region_get(*, scope: Iterable[Scope], region_id: Any) -> Any:
     try:
         pk = int(region_id)
     except (TypeError, ValueError):
-        raise NotFound("所选社区或街道不存在或不在您的管辖范围内") from None
+        raise NotFound(_("所选社区或街道不存在或不在您的管辖范围内")) from None
     region = Region.objects.filter(pk=pk, level__in=["street", "community"]).first()
     if region is None or not region_in_scope(scope, region):
-        raise NotFound("所选社区或街道不存在或不在您的管辖范围内")
+        raise NotFound(_("所选社区或街道不存在或不在您的管辖范围内"))
     return region
 
 
@@ -128,7 +130,7 @@ def focus_for(*, scope: ScopeSet, node_id: Any = None) -> Focus:
         return Focus(Scope(region.level, region.pk), region.level, region.name, region, region)
     scopes = list(scope)
     if any(s.kind == "all" for s in scopes):
-        return Focus(scope, "all", "全部辖区")
+        return Focus(scope, "all", _("全部辖区"))
     regions = {s.node_id for s in scopes if s.kind in TERRITORY_LEVELS}
     orgs = {s.node_id for s in scopes if s.kind == "org"}
     places: list[Any] = []
@@ -142,12 +144,17 @@ def focus_for(*, scope: ScopeSet, node_id: Any = None) -> Focus:
         (getattr(p, "level", "org") for p in places),
         key=LEVEL_ORDER.index,
     )
-    return Focus(scope, level, "、".join(p.name for p in places), None, places[0])
+    return Focus(scope, level, _list_separator().join(p.name for p in places), None, places[0])
 
 
 def policy_for(focus: Focus) -> SlaPolicy:
     """The SLA policy in force for the focus (min sample, basic-satisfied weight)."""
     return policies.sla_policy_for(place=focus.place)
+
+
+def _list_separator() -> str:
+    # Translators: the separator between the items of a list (a Chinese enumeration comma).
+    return pgettext("list separator", "、")
 
 
 # --- names -------------------------------------------------------------------------
@@ -192,7 +199,7 @@ class Figure:
 
     @property
     def shown(self) -> str:
-        return self.text if self.enough else "样本不足"
+        return self.text if self.enough else _("样本不足")
 
 
 def figures_of(row: dict[str, Any], *, min_sample: int = 0) -> list[Figure]:
@@ -369,7 +376,11 @@ def slowest_open(
     return [SlowRequest(r, r.current_due, now) for r in qs[:limit]]
 
 
-CLOCK_LABELS = {"respond": "响应", "resolve": "办结", "plan": "方案"}
+CLOCK_LABELS = {
+    "respond": gettext_lazy("响应"),
+    "resolve": gettext_lazy("办结"),
+    "plan": gettext_lazy("方案"),
+}
 
 
 @dataclass
@@ -387,7 +398,7 @@ class BreachedRequest:
 
     @property
     def clock_labels(self) -> str:
-        return "、".join(CLOCK_LABELS.get(c, c) for c in self.clocks) or "—"
+        return _list_separator().join(str(CLOCK_LABELS.get(c, c)) for c in self.clocks) or "—"
 
     @property
     def handler(self) -> str:

@@ -9,10 +9,12 @@ import datetime as dt
 import logging
 from typing import Any
 
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.text import slugify
+from django.utils.translation import gettext as _
 
 from redprop.core.errors import ApplicationError, PermissionDenied
 from redprop.dashboards.choices import (
@@ -29,6 +31,16 @@ from redprop.dashboards.selectors import monthly_report, region_get
 logger = logging.getLogger(__name__)
 
 
+def report_language() -> str:
+    """The active language (the user's, chosen by LocaleMiddleware), as a code of LANGUAGES."""
+    try:
+        return translation.get_supported_language_variant(
+            translation.get_language() or settings.LANGUAGE_CODE
+        )
+    except LookupError:
+        return settings.LANGUAGE_CODE
+
+
 @transaction.atomic
 def report_export_request(
     *, node_id: Any, month: dt.date, fmt: str, acting_user: Any
@@ -42,21 +54,25 @@ def report_export_request(
     """
     scope = acting_user.scope_set(*REPORT_ROLES)
     if not scope:
-        raise PermissionDenied("您没有导出月度报表的权限")
+        raise PermissionDenied(_("您没有导出月度报表的权限"))
     if fmt not in ExportFormat.values:
-        raise ApplicationError(DashboardError.INVALID_FORMAT, "请选择导出格式", field="format")
+        raise ApplicationError(DashboardError.INVALID_FORMAT, _("请选择导出格式"), field="format")
     if node_id in (None, ""):
-        raise ApplicationError(DashboardError.NODE_REQUIRED, "请选择社区或街道", field="node")
+        raise ApplicationError(DashboardError.NODE_REQUIRED, _("请选择社区或街道"), field="node")
     node = region_get(scope=scope, region_id=node_id)
     month = month.replace(day=1)
+    language = report_language()
     if month > this_month():
-        raise ApplicationError(DashboardError.FUTURE_MONTH, "不能选择尚未开始的月份", field="month")
+        raise ApplicationError(
+            DashboardError.FUTURE_MONTH, _("不能选择尚未开始的月份"), field="month"
+        )
     running = (
         ReportExport.objects.filter(
             requested_by=acting_user,
             node=node,
             month=month,
             format=fmt,
+            language=language,
             status__in=ACTIVE_EXPORT_STATES,
             updated_at__gte=timezone.now() - STALE_AFTER,
         )
@@ -65,7 +81,9 @@ def report_export_request(
     )
     if running is not None:
         return running
-    export = ReportExport(requested_by=acting_user, node=node, month=month, format=fmt)
+    export = ReportExport(
+        requested_by=acting_user, node=node, month=month, format=fmt, language=language
+    )
     export.set_place(node)
     export.save()
     transaction.on_commit(lambda: _enqueue(export.pk), robust=True)
@@ -88,6 +106,10 @@ def _progress(export_id: int, percent: int) -> None:
 def report_export_run(*, export_id: int) -> str:
     """Build the file of a queued export and store it under reports/ (default storage).
 
+    The file is written in the language recorded with the job (the requester's), not
+    the worker's: every label, heading and the error message go through gettext
+    under ``translation.override``.
+
     Idempotent: a job that is not pending (already built, failed, or taken by
     another worker) is left alone. Any error marks the job failed with a message;
     nothing is half-written (the file is saved before the row says done).
@@ -105,6 +127,11 @@ def report_export_run(*, export_id: int) -> str:
         export.progress = 5
         export.started_at = timezone.now()
         export.save(update_fields=["status", "progress", "started_at", "updated_at"])
+    with translation.override(export.language or settings.LANGUAGE_CODE):
+        return _build(export_id)
+
+
+def _build(export_id: int) -> str:
     try:
         export = ReportExport.objects.select_related("node").get(pk=export_id)
         report = monthly_report(
@@ -131,7 +158,7 @@ def report_export_run(*, export_id: int) -> str:
         logger.exception("report export %s failed", export_id)
         ReportExport.objects.filter(pk=export_id).update(
             status=ExportStatus.FAILED,
-            error=f"生成失败：{type(exc).__name__}: {exc}"[:500],
+            error=(_("生成失败：%(error)s") % {"error": f"{type(exc).__name__}: {exc}"})[:500],
             finished_at=timezone.now(),
             updated_at=timezone.now(),
         )

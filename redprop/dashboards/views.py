@@ -16,6 +16,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from redprop.core.errors import ApplicationError, NotFound, PermissionDenied
@@ -33,7 +34,11 @@ from redprop.dashboards.choices import (
 from redprop.dashboards.models import ReportExport
 from redprop.dashboards.periods import month_label, month_value, parse_month, this_month
 
-RANK_LABELS = {key: f"按{label}" for key, label, *_rest in RATE_FIGURES}
+
+def _rank_labels() -> dict[str, str]:
+    return {key: _("按%(rate)s") % {"rate": label} for key, label, *_rest in RATE_FIGURES}
+
+
 RECENT_EXPORTS = 10
 
 
@@ -52,7 +57,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     """数据看板: the month's rates by level, trends, categories, league and slow requests."""
     scope = _scope_or_none(request, DASHBOARD_ROLES)
     if scope is None:
-        return _denied(request, "数据看板供社区、街道、房管局和物业企业工作人员使用。")
+        return _denied(request, _("数据看板供社区、街道、房管局和物业企业工作人员使用。"))
     node = request.GET.get("node", "").strip()
     try:
         focus = selectors.focus_for(scope=scope, node_id=node)
@@ -68,7 +73,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "errors": {},
         "can_export": bool(request.user.scope_set(*REPORT_ROLES)),  # type: ignore[union-attr]
         "level_labels": LEVEL_LABELS,
-        "rank_labels": RANK_LABELS,
+        "rank_labels": _rank_labels(),
         "rate_figures": [(key, label) for key, label, *_rest in RATE_FIGURES],
     }
     try:
@@ -114,7 +119,7 @@ def reports(request: HttpRequest) -> HttpResponse:
     """月度报表: pick a community or street and a month; the worker builds xlsx or PDF."""
     scope = _scope_or_none(request, REPORT_ROLES)
     if scope is None:
-        return _denied(request, "月度报表供社区、街道和房管局工作人员导出。")
+        return _denied(request, _("月度报表供社区、街道和房管局工作人员导出。"))
     source = request.POST if request.method == "POST" else request.GET
     values = {
         "node": source.get("node", "").strip(),
@@ -143,7 +148,8 @@ def reports(request: HttpRequest) -> HttpResponse:
         return render(request, "dashboards/reports.html", ctx, status=err.status)
     messages.success(
         request,
-        f"已开始生成“{export.node.name} {month_label(export.month)}”月度报表，完成后可在下方下载。",
+        _("已开始生成“%(place)s %(month)s”月度报表，完成后可在下方下载。")
+        % {"place": export.node.name, "month": month_label(export.month)},
     )
     query = urlencode(
         {"node": str(export.node_id), "month": month_value(export.month), "format": export.format}
@@ -155,12 +161,12 @@ def _export_for(request: HttpRequest, export_id: int) -> ReportExport | HttpResp
     """The export if the user asked for it or a report role's scope covers its place."""
     scope = request.user.scope_set(*REPORT_ROLES)  # type: ignore[union-attr]
     if not scope:
-        return _denied(request, "您没有查看月度报表的权限。")
+        return _denied(request, _("您没有查看月度报表的权限。"))
     export = ReportExport.objects.select_related("node").filter(pk=export_id).first()
     if export is not None and export.requested_by_id == request.user.pk:
         return export
     if export is None or not selectors.region_in_scope(scope, export):
-        raise Http404("报表不存在或不在您的管辖范围内")
+        raise Http404(_("报表不存在或不在您的管辖范围内"))
     return export
 
 
@@ -182,7 +188,7 @@ def export_download(request: HttpRequest, export_id: int) -> HttpResponse | File
     if isinstance(export, HttpResponse):
         return export
     if export.status != ExportStatus.DONE or not export.file:
-        raise Http404("报表尚未生成完成")
+        raise Http404(_("报表尚未生成完成"))
     content_type = {
         ExportFormat.XLSX: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         ExportFormat.PDF: "application/pdf",

@@ -11,6 +11,8 @@ import io
 from typing import Any
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
@@ -29,19 +31,23 @@ BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
 PCT = "0.0%"
 WHEN = "yyyy-mm-dd hh:mm"
 
-SHEET_RATES = "三率"
-SHEET_CATEGORIES = "分类统计"
-SHEET_BREACHED = "超时清单"
+# Every label is translated when the file is built (in the requester's language).
+SHEET_RATES = gettext_lazy("三率")
+SHEET_CATEGORIES = gettext_lazy("分类统计")
+SHEET_BREACHED = gettext_lazy("超时清单")
 
 COUNT_ROWS = (
-    ("filed", "受理诉求"),
-    ("dispatched", "派单"),
-    ("resolved", "办结"),
-    ("breached", "超时"),
-    ("returned", "退单"),
-    ("reopened", "重办"),
-    ("escalated", "上报"),
+    ("filed", gettext_lazy("受理诉求")),
+    ("dispatched", pgettext_lazy("report column", "派单")),
+    ("resolved", pgettext_lazy("report column", "办结")),
+    ("breached", pgettext_lazy("report column", "超时")),
+    ("returned", pgettext_lazy("report column", "退单")),
+    ("reopened", pgettext_lazy("report column", "重办")),
+    ("escalated", pgettext_lazy("report column", "上报")),
 )
+_RECEIVED = pgettext_lazy("report column", "受理")
+_RESOLVED = pgettext_lazy("report column", "办结")
+_OVERDUE = pgettext_lazy("report column", "超时")
 
 
 def _local(moment: dt.datetime | None) -> dt.datetime | None:
@@ -55,9 +61,9 @@ def _rate(value: Any) -> float | None:
     return None if value is None else float(value)
 
 
-def _header(ws: Worksheet, row: int, labels: list[str]) -> None:
+def _header(ws: Worksheet, row: int, labels: list[Any]) -> None:
     for col, label in enumerate(labels, start=1):
-        cell = ws.cell(row=row, column=col, value=label)
+        cell = ws.cell(row=row, column=col, value=str(label))
         cell.fill, cell.font, cell.border = HEADER_FILL, HEADER_FONT, BORDER
         cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
 
@@ -88,8 +94,8 @@ def _title(ws: Worksheet, report: MonthlyReport, what: str) -> int:
     ws.cell(
         row=2,
         column=1,
-        value=f"红色物业平台 · 生成于 {generated:%Y-%m-%d %H:%M}（北京时间）· "
-        f"时限规则：{report.policy.name}",
+        value=_("红色物业平台 · 生成于 %(when)s（北京时间）· 时限规则：%(policy)s")
+        % {"when": f"{generated:%Y-%m-%d %H:%M}", "policy": report.policy.name},
     ).font = Font(color="5F6670")
     return 4
 
@@ -101,32 +107,43 @@ def _line_values(line: Line) -> list[Any]:
     return values
 
 
-RATE_HEADERS = ["响应率", "样本", "解决率", "样本", "满意率", "样本", "5341 达标率", "样本"]
+RATE_HEADERS = [
+    gettext_lazy("响应率"),
+    gettext_lazy("样本"),
+    gettext_lazy("解决率"),
+    gettext_lazy("样本"),
+    gettext_lazy("满意率"),
+    gettext_lazy("样本"),
+    gettext_lazy("5341 达标率"),
+    gettext_lazy("样本"),
+]
 LINE_FORMATS = {5: PCT, 7: PCT, 9: PCT, 11: PCT}
 
 
 def _rates_sheet(ws: Worksheet, report: MonthlyReport) -> None:
-    row = _title(ws, report, "诉求办理月度报表")
-    _header(ws, row, ["指标", "比率", "分子", "分母（样本量）", "口径"])
+    row = _title(ws, report, _("诉求办理月度报表"))
+    _header(ws, row, [_("指标"), _("比率"), _("分子"), _("分母（样本量）"), _("口径")])
     notes = {
-        "response_rate": "时限内响应 ÷（派单 − 撤回）",
-        "resolution_rate": "确认解决 ÷ 已评价或回访",
-        "satisfaction_rate": "（非常满意 + 满意 + 基本满意 × 权重）÷ 已评分",
-        "compliance_rate": "时限内办结 ÷ 办结（“5341”）",
+        "response_rate": _("时限内响应 ÷（派单 − 撤回）"),
+        "resolution_rate": _("确认解决 ÷ 已评价或回访"),
+        "satisfaction_rate": _("（非常满意 + 满意 + 基本满意 × 权重）÷ 已评分"),
+        "compliance_rate": _("时限内办结 ÷ 办结（“5341”）"),
     }
     for f in report.figures:
         row += 1
         _body(ws, row, [f.label, _rate(f.rate), f.numerator, f.sample, notes[f.key]], {2: PCT})
     row += 2
-    _header(ws, row, ["件数", "数量"])
+    _header(ws, row, [_("件数"), _("数量")])
     for key, label in COUNT_ROWS:
         row += 1
-        _body(ws, row, [label, int(report.totals.get(key) or 0)])
+        _body(ws, row, [str(label), int(report.totals.get(key) or 0)])
     row += 2
     level = str(LEVEL_LABELS.get(report.sub_level, report.sub_level))
-    ws.cell(row=row, column=1, value=f"按{level}").font = Font(bold=True, color=RED)
+    ws.cell(row=row, column=1, value=_("按%(level)s") % {"level": level}).font = Font(
+        bold=True, color=RED
+    )
     row += 1
-    _header(ws, row, [level, "受理", "办结", "超时", *RATE_HEADERS])
+    _header(ws, row, [level, _RECEIVED, _RESOLVED, _OVERDUE, *RATE_HEADERS])
     for line in report.sub_lines:
         row += 1
         _body(ws, row, _line_values(line), LINE_FORMATS)
@@ -135,32 +152,32 @@ def _rates_sheet(ws: Worksheet, report: MonthlyReport) -> None:
 
 
 def _categories_sheet(ws: Worksheet, report: MonthlyReport) -> None:
-    row = _title(ws, report, "分类统计")
-    _header(ws, row, ["分类", "受理", "办结", "超时", *RATE_HEADERS])
+    row = _title(ws, report, _("分类统计"))
+    _header(ws, row, [_("分类"), _RECEIVED, _RESOLVED, _OVERDUE, *RATE_HEADERS])
     for line in report.categories:
         row += 1
         _body(ws, row, _line_values(line), LINE_FORMATS)
     if not report.categories:
-        _body(ws, row + 1, ["本月没有诉求"])
+        _body(ws, row + 1, [_("本月没有诉求")])
     _widths(ws, [26, 8, 8, 8, 10, 8, 10, 8, 10, 8, 12, 8])
     ws.freeze_panes = ws.cell(row=5, column=2)
 
 
 def _breached_sheet(ws: Worksheet, report: MonthlyReport) -> None:
-    row = _title(ws, report, "超时清单")
+    row = _title(ws, report, _("超时清单"))
     _header(
         ws,
         row,
         [
-            "编号",
-            "分类",
-            "小区",
-            "提交时间",
-            "时限",
-            "超时环节",
-            "办结时间",
-            "承办单位 · 处理人",
-            "状态",
+            _("编号"),
+            _("分类"),
+            _("小区"),
+            _("提交时间"),
+            _("时限"),
+            _("超时环节"),
+            _("办结时间"),
+            _("承办单位 · 处理人"),
+            _("状态"),
         ],
     )
     for b in report.breached:
@@ -178,12 +195,12 @@ def _breached_sheet(ws: Worksheet, report: MonthlyReport) -> None:
                 b.clock_labels,
                 _local(r.resolved_at),
                 b.handler,
-                r.get_status_display(),
+                str(r.get_status_display()),
             ],
             {4: WHEN, 5: WHEN, 7: WHEN},
         )
     if not report.breached:
-        _body(ws, row + 1, ["本月没有超时诉求"])
+        _body(ws, row + 1, [_("本月没有超时诉求")])
     _widths(ws, [14, 16, 16, 18, 18, 12, 18, 28, 10])
     ws.freeze_panes = "B5"
 
@@ -192,12 +209,15 @@ def render_xlsx(report: MonthlyReport) -> bytes:
     wb = Workbook()
     ws = wb.active
     assert ws is not None  # noqa: S101 - a new workbook always has its first sheet
-    ws.title = SHEET_RATES
+    ws.title = str(SHEET_RATES)
     _rates_sheet(ws, report)
-    _categories_sheet(wb.create_sheet(SHEET_CATEGORIES), report)
-    _breached_sheet(wb.create_sheet(SHEET_BREACHED), report)
-    wb.properties.title = f"{report.node.name} {month_label(report.month)} 诉求办理月度报表"
-    wb.properties.creator = "红色物业平台"
+    _categories_sheet(wb.create_sheet(str(SHEET_CATEGORIES)), report)
+    _breached_sheet(wb.create_sheet(str(SHEET_BREACHED)), report)
+    wb.properties.title = _("%(place)s %(month)s 诉求办理月度报表") % {
+        "place": report.node.name,
+        "month": month_label(report.month),
+    }
+    wb.properties.creator = _("红色物业平台")
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()

@@ -10,6 +10,7 @@ from django.db import models
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from rules.contrib.admin import ObjectPermissionsModelAdmin
 
 from redprop.core.audit import audit, snapshot
@@ -49,7 +50,12 @@ class OutboxMessageAdmin(ObjectPermissionsModelAdmin):
     def retry_now(self, request: HttpRequest, queryset: QuerySet[OutboxMessage]) -> None:
         ids = list(queryset.filter(status=OutboxStatus.DEAD).values_list("pk", flat=True))
         count = services.outbox_retry(message_ids=ids, acting_user=request.user)
-        self.message_user(request, f"已重新排队 {count} 条死信", messages.SUCCESS)
+        self.message_user(
+            request,
+            ngettext("已重新排队 %(count)d 条死信", "已重新排队 %(count)d 条死信", count)
+            % {"count": count},
+            messages.SUCCESS,
+        )
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

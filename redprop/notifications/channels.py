@@ -21,6 +21,7 @@ from urllib.parse import urljoin
 from django.conf import settings
 from django.core.mail import send_mail
 from django.core.serializers.json import DjangoJSONEncoder
+from django.utils.translation import gettext_noop
 
 from redprop.core import crypto
 from redprop.notifications.choices import Channel
@@ -29,7 +30,7 @@ from redprop.notifications.sms import get_sms_backend
 from redprop.people.choices import SensitiveField
 from redprop.people.models import PiiAccessLog
 
-SMS_PII_REASON = "短信通知"
+SMS_PII_REASON = gettext_noop("短信通知")
 USER_AGENT = "RedProp-Webhook/1"
 
 
@@ -79,7 +80,7 @@ def absolute_link(link: str) -> str:
 def _send_email(message: OutboxMessage, now: dt.datetime) -> None:
     user = message.recipient
     if user is None or not user.is_active or not user.email:
-        raise PermanentFailure("接收人没有可用的电子邮箱")
+        raise PermanentFailure(gettext_noop("接收人没有可用的电子邮箱"))
     text = message.body
     if message.link:
         text = f"{text}\n\n{absolute_link(message.link)}"
@@ -94,7 +95,7 @@ def _send_sms(message: OutboxMessage, now: dt.datetime) -> None:
     user = message.recipient
     person = user.person if user is not None and user.is_active else None
     if person is None or not person.mobile_enc:
-        raise PermanentFailure("接收人没有登记手机号码")
+        raise PermanentFailure(gettext_noop("接收人没有登记手机号码"))
     # The number is read in clear only here, by the system itself, and the read is logged.
     mobile = crypto.decrypt(person.mobile_enc)
     PiiAccessLog.objects.create(
@@ -126,9 +127,9 @@ _opener = urllib.request.build_opener(_NoRedirect)
 def _send_webhook(message: OutboxMessage, now: dt.datetime) -> None:
     endpoint = message.endpoint
     if endpoint is None or not endpoint.is_active:
-        raise PermanentFailure("Webhook 接收端已停用")
+        raise PermanentFailure(gettext_noop("Webhook 接收端已停用"))
     if not endpoint.url.startswith(("http://", "https://")):
-        raise PermanentFailure("Webhook 地址必须以 http:// 或 https:// 开头")
+        raise PermanentFailure(gettext_noop("Webhook 地址必须以 http:// 或 https:// 开头"))
     body = json.dumps(
         message.webhook_document(),
         cls=DjangoJSONEncoder,
@@ -157,6 +158,8 @@ def _send_webhook(message: OutboxMessage, now: dt.datetime) -> None:
         exc.close()
         raise DeliveryError(f"HTTP {exc.code}") from exc
     except (urllib.error.URLError, OSError) as exc:  # refused, DNS, TLS, timeout
-        raise DeliveryError(f"网络错误：{getattr(exc, 'reason', exc)}") from exc
+        raise DeliveryError(
+            gettext_noop("网络错误：%(reason)s") % {"reason": getattr(exc, "reason", exc)}
+        ) from exc
     if not 200 <= status < 300:
         raise DeliveryError(f"HTTP {status}")

@@ -32,6 +32,7 @@ from typing import Any
 from django.conf import settings
 from django.db import connection, models, transaction
 from django.db.models import Q
+from django.utils.translation import gettext_noop
 
 from redprop.accounts.models import User
 from redprop.core import clock, rows
@@ -274,7 +275,7 @@ def deliver(message_id: int, now: dt.datetime | None = None) -> bool:
             # The last allowed try was claimed but never reported back: its worker died.
             message.status = OutboxStatus.DEAD
             message.last_error = (message.last_error + "\n" if message.last_error else "") + (
-                "最后一次投递未完成（进程中断）"
+                gettext_noop("最后一次投递未完成（进程中断）")
             )
             message.save(update_fields=["status", "last_error"])
             return False
@@ -331,7 +332,9 @@ def _fail(message: OutboxMessage, exc: BaseException) -> None:
     error = str(exc) or type(exc).__name__
     if not isinstance(exc, channels.DeliveryError):
         error = f"{type(exc).__name__}: {error}"
-    message.last_error = f"第 {message.attempts} 次：{error}"[:MAX_ERROR_LENGTH]
+    message.last_error = (
+        gettext_noop("第 %(attempt)s 次：%(error)s") % {"attempt": message.attempts, "error": error}
+    )[:MAX_ERROR_LENGTH]
     if isinstance(exc, channels.PermanentFailure) or message.attempts >= max_attempts():
         message.status = OutboxStatus.DEAD
     else:

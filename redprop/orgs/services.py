@@ -7,6 +7,7 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from redprop.core.audit import audit
 from redprop.core.errors import ApplicationError
@@ -39,18 +40,18 @@ def org_create(
     """Create an organisation placed at a region (or, for an owners' committee, a compound)."""
     if kind == OrgKind.PROPERTY_COMPANY and not company_type:
         raise ApplicationError(
-            "company_type_required", "物业企业须注明企业性质", field="company_type"
+            "company_type_required", _("物业企业须注明企业性质"), field="company_type"
         )
     if kind == OrgKind.COBUILDING_UNIT and not unit_type:
-        raise ApplicationError("unit_type_required", "辖区单位须注明单位类别", field="unit_type")
+        raise ApplicationError("unit_type_required", _("辖区单位须注明单位类别"), field="unit_type")
     if kind == OrgKind.OWNERS_COMMITTEE:
         if compound is None:
             raise ApplicationError(
-                "compound_required", "业主委员会须属于一个小区", field="compound"
+                "compound_required", _("业主委员会须属于一个小区"), field="compound"
             )
         place = compound
     if term_start and term_end and term_end <= term_start:
-        raise ApplicationError("invalid_term", "任期结束日期须晚于开始日期", field="term_end")
+        raise ApplicationError("invalid_term", _("任期结束日期须晚于开始日期"), field="term_end")
     org = Org(
         kind=kind,
         name=name,
@@ -77,7 +78,7 @@ def org_add_member(
     acting_user: Any,
 ) -> OrgMembership:
     if OrgMembership.objects.filter(org=org, person=person, ended_on__isnull=True).exists():
-        raise ApplicationError("already_member", "该人员已是本组织成员", field="person")
+        raise ApplicationError("already_member", _("该人员已是本组织成员"), field="person")
     membership = OrgMembership.objects.create(
         org=org, person=person, position=position, started_on=started_on or timezone.localdate()
     )
@@ -103,7 +104,7 @@ def cross_appoint(
 ) -> CrossAppointment:
     """交叉任职: e.g. a company's branch secretary takes a seat on the residents' committee."""
     if home_org.pk == seat_org.pk:
-        raise ApplicationError("same_org", "交叉任职须在两个不同组织之间", field="seat_org")
+        raise ApplicationError("same_org", _("交叉任职须在两个不同组织之间"), field="seat_org")
     appointment = CrossAppointment.objects.create(
         person=person,
         home_org=home_org,
@@ -128,7 +129,7 @@ def agreement_create(
     acting_user: Any,
 ) -> CoBuildingAgreement:
     if expires_on and expires_on <= signed_on:
-        raise ApplicationError("invalid_term", "到期日期须晚于签订日期", field="expires_on")
+        raise ApplicationError("invalid_term", _("到期日期须晚于签订日期"), field="expires_on")
     agreement = CoBuildingAgreement(
         org=org,
         title=title,
@@ -168,9 +169,9 @@ def party_organise_company(
     committee directly. Returns the party organisation the members now belong to.
     """
     if committee.kind != PartyOrgKind.COMMITTEE:
-        raise ApplicationError("not_a_committee", "上级须为社区党委", field="committee")
+        raise ApplicationError("not_a_committee", _("上级须为社区党委"), field="committee")
     if not members:
-        raise ApplicationError("no_members", "没有党员，无法建立组织关系", field="members")
+        raise ApplicationError("no_members", _("没有党员，无法建立组织关系"), field="members")
     if len(members) >= BRANCH_MIN_MEMBERS:
         target = PartyOrg(
             kind=PartyOrgKind.BRANCH,

@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Router, Schema
 
 from redprop.core.api_utils import require_perm
@@ -74,7 +75,7 @@ def person_create(request: HttpRequest, payload: PersonIn) -> object:
         if place is None:
             from redprop.core.errors import NotFound
 
-            raise NotFound("房屋不存在或不在您的管辖范围内")
+            raise NotFound(_("房屋不存在或不在您的管辖范围内"))
         require_perm(request, "people.add_person", place)
     person = services.person_create(
         name=payload.name,

@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
 
 from redprop.core import crypto
 from redprop.core.audit import audit, snapshot
@@ -23,7 +24,9 @@ def _split_tags(codes: list[str]) -> tuple[list[PersonTag], list[str]]:
     unknown = sorted(set(codes) - set(tags))
     if unknown:
         raise ApplicationError(
-            PeopleError.UNKNOWN_TAG, f"未知的人员标签：{unknown[0]}", field="tags"
+            PeopleError.UNKNOWN_TAG,
+            _("未知的人员标签：%(tag)s") % {"tag": unknown[0]},
+            field="tags",
         )
     plain = [t for t in tags.values() if not t.sensitive]
     sensitive = sorted(t.code for t in tags.values() if t.sensitive)
@@ -46,7 +49,7 @@ def person_create(
     sensitive tags go into the encrypted blob, the others into ``tags``."""
     name = (name or "").strip()
     if not name or len(name) > 32:
-        raise ApplicationError("invalid_name", "请填写姓名（不超过 32 个字）", field="name")
+        raise ApplicationError("invalid_name", _("请填写姓名（不超过 32 个字）"), field="name")
     person = Person(name=name, gender=gender)
     if id_number:
         id_number = clean_id_number(id_number)
@@ -54,7 +57,7 @@ def person_create(
             id_number_bidx=crypto.blind_index(id_number, purpose=SensitiveField.ID_NUMBER)
         ).exists():
             raise ApplicationError(
-                PeopleError.DUPLICATE_ID_NUMBER, "该身份证号码已登记", field="id_number"
+                PeopleError.DUPLICATE_ID_NUMBER, _("该身份证号码已登记"), field="id_number"
             )
         person.set_id_number(id_number)
     elif birth_date is not None:
@@ -71,7 +74,7 @@ def person_create(
             person.save()
     except IntegrityError as exc:  # a concurrent registration of the same ID number
         raise ApplicationError(
-            PeopleError.DUPLICATE_ID_NUMBER, "该身份证号码已登记", field="id_number"
+            PeopleError.DUPLICATE_ID_NUMBER, _("该身份证号码已登记"), field="id_number"
         ) from exc
     if plain:
         person.tags.set(plain)
@@ -117,17 +120,17 @@ def person_reveal(
     person outside the user's scope; a refused read writes nothing.
     """
     if field not in SensitiveField.values:
-        raise ApplicationError(PeopleError.UNKNOWN_FIELD, "未知的字段", field="field")
+        raise ApplicationError(PeopleError.UNKNOWN_FIELD, _("未知的字段"), field="field")
     reason = (reason or "").strip()
     if len(reason) < 2:
         raise ApplicationError(
-            PeopleError.REVEAL_REASON_REQUIRED, "查看完整个人信息须填写事由", field="reason"
+            PeopleError.REVEAL_REASON_REQUIRED, _("查看完整个人信息须填写事由"), field="reason"
         )
     if not acting_user.scope_set().contains(person):
         raise NotFound()
     if not can_reveal(acting_user, person, field):
         raise ApplicationError(
-            PeopleError.REVEAL_NOT_ALLOWED, "您的角色无权查看该项个人信息", status=403
+            PeopleError.REVEAL_NOT_ALLOWED, _("您的角色无权查看该项个人信息"), status=403
         )
     value: Any
     if field == SensitiveField.ID_NUMBER:

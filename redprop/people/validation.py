@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import phonenumbers
+from django.utils.translation import gettext as _
 from stdnum.cn import ric
 from stdnum.exceptions import ValidationError as StdnumError
 
@@ -18,7 +19,7 @@ def clean_id_number(value: str, *, field: str = "id_number") -> str:
         return ric.validate(value.strip())
     except StdnumError as exc:
         raise ApplicationError(
-            PeopleError.INVALID_ID_NUMBER, "身份证号码无效，请核对后重新输入", field=field
+            PeopleError.INVALID_ID_NUMBER, _("身份证号码无效，请核对后重新输入"), field=field
         ) from exc
 
 
@@ -36,13 +37,13 @@ def clean_mobile(value: str, *, field: str = "mobile") -> str:
     try:
         number = phonenumbers.parse(raw, "CN")
     except phonenumbers.NumberParseException as exc:
-        raise ApplicationError(PeopleError.INVALID_MOBILE, "手机号码无效", field=field) from exc
+        raise ApplicationError(PeopleError.INVALID_MOBILE, _("手机号码无效"), field=field) from exc
     if (
         number.country_code != 86
         or not phonenumbers.is_valid_number(number)
         or phonenumbers.number_type(number) != phonenumbers.PhoneNumberType.MOBILE
     ):
-        raise ApplicationError(PeopleError.INVALID_MOBILE, "手机号码无效", field=field)
+        raise ApplicationError(PeopleError.INVALID_MOBILE, _("手机号码无效"), field=field)
     return str(number.national_number)
 
 

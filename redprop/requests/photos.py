@@ -7,6 +7,7 @@ import secrets
 from typing import Any
 
 from django.core.files.base import ContentFile
+from django.utils.translation import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from redprop.core.errors import ApplicationError
@@ -31,7 +32,7 @@ def clean_photo(upload: Any, *, field: str = "photos") -> tuple[ContentFile, int
         upload.seek(0)
     if size > MAX_BYTES:
         raise ApplicationError(
-            RequestError.IMAGE_TOO_LARGE, "照片不能超过 10 MB", field=field, status=413
+            RequestError.IMAGE_TOO_LARGE, _("照片不能超过 10 MB"), field=field, status=413
         )
     try:
         with Image.open(upload) as probe:
@@ -51,7 +52,7 @@ def clean_photo(upload: Any, *, field: str = "photos") -> tuple[ContentFile, int
         Image.DecompressionBombError,
     ) as exc:
         raise ApplicationError(
-            RequestError.INVALID_IMAGE, "上传的文件不是有效的图片", field=field
+            RequestError.INVALID_IMAGE, _("上传的文件不是有效的图片"), field=field
         ) from exc
     return ContentFile(out.getvalue(), name=f"{secrets.token_hex(8)}.jpg"), width, height
 

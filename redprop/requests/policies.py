@@ -15,6 +15,7 @@ from typing import Any
 
 from django.db.models import Count, Q
 from django.utils import timezone
+from django.utils.translation import pgettext
 
 from redprop.accounts.choices import Role
 from redprop.core import refdata
@@ -191,18 +192,32 @@ def route_for(*, category: Category, place: Any, compound: Any = None) -> Route:
     """
     rule = _rule_for(category, place)
     if rule is not None and rule.org is not None:
-        return Route(rule.org, rule.auto_dispatch, rule.assignment, "派单规则")
+        return Route(
+            rule.org, rule.auto_dispatch, rule.assignment, pgettext("route reason", "派单规则")
+        )
     auto = bool(rule and rule.auto_dispatch)
     assignment = rule.assignment if rule else AssignmentMode.GRID_WORKER
     if category.matter == Matter.PROPERTY:
         if compound is not None and compound.company_id:
-            return Route(compound.company, auto, assignment, "小区物业企业")
-        return Route(community_office(place.community_id), auto, assignment, "无物业小区，社区兜底")
+            return Route(
+                compound.company, auto, assignment, pgettext("route reason", "小区物业企业")
+            )
+        return Route(
+            community_office(place.community_id),
+            auto,
+            assignment,
+            pgettext("route reason", "无物业小区，社区兜底"),
+        )
     if category.matter == Matter.UNIT:
         unit = _cobuilding_unit(category, place)
         if unit is not None:
-            return Route(unit, auto, AssignmentMode.NONE, "辖区单位")
-    return Route(community_office(place.community_id), auto, AssignmentMode.NONE, "社区办理")
+            return Route(unit, auto, AssignmentMode.NONE, pgettext("route reason", "辖区单位"))
+    return Route(
+        community_office(place.community_id),
+        auto,
+        AssignmentMode.NONE,
+        pgettext("route reason", "社区办理"),
+    )
 
 
 def _candidate_workers(request: ServiceRequest) -> list[Any]:

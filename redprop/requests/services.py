@@ -15,7 +15,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, gettext_noop
+from django.utils.translation import gettext_noop, pgettext_lazy
 
 from redprop.accounts.choices import Role
 from redprop.core import clock, rows
@@ -56,20 +56,20 @@ def guard_transition(request: ServiceRequest, *, to: str) -> None:
 
 
 _VERB: dict[str, Any] = {
-    Status.DISPATCHED: gettext_lazy("派单"),
-    Status.RETURNED: gettext_lazy("退单"),
-    Status.ACCEPTED: gettext_lazy("接单"),
-    Status.ON_SITE: gettext_lazy("登记到场"),
-    Status.PLAN_REQUIRED: gettext_lazy("转为出具方案"),
-    Status.PLAN_SUBMITTED: gettext_lazy("提交方案"),
-    Status.WAITING_ON_RESIDENT: gettext_lazy("暂停计时"),
-    Status.RESOLVED: gettext_lazy("办结"),
-    Status.RATED: gettext_lazy("评价"),
-    Status.REOPENED: gettext_lazy("重新办理"),
-    Status.ESCALATED: gettext_lazy("上报"),
-    Status.CLOSED: gettext_lazy("关闭"),
-    Status.CANCELLED: gettext_lazy("撤销"),
-    Status.MERGED: gettext_lazy("合并"),
+    Status.DISPATCHED: pgettext_lazy("verb", "派单"),
+    Status.RETURNED: pgettext_lazy("verb", "退单"),
+    Status.ACCEPTED: pgettext_lazy("verb", "接单"),
+    Status.ON_SITE: pgettext_lazy("verb", "登记到场"),
+    Status.PLAN_REQUIRED: pgettext_lazy("verb", "转为出具方案"),
+    Status.PLAN_SUBMITTED: pgettext_lazy("verb", "提交方案"),
+    Status.WAITING_ON_RESIDENT: pgettext_lazy("verb", "暂停计时"),
+    Status.RESOLVED: pgettext_lazy("verb", "办结"),
+    Status.RATED: pgettext_lazy("verb", "评价"),
+    Status.REOPENED: pgettext_lazy("verb", "重新办理"),
+    Status.ESCALATED: pgettext_lazy("verb", "上报"),
+    Status.CLOSED: pgettext_lazy("verb", "关闭"),
+    Status.CANCELLED: pgettext_lazy("verb", "撤销"),
+    Status.MERGED: pgettext_lazy("verb", "合并"),
 }
 
 

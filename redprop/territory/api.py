@@ -3,6 +3,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Router, Schema
 
 from redprop.core.api_utils import require_perm
@@ -63,11 +64,11 @@ def unit_create(request: HttpRequest, payload: UnitIn) -> object:
     scope = request.user.scope_set()  # type: ignore[union-attr]
     building = selectors.building_list(scope=scope).filter(pk=payload.building_id).first()
     if building is None:
-        raise NotFound("楼栋不存在或不在您的管辖范围内")
+        raise NotFound(_("楼栋不存在或不在您的管辖范围内"))
     require_perm(request, "territory.add_unit", building)
     owners = list(person_list(scope=scope).filter(pk__in=payload.owner_ids))
     if len(owners) != len(set(payload.owner_ids)):
-        raise NotFound("产权人不存在或不在您的管辖范围内")
+        raise NotFound(_("产权人不存在或不在您的管辖范围内"))
     unit = services.unit_create(
         building=Building.objects.get(pk=building.pk),
         label=payload.label,

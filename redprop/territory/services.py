@@ -8,6 +8,7 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from redprop.core.audit import audit, snapshot
 from redprop.core.errors import ApplicationError
@@ -43,7 +44,9 @@ def region_create(
     """Create a city, district, street or community under the right kind of parent."""
     expected = PARENT_LEVEL.get(RegionLevel(level))
     if (expected is None) != (parent is None) or (parent and parent.level != expected):
-        raise ApplicationError(TerritoryError.INVALID_PARENT, "上级区域层级不正确", field="parent")
+        raise ApplicationError(
+            TerritoryError.INVALID_PARENT, _("上级区域层级不正确"), field="parent"
+        )
     region = Region(level=level, name=name, code=code, parent=parent)
     if parent is not None:
         region.set_place(parent)
@@ -72,7 +75,9 @@ def grid_create(
 ) -> Grid:
     """Create a 网格 in a community, with its butler and maintenance worker (1+1)."""
     if community.level != RegionLevel.COMMUNITY:
-        raise ApplicationError(TerritoryError.INVALID_PARENT, "网格必须属于社区", field="community")
+        raise ApplicationError(
+            TerritoryError.INVALID_PARENT, _("网格必须属于社区"), field="community"
+        )
     grid = Grid(
         name=name,
         code=code,
@@ -81,7 +86,7 @@ def grid_create(
         grid_worker=grid_worker,
     )
     grid.set_place(community)
-    _save_unique(grid, "网格名称或编号已存在")
+    _save_unique(grid, _("网格名称或编号已存在"))
     Grid.objects.filter(pk=grid.pk).update(grid_id=grid.pk)
     grid.grid_id = grid.pk
     audit(actor=acting_user, event=AuditEvent.GRID_CREATED, target=grid)
@@ -110,19 +115,21 @@ def _check_management(management_type: str, company: Any) -> None:
     if management_type in COMPANY_SERVED:
         if company is None:
             raise ApplicationError(
-                TerritoryError.COMPANY_REQUIRED, "该管理方式需要指定物业企业", field="company"
+                TerritoryError.COMPANY_REQUIRED, _("该管理方式需要指定物业企业"), field="company"
             )
         if company.kind != OrgKind.PROPERTY_COMPANY:
             raise ApplicationError(
-                TerritoryError.NOT_A_COMPANY, "所选单位不是物业企业", field="company"
+                TerritoryError.NOT_A_COMPANY, _("所选单位不是物业企业"), field="company"
             )
         if (management_type == ManagementType.RED) != company.is_red_company:
             raise ApplicationError(
-                TerritoryError.NOT_A_COMPANY, "管理方式与物业企业性质不一致", field="company"
+                TerritoryError.NOT_A_COMPANY, _("管理方式与物业企业性质不一致"), field="company"
             )
     elif company is not None:
         raise ApplicationError(
-            TerritoryError.COMPANY_NOT_ALLOWED, "自治或无物业小区不能指定物业企业", field="company"
+            TerritoryError.COMPANY_NOT_ALLOWED,
+            _("自治或无物业小区不能指定物业企业"),
+            field="company",
         )
 
 
@@ -141,7 +148,9 @@ def compound_create(
 ) -> Compound:
     """Create a 小区 and open its service history."""
     if community.level != RegionLevel.COMMUNITY:
-        raise ApplicationError(TerritoryError.INVALID_PARENT, "小区必须属于社区", field="community")
+        raise ApplicationError(
+            TerritoryError.INVALID_PARENT, _("小区必须属于社区"), field="community"
+        )
     _check_management(management_type, company)
     compound = Compound(
         name=name,
@@ -152,7 +161,7 @@ def compound_create(
         built_year=built_year,
     )
     compound.set_place(community)
-    _save_unique(compound, "本社区已有同名小区")
+    _save_unique(compound, _("本社区已有同名小区"))
     CompoundService.objects.create(
         compound=compound,
         company=company,
@@ -195,7 +204,7 @@ def compound_change_company(
 def _check_grid(compound: Compound, grid: Grid | None) -> None:
     if grid is not None and grid.community_id != compound.community_id:
         raise ApplicationError(
-            TerritoryError.GRID_OTHER_COMMUNITY, "网格与小区不属于同一社区", field="grid"
+            TerritoryError.GRID_OTHER_COMMUNITY, _("网格与小区不属于同一社区"), field="grid"
         )
 
 
@@ -207,7 +216,7 @@ def building_create(
     building = Building(compound=compound, name=name, floors=floors)
     building.set_place(compound)
     building.grid = grid
-    _save_unique(building, "本小区已有同名楼栋")
+    _save_unique(building, _("本小区已有同名楼栋"))
     audit(actor=acting_user, event=AuditEvent.BUILDING_CREATED, target=building)
     return building
 
@@ -221,7 +230,7 @@ def building_assign_grid(*, building: Building, grid: Grid, acting_user: Any) ->
     if building.grid_id and building.grid_id != grid.pk:
         raise ApplicationError(
             TerritoryError.BUILDING_ALREADY_IN_GRID,
-            "该楼栋已属于其他网格，请先移出原网格",
+            _("该楼栋已属于其他网格，请先移出原网格"),
             field="grid",
         )
     before = snapshot(building)
@@ -259,11 +268,13 @@ def _area(value: Any, field: str) -> Decimal:
     try:
         area = Decimal(str(value))
     except (InvalidOperation, ValueError) as exc:
-        raise ApplicationError(TerritoryError.INVALID_AREA, "面积必须是数字", field=field) from exc
+        raise ApplicationError(
+            TerritoryError.INVALID_AREA, _("面积必须是数字"), field=field
+        ) from exc
     if not area.is_finite() or area < AREA_MIN:
-        raise ApplicationError(TerritoryError.INVALID_AREA, "面积必须大于 0", field=field)
+        raise ApplicationError(TerritoryError.INVALID_AREA, _("面积必须大于 0"), field=field)
     if area >= Decimal("1000000"):
-        raise ApplicationError(TerritoryError.INVALID_AREA, "面积过大", field=field)
+        raise ApplicationError(TerritoryError.INVALID_AREA, _("面积过大"), field=field)
     return area.quantize(Decimal("0.01"))
 
 
@@ -283,12 +294,12 @@ def unit_create(
     exclusive = _area(exclusive_area if exclusive_area is not None else floor, "exclusive_area")
     if exclusive > floor:
         raise ApplicationError(
-            TerritoryError.INVALID_AREA, "专有部分面积不能大于建筑面积", field="exclusive_area"
+            TerritoryError.INVALID_AREA, _("专有部分面积不能大于建筑面积"), field="exclusive_area"
         )
     if not owners and developer is None:
         raise ApplicationError(
             TerritoryError.OWNER_REQUIRED,
-            "房屋必须登记产权人（未售房屋登记开发商）",
+            _("房屋必须登记产权人（未售房屋登记开发商）"),
             field="owners",
         )
     unit = Unit(
@@ -300,7 +311,7 @@ def unit_create(
         developer_unsold=not owners,
     )
     unit.set_place(building)
-    _save_unique(unit, "本楼栋已有相同门牌")
+    _save_unique(unit, _("本楼栋已有相同门牌"))
     Ownership.objects.bulk_create(
         [Ownership(unit=unit, person=p) for p in owners or []]
         or [Ownership(unit=unit, developer=developer)]
@@ -331,7 +342,7 @@ def occupancy_add(
         relation == OccupantRelation.HEAD
         and Occupancy.objects.filter(unit=unit, relation="head").exists()
     ):
-        raise ApplicationError(TerritoryError.HEAD_EXISTS, "该户已有户主", field="relation")
+        raise ApplicationError(TerritoryError.HEAD_EXISTS, _("该户已有户主"), field="relation")
     occ = Occupancy.objects.create(unit=unit, person=person, relation=relation, since=since)
     _place_person(person, unit)
     audit(

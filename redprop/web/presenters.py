@@ -250,12 +250,29 @@ def timeline(request: Any, *, viewer: Any = None, staff_view: bool = True) -> li
                 label=e.get_kind_display(),
                 actor=who,
                 org=e.org.name if e.org_id and e.kind in _UNIT_STEPS else "",
-                note="" if neighbour else e.note,
+                note="" if neighbour else (_system_note(e) if actor is None else e.note),
                 extra=extra,
                 kind=e.kind,
             )
         )
     return rows
+
+
+# What the SLA clock escalates to, by level (the note stored on the event is Chinese).
+_ESCALATION_TARGETS = {1: gettext_lazy("网格"), 2: gettext_lazy("社区"), 3: gettext_lazy("街道")}
+
+
+def _system_note(e: Any) -> str:
+    """A note the system wrote (stored in the platform language), in the reader's.
+
+    The fixed texts of redprop.requests.services are catalogue entries, so gettext
+    finds them; an automatic escalation is rebuilt from its level. Anything else
+    (an older or free text) is shown as stored.
+    """
+    if e.kind == EventKind.AUTO_ESCALATED and e.data.get("level") in _ESCALATION_TARGETS:
+        target = _ESCALATION_TARGETS[e.data["level"]]
+        return _("超时未办结，自动上报%(target)s") % {"target": target}
+    return _(e.note) if e.note else ""
 
 
 def cn_datetime(value: dt.datetime | None, *, now: dt.datetime | None = None) -> str:

@@ -8,6 +8,7 @@ from typing import Any
 
 from django import template
 from django.utils.http import urlencode
+from django.utils.translation import gettext as _
 
 from redprop.dashboards import periods
 
@@ -35,10 +36,14 @@ def duration_zh(value: dt.timedelta | None) -> str:
     days, rest = divmod(minutes, 24 * 60)
     hours, mins = divmod(rest, 60)
     if days:
-        return f"{days}天{hours}小时" if hours else f"{days}天"
+        if hours:
+            return _("%(days)d天%(hours)d小时") % {"days": days, "hours": hours}
+        return _("%(days)d天") % {"days": days}
     if hours:
-        return f"{hours}小时{mins}分" if mins else f"{hours}小时"
-    return f"{mins}分钟"
+        if mins:
+            return _("%(hours)d小时%(minutes)d分") % {"hours": hours, "minutes": mins}
+        return _("%(hours)d小时") % {"hours": hours}
+    return _("%(minutes)d分钟") % {"minutes": mins}
 
 
 @register.simple_tag(takes_context=True)

@@ -13,7 +13,7 @@
   function formatter(unit) {
     return function (value) {
       if (value === null || value === undefined || value === "-") return "—";
-      return unit === "%" ? Number(value).toFixed(1) + "%" : value + " 件";
+      return unit === "%" ? Number(value).toFixed(1) + "%" : value + " " + unit;
     };
   }
 
