@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy
 
 from redprop.accounts.choices import Role
 from redprop.accounts.models import RoleAssignment, User
+from redprop.core.scope import Scope
 from redprop.orgs.choices import OrgKind
 from redprop.orgs.models import Org, OrgMembership
 from redprop.requests import selectors as request_selectors
@@ -344,6 +345,19 @@ def queue_counts(*, user: Any) -> dict[str, int]:
         name: base.filter(request_selectors.queue_q(name, now)).distinct().count()
         for name in QUEUE_NAMES
     }
+
+
+def assigned_request(*, user: Any, request_id: int) -> ServiceRequest | None:
+    """A request assigned to ``user`` (its 指定处理人), read whatever the user's scope.
+
+    The scope here is the assignment itself: an active user sees the request only
+    while it is theirs; when it is returned or dispatched to someone else it is gone.
+    """
+    if not (user and user.is_authenticated and user.is_active):
+        return None
+    if not ServiceRequest.objects.filter(pk=request_id, assignee_id=user.pk).exists():
+        return None
+    return request_selectors.request_get(scope=Scope("all"), request_id=request_id)
 
 
 def request_by_number(*, user: Any, text: str) -> ServiceRequest | None:
