@@ -73,7 +73,8 @@ def test_load_more_by_keyboard_and_the_refresh_keeps_it(live_server, browser, ar
     assert queue.locator(".tab-n").first.inner_text() == str(len(filed) + 1)
     assert rows.count() == len(filed)
     selected = queue.locator("tr.qrow.selected")
-    assert selected.count() == 1 and selected.get_attribute("data-id") == str(chosen.pk)
+    assert selected.count() == 1
+    assert selected.get_attribute("data-id") == str(chosen.pk)
     kept = desk.evaluate("document.querySelector('#queue .queue-scroll').scrollTop")
     assert abs(kept - scroll) < 60, (kept, scroll)
     j.shoot(desk, "14-console-loaded-pages")
