@@ -43,7 +43,7 @@ QUEUE_NAMES = [name for name, _label in QUEUES]
 # Tabs whose oldest request waits longest (shown first); the deadline tabs show the newest first.
 ASCENDING_QUEUES = frozenset({"new", "returned", "reopened", "escalated"})
 QUEUE_PAGE = 50  # rows per page of a console tab
-QUEUE_MAX_ROWS = 1000  # rows one polling refresh re-reads at most (20 loaded pages)
+QUEUE_MAX_ROWS = 500  # rows one polling refresh re-reads at most (10 loaded pages, ~350 KB)
 # Places listed in the patrol place picker (a street officer's street is large).
 PLACE_LIMIT = 400
 

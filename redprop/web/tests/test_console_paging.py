@@ -225,3 +225,22 @@ def test_a_bad_cursor_is_ignored(world):
         resp = staff.get(f"/console/queue/?tab=new&{qs}")
         assert resp.status_code == 200
         assert r.pk in row_ids(resp.content.decode())
+
+
+def test_the_refresh_is_capped_and_continues_without_a_gap(world):
+    """``through_cursor`` re-reads at most ``at_most`` rows; the rest follow by cursor."""
+    from redprop.requests import selectors
+
+    filed = file_many(world, 12)
+    qs = ServiceRequest.objects.order_by("id")
+    rows, nxt = selectors.through_cursor(qs, filed[-1].pk, at_least=3, at_most=5, ascending=True)
+    assert [r.pk for r in rows] == [r.pk for r in filed[:5]] and nxt == filed[4].pk
+    rest, end = selectors.after_cursor(qs, nxt, 50, ascending=True)
+    assert [r.pk for r in rest] == [r.pk for r in filed[5:]] and end is None
+    # Newest first, from after a cursor, through a boundary, topped up to a page.
+    desc = ServiceRequest.objects.order_by("-id")
+    rows, nxt = selectors.through_cursor(
+        desc, filed[9].pk, at_least=4, at_most=50, after=filed[11].pk
+    )
+    assert [r.pk for r in rows] == [filed[i].pk for i in (10, 9, 8, 7)]
+    assert nxt == filed[7].pk
