@@ -1,9 +1,9 @@
 """The main journey in a real browser (issue 5).
 
 A resident files a request with a photo on a phone → the dispatcher, at a desk,
-sees it appear in the console queue without reloading and dispatches it → the
-grid's maintenance worker, on a phone, accepts, arrives and resolves it with an
-after-photo → the resident rates it. Screenshots of every step, at phone and
+sees it appear in the console queue without reloading and dispatches it to a
+maintenance worker picked by name → that worker, on a phone, accepts, arrives and
+resolves it with an after-photo → the resident rates it. Screenshots of every step, at phone and
 desktop width, go to e2e/artifacts/.
 
 The test fails if the browser asks for anything but the live server (no CDN, no
@@ -141,6 +141,15 @@ def test_resident_dispatcher_worker_resident(live_server, browser, artifacts, tm
         building=world.building,
         channel="patrol",
     )
+    # Two maintenance workers in the community: the grid's own (王师傅) and grid 2's (李师傅).
+    from redprop.accounts.choices import Role
+    from redprop.accounts.models import User
+    from redprop.accounts.services import role_grant, user_create
+
+    User.objects.filter(pk=world.users["maintenance_worker"].pk).update(display_name="王师傅")
+    li = user_create(username="t_worker_li", password=PASSWORD, acting_user=None)
+    User.objects.filter(pk=li.pk).update(display_name="李师傅")
+    role_grant(user=li, role=Role.MAINTENANCE_WORKER, grid=world.grid_2, acting_user=None)
     j = Journey(browser, live_server.url, artifacts)
 
     # --- the dispatcher opens the console first and keeps it open -------------------------
@@ -202,17 +211,34 @@ def test_resident_dispatcher_worker_resident(live_server, browser, artifacts, tm
     assert world.company.name in pane.locator(".suggest").inner_text()
     assert patrol.number in pane.locator(".dup-card").inner_text()  # the duplicate
     assert pane.get_by_label("承办单位").input_value() == str(world.company.pk)
+    # The handler picker lists the company's workers, the grid's own first and suggested.
+    picker = pane.get_by_label("指定处理人（选填）")
+    labels = picker.locator("option").all_inner_texts()
+    assert labels[0] == "不指定（按派单规则分配）"
+    assert labels[1] == "王师傅（建议） · 维修人员 · 第一网格 · 在办 0 单"
+    assert "李师傅 · 维修人员 · 第二网格 · 在办 0 单" in labels
+    # The list follows the unit chosen (htmx): the water company has its own staff.
+    pane.get_by_label("承办单位").select_option(str(world.water.pk))
+    pane.locator("#id_dispatch-assignee option", has_text="t_unit_staff").wait_for(state="attached")
+    assert "李师傅" not in pane.get_by_label("指定处理人（选填）").inner_text()
+    pane.get_by_label("承办单位").select_option(str(world.company.pk))
+    pane.locator("#id_dispatch-assignee option", has_text="李师傅").wait_for(state="attached")
     j.shoot(desk, "06-console-request-pane")
+    # The dispatcher names 李师傅, who is nearer today, instead of the grid's worker.
+    pane.get_by_label("指定处理人（选填）").select_option(
+        label="李师傅 · 维修人员 · 第二网格 · 在办 0 单"
+    )
     pane.get_by_role("button", name="派单", exact=True).click()
     desk.wait_for_load_state("networkidle")
     assert desk.get_by_text("已派单").first.is_visible()
+    assert desk.locator("#pane").get_by_text("处理人 李师傅").first.is_visible()
     r.refresh_from_db()
     assert r.status == "dispatched"
-    assert r.assignee_id == world.users["maintenance_worker"].pk
+    assert r.assignee_id == li.pk
 
-    # --- the maintenance worker, on a phone: accept, arrive, resolve ----------------------
+    # --- the named maintenance worker, on a phone: accept, arrive, resolve ----------------
     worker = j.open(PHONE, mobile=True)
-    j.login(worker, "t_maintenance_worker")
+    j.login(worker, "t_worker_li")
     assert worker.url.endswith("/orders/")
     card = worker.locator(".order-card", has_text=r.number)
     assert "距到场时限" in card.inner_text()

@@ -117,14 +117,50 @@ def _working() -> list[str]:
 
 
 def after_cursor(
-    qs: QuerySet[ServiceRequest], cursor: int | None, limit: int
+    qs: QuerySet[ServiceRequest], cursor: int | None, limit: int, *, ascending: bool = False
 ) -> tuple[list[ServiceRequest], int | None]:
-    """Keyset pagination on id (stable and O(limit) at any depth)."""
+    """Keyset pagination on id (stable and O(limit) at any depth).
+
+    ``qs`` is ordered by id, newest first (or oldest first with ``ascending``);
+    ``cursor`` is the last id of the previous page and the next cursor is the last
+    id of this page (None on the last page).
+    """
     if cursor:
-        qs = qs.filter(pk__lt=cursor)
+        qs = qs.filter(pk__gt=cursor) if ascending else qs.filter(pk__lt=cursor)
     rows = list(qs[: limit + 1])
     nxt = rows[limit - 1].pk if len(rows) > limit else None
     return rows[:limit], nxt
+
+
+def through_cursor(
+    qs: QuerySet[ServiceRequest],
+    cursor: int | None,
+    *,
+    at_least: int,
+    at_most: int,
+    after: int | None = None,
+    ascending: bool = False,
+) -> tuple[list[ServiceRequest], int | None]:
+    """The rows a page of keyset pages shows, read again: from the start (or from
+    after ``after``) through ``cursor`` inclusive, but never fewer than ``at_least``
+    rows nor more than ``at_most``. Returns the rows and the cursor of the page after
+    them (None if nothing follows).
+
+    A list that loaded several pages and re-reads them (a live queue's polling) keeps
+    every row it loaded that still qualifies, shows the rows that arrived in between,
+    and continues with ``after_cursor`` from the returned cursor: no OFFSET, no
+    duplicates, no gaps. Two queries.
+    """
+    if after:
+        qs = qs.filter(pk__gt=after) if ascending else qs.filter(pk__lt=after)
+    if cursor:
+        upto = qs.filter(pk__lte=cursor) if ascending else qs.filter(pk__gte=cursor)
+        rows = list(upto[:at_most])
+        if len(rows) >= at_least:
+            last = rows[-1].pk
+            beyond = qs.filter(pk__gt=last) if ascending else qs.filter(pk__lt=last)
+            return rows, last if beyond.exists() else None
+    return after_cursor(qs, None, at_least, ascending=ascending)
 
 
 def request_get(*, scope: Scope | ScopeSet, request_id: int) -> ServiceRequest | None:

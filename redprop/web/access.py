@@ -22,6 +22,7 @@ from django.shortcuts import render, resolve_url
 from redprop.requests import permissions
 from redprop.requests import selectors as request_selectors
 from redprop.requests.models import ServiceRequest
+from redprop.web import selectors as web_selectors
 
 
 def role_required(
@@ -63,8 +64,17 @@ def forbidden(request: HttpRequest, message: str = "") -> HttpResponse:
 
 
 def viewable_request(user: Any, request_id: int) -> ServiceRequest:
-    """The request with its timeline and photos if ``user`` may see it, else 404."""
+    """The request with its timeline and photos if ``user`` may see it, else 404.
+
+    The person a request is assigned to (指定处理人) may open it even outside their
+    own scope: a dispatcher may name any worker of the unit in the community (and
+    the routing policy's least-loaded pick may too), and ``can_handle`` lets them
+    act on it, so the page must not hide it from them.
+    """
     obj = request_selectors.request_get(scope=user.scope_set(), request_id=request_id)
-    if obj is None or not permissions.can_view(user, obj):
+    if obj is not None and permissions.can_view(user, obj):
+        return obj
+    assigned = web_selectors.assigned_request(user=user, request_id=request_id)
+    if assigned is None:
         raise Http404
-    return obj
+    return assigned

@@ -16,9 +16,10 @@ from django import forms
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from redprop.accounts.choices import Role
 from redprop.core.errors import ApplicationError
 from redprop.orgs.models import Org
-from redprop.requests import services
+from redprop.requests import policies, services
 from redprop.requests.choices import Channel, Satisfaction
 from redprop.requests.errors import RequestError
 from redprop.requests.models import Category, ServiceRequest
@@ -397,10 +398,30 @@ class CancelForm(ActionForm):
 # --- the dispatcher (社区发单) ---------------------------------------------------------------
 
 
+def person_label(person: selectors.PersonOption) -> str:
+    """One line of the handler picker: name, posts, grids and open orders."""
+    name = str(person.user)
+    if person.suggested:
+        name = str(_("%(name)s（建议）")) % {"name": name}
+    parts = [name, "、".join(str(Role(r).label) for r in person.roles)]
+    if person.grids:
+        parts.append("、".join(person.grids))
+    parts.append(str(_("在办 %(n)d 单")) % {"n": person.open_orders})
+    return " · ".join(parts)
+
+
 class DispatchForm(ActionForm):
+    """社区发单: the unit (承办单位) and, optionally, the person in it (指定处理人).
+
+    The person list follows the chosen unit: on the page an htmx call re-renders it
+    when the unit changes (``web:console_people``); without JavaScript the list is
+    the one of the unit shown, and a person who is not of the unit submitted is
+    refused next to the field, so the form works either way.
+    """
+
     title = _("派单")
     submit = _("派单")
-    field_aliases: ClassVar[dict[str, str]] = {"org_id": "org"}
+    field_aliases: ClassVar[dict[str, str]] = {"org_id": "org", "assignee_id": "assignee"}
 
     org: forms.ModelChoiceField = forms.ModelChoiceField(
         label=_("承办单位"),
@@ -411,6 +432,12 @@ class DispatchForm(ActionForm):
             "invalid_choice": _("请选择承办单位"),
         },
     )
+    assignee = forms.IntegerField(
+        label=_("指定处理人（选填）"),
+        required=False,
+        widget=forms.Select,
+        error_messages={"invalid": _("请从名单中选择处理人")},
+    )
     note = forms.CharField(
         label=_("派单说明（选填）"),
         required=False,
@@ -420,13 +447,61 @@ class DispatchForm(ActionForm):
 
     def __init__(self, *args: Any, obj: ServiceRequest, **kwargs: Any) -> None:
         super().__init__(*args, obj=obj, **kwargs)
-        cast(forms.ModelChoiceField, self.fields["org"]).queryset = selectors.dispatch_units(
-            request=obj
+        units = selectors.dispatch_units(request=obj)
+        cast(forms.ModelChoiceField, self.fields["org"]).queryset = units
+        # The suggested unit is chosen until the dispatcher picks another one.
+        self.route: policies.Route | None = None
+        if not self.is_bound and "org" not in self.initial:
+            self.route = policies.route_for(category=obj.category, place=obj, compound=obj.compound)
+            if self.route.org is not None:
+                self.initial["org"] = self.route.org.pk
+        raw = self.data.get(self.add_prefix("org")) if self.is_bound else self.initial.get("org")
+        raw = str(getattr(raw, "pk", raw) or "")
+        self.people_org: Org | None = units.filter(pk=int(raw)).first() if raw.isdigit() else None
+        self.people = selectors.dispatch_people(request=obj, org=self.people_org)
+        field = self.fields["assignee"]
+        field.widget.choices = [  # type: ignore[attr-defined]
+            ("", _("不指定（按派单规则分配）")),
+            *((p.user.pk, person_label(p)) for p in self.people),
+        ]
+        if self.people_org is None:
+            field.help_text = _("请先选择承办单位")
+        elif not self.people:
+            field.help_text = _("该单位在本社区没有可指定的人员，留空即由单位认领")
+        else:
+            field.help_text = _("留空则按派单规则分配")
+        self.fields["org"].widget.attrs.update(
+            {
+                "hx-get": reverse("web:console_people", args=[obj.pk]),
+                "hx-trigger": "change",
+                "hx-target": f"#{self['assignee'].auto_id}-field",
+                "hx-swap": "outerHTML",
+            }
         )
+
+    def clean_assignee(self) -> Any:
+        pk = self.cleaned_data.get("assignee")
+        if pk is None:
+            return None
+        org = self.cleaned_data.get("org")
+        if org is None:
+            raise forms.ValidationError(_("请先选择承办单位，再指定处理人"))
+        people = (
+            self.people
+            if self.people_org is not None and self.people_org.pk == org.pk
+            else selectors.dispatch_people(request=self.obj, org=org)
+        )
+        chosen = next((p.user for p in people if p.user.pk == pk), None)
+        if chosen is None:
+            raise forms.ValidationError(_("该人员不属于所选承办单位或已停用，请重新选择"))
+        return chosen
 
     def perform(self, data: dict[str, Any]) -> Any:
         return services.request_dispatch(
-            **self.base_kwargs(data), org=data["org"], note=data.get("note") or ""
+            **self.base_kwargs(data),
+            org=data["org"],
+            assignee=data.get("assignee"),
+            note=data.get("note") or "",
         )
 
 

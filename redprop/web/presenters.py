@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
+from redprop.accounts.models import User
 from redprop.requests import sla
 from redprop.requests.choices import Clock, EventKind, Satisfaction, Status
 
@@ -214,8 +215,18 @@ def timeline(request: Any, *, viewer: Any = None, staff_view: bool = True) -> li
         residents = {request.reporter_id, *request.followers.values_list("person_id", flat=True)}
         residents.discard(None)
     own_person = getattr(viewer, "person_id", None)
+    events = list(request.events.all())
+    # Who each dispatch named as the handler (one query, only if any did).
+    assignee_ids = {
+        int(e.data["assignee"])
+        for e in events
+        if e.kind == EventKind.DISPATCHED and e.data.get("assignee")
+    }
+    assignees: dict[int, str] = {}
+    if assignee_ids:
+        assignees = {u.pk: str(u) for u in User.objects.filter(pk__in=assignee_ids)}
     rows = []
-    for e in request.events.all():
+    for e in events:
         actor = e.actor if e.actor_id else None
         neighbour = (
             actor is not None
@@ -236,6 +247,12 @@ def timeline(request: Any, *, viewer: Any = None, staff_view: bool = True) -> li
             extra = _("承诺 %(when)s 前办结") % {"when": cn_datetime(by)}
         elif e.kind == EventKind.DISPATCHED and e.org_id:
             extra = _("派至 %(org)s") % {"org": e.org.name}
+            who_handles = assignees.get(int(e.data.get("assignee") or 0))
+            if who_handles:
+                extra = _("派至 %(org)s · 处理人 %(person)s") % {
+                    "org": e.org.name,
+                    "person": who_handles,
+                }
         elif e.kind == EventKind.MERGED and e.data.get("into"):
             extra = _("并入 RP%(n)08d") % {"n": int(e.data["into"])}
         if actor is None:

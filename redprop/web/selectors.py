@@ -9,19 +9,22 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from redprop.accounts.choices import Role
+from redprop.accounts.models import RoleAssignment, User
+from redprop.core.scope import Scope
 from redprop.orgs.choices import OrgKind
-from redprop.orgs.models import Org
+from redprop.orgs.models import Org, OrgMembership
 from redprop.requests import selectors as request_selectors
+from redprop.requests.choices import OPEN_STATES
 from redprop.requests.models import Category, ServiceRequest
 from redprop.requests.permissions import DISPATCHERS, FILERS
 from redprop.territory import selectors as territory_selectors
-from redprop.territory.models import Building, Compound, Unit
+from redprop.territory.models import Building, Compound, Grid, Unit
 
 # Staff roles that file what they see (the resident files for their own home).
 STAFF_FILERS = tuple(r for r in FILERS if r != Role.RESIDENT)
@@ -37,6 +40,10 @@ QUEUES: list[tuple[str, Any]] = [
     ("escalated", gettext_lazy("上报")),
 ]
 QUEUE_NAMES = [name for name, _label in QUEUES]
+# Tabs whose oldest request waits longest (shown first); the deadline tabs show the newest first.
+ASCENDING_QUEUES = frozenset({"new", "returned", "reopened", "escalated"})
+QUEUE_PAGE = 50  # rows per page of a console tab
+QUEUE_MAX_ROWS = 500  # rows one polling refresh re-reads at most (10 loaded pages, ~350 KB)
 # Places listed in the patrol place picker (a street officer's street is large).
 PLACE_LIMIT = 400
 
@@ -182,15 +189,152 @@ def dispatch_units(*, request: ServiceRequest) -> QuerySet[Org]:
     return Org.objects.filter(is_active=True).filter(served | units | committee).distinct()
 
 
-def queue(*, user: Any, name: str, limit: int = 60) -> list[ServiceRequest]:
-    """One console tab: requests in the dispatcher's scope, oldest waiting first."""
+@dataclass(frozen=True)
+class QueuePage:
+    """Rows of one console tab and where the next page starts (keyset on id)."""
+
+    rows: list[ServiceRequest]
+    next_cursor: int | None  # the id after which the next page starts; None: nothing more
+    remaining: int  # how many rows follow (0 on the last page)
+
+    @property
+    def last_id(self) -> int | None:
+        return self.rows[-1].pk if self.rows else None
+
+
+def _queue_qs(*, user: Any, name: str) -> QuerySet[ServiceRequest]:
     qs = request_selectors.request_list(
         scope=user.scope_set(*DISPATCHERS),
         filters=request_selectors.RequestFilters(queue=name),
     )
     qs = qs.select_related("building", "unit").distinct()
-    order = ("id",) if name in ("new", "returned", "reopened", "escalated") else ("-id",)
-    return list(qs.order_by(*order)[:limit])
+    return qs.order_by("id" if name in ASCENDING_QUEUES else "-id")
+
+
+def queue(
+    *,
+    user: Any,
+    name: str,
+    after: int | None = None,
+    through: int | None = None,
+    limit: int = QUEUE_PAGE,
+) -> QueuePage:
+    """One console tab: requests in the dispatcher's scope, a page at a time.
+
+    Oldest waiting first for new, returned, reopened and escalated; newest first
+    for the deadline tabs. ``after`` is the cursor of a following page (keyset on
+    id, never OFFSET). ``through`` re-reads what the page already shows: every row
+    up to that id (at least one page, at most ``QUEUE_MAX_ROWS``), so the polling
+    refresh keeps the rows the dispatcher loaded.
+    """
+    qs = _queue_qs(user=user, name=name)
+    ascending = name in ASCENDING_QUEUES
+    if through:
+        rows, nxt = request_selectors.through_cursor(
+            qs, through, at_least=limit, at_most=QUEUE_MAX_ROWS, after=after, ascending=ascending
+        )
+    else:
+        rows, nxt = request_selectors.after_cursor(qs, after, limit, ascending=ascending)
+    remaining = 0
+    if nxt is not None:
+        remaining = (qs.filter(pk__gt=nxt) if ascending else qs.filter(pk__lt=nxt)).count()
+    return QueuePage(rows, nxt, remaining)
+
+
+@dataclass(frozen=True)
+class PersonOption:
+    """Someone a dispatcher may name as the handler of an order (指定处理人)."""
+
+    user: User
+    roles: tuple[str, ...]  # Role values, e.g. maintenance_worker
+    grids: tuple[str, ...]  # the grids they serve (grid staff)
+    open_orders: int  # orders assigned to them and not yet resolved
+    suggested: bool  # the request's grid's own maintenance worker
+
+
+# The order people are listed in after the suggested one.
+_ROLE_RANK: dict[str, int] = {
+    Role.MAINTENANCE_WORKER: 0,
+    Role.GRID_BUTLER: 1,
+    Role.UNIT_STAFF: 2,
+    Role.COMPANY_STAFF: 2,
+    Role.COMMUNITY_STAFF: 3,
+}
+
+
+def dispatch_people(*, request: ServiceRequest, org: Org | None) -> list[PersonOption]:
+    """Who in ``org`` may be named as the handler of ``request`` (scope-checked by
+    the caller, who may dispatch it). Three queries.
+
+    * A property company (物业企业): the maintenance workers (维修人员) and butlers
+      (物业管家) holding a role on a grid of the request's community, where the grid
+      covers a building of a compound the company serves, or the person works for
+      the company (a current ``OrgMembership``). The request's grid's own
+      maintenance worker comes first, marked as suggested.
+    * Any other unit: the staff whose role is anchored to it; for a residents'
+      committee (居委会) also the community staff of its community.
+
+    Only active users with an unrevoked role are listed; the dispatch form accepts
+    no one else.
+    """
+    if org is None:
+        return []
+    roles = RoleAssignment.objects.filter(revoked_at__isnull=True, user__is_active=True)
+    suggested_id = None
+    if org.kind == OrgKind.PROPERTY_COMPANY:
+        serving = Building.objects.filter(
+            community_id=request.community_id, compound__company=org, grid_id__isnull=False
+        ).values("grid_id")
+        employed = Exists(
+            OrgMembership.objects.filter(
+                org=org, ended_on__isnull=True, person_id=OuterRef("user__person_id")
+            )
+        )
+        roles = roles.filter(role__in=GRID_STAFF, grid__community_id=request.community_id).filter(
+            Q(grid_id__in=serving) | employed
+        )
+        if request.grid_id:
+            suggested_id = (
+                Grid.objects.filter(pk=request.grid_id)
+                .values_list("maintenance_worker_id", flat=True)
+                .first()
+            )
+    else:
+        anchored = Q(org=org, role__in=(Role.COMPANY_STAFF, Role.UNIT_STAFF))
+        if org.kind == OrgKind.RESIDENTS_COMMITTEE and org.community_id:
+            anchored |= Q(role=Role.COMMUNITY_STAFF, region_id=org.community_id)
+        roles = roles.filter(anchored)
+    found: dict[int, tuple[User, set[str], list[str]]] = {}
+    for ra in roles.select_related("user", "grid").order_by("user_id", "grid__code", "id"):
+        _user, names, grids = found.setdefault(ra.user_id, (ra.user, set(), []))
+        names.add(ra.role)
+        if ra.grid is not None and ra.grid.name not in grids:
+            grids.append(ra.grid.name)
+    load = dict(
+        ServiceRequest.objects.filter(assignee_id__in=list(found), status__in=OPEN_STATES)
+        .values_list("assignee_id")
+        .annotate(n=Count("id"))
+        .values_list("assignee_id", "n")
+    )
+    people = [
+        PersonOption(
+            user=user,
+            roles=tuple(sorted(names, key=lambda r: _ROLE_RANK.get(r, 9))),
+            grids=tuple(grids),
+            open_orders=load.get(pk, 0),
+            suggested=pk == suggested_id,
+        )
+        for pk, (user, names, grids) in found.items()
+    ]
+    people.sort(
+        key=lambda p: (
+            not p.suggested,
+            min(_ROLE_RANK.get(r, 9) for r in p.roles),
+            str(p.user),
+            p.user.pk,
+        )
+    )
+    return people
 
 
 def queue_counts(*, user: Any) -> dict[str, int]:
@@ -201,6 +345,19 @@ def queue_counts(*, user: Any) -> dict[str, int]:
         name: base.filter(request_selectors.queue_q(name, now)).distinct().count()
         for name in QUEUE_NAMES
     }
+
+
+def assigned_request(*, user: Any, request_id: int) -> ServiceRequest | None:
+    """A request assigned to ``user`` (its 指定处理人), read whatever the user's scope.
+
+    The scope here is the assignment itself: an active user sees the request only
+    while it is theirs; when it is returned or dispatched to someone else it is gone.
+    """
+    if not (user and user.is_authenticated and user.is_active):
+        return None
+    if not ServiceRequest.objects.filter(pk=request_id, assignee_id=user.pk).exists():
+        return None
+    return request_selectors.request_get(scope=Scope("all"), request_id=request_id)
 
 
 def request_by_number(*, user: Any, text: str) -> ServiceRequest | None:

@@ -25,7 +25,9 @@ urlpatterns = [
     # dispatcher
     path("console/", console.console, name="console"),
     path("console/queue/", console.console_queue, name="console_queue"),
+    path("console/queue/more/", console.console_queue_more, name="console_queue_more"),
     path("console/r/<int:pk>/", console.console_pane, name="console_pane"),
+    path("console/r/<int:pk>/people/", console.console_people, name="console_people"),
     # everyone
     path("inbox/", inbox.inbox, name="inbox"),
     path("inbox/read/", inbox.inbox_read, name="inbox_read"),

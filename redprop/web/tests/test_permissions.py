@@ -66,7 +66,16 @@ def test_page_by_role(world, path, role):
 
 
 @pytest.mark.parametrize(
-    "path", [*PAGES, "/r/1/", "/console/r/1/", "/inbox/read/", "/file/similar/"]
+    "path",
+    [
+        *PAGES,
+        "/r/1/",
+        "/console/r/1/",
+        "/console/r/1/people/",
+        "/console/queue/more/",
+        "/inbox/read/",
+        "/file/similar/",
+    ],
 )
 def test_anonymous_goes_to_login(world, path):
     resp = Client().get(path)
@@ -148,6 +157,42 @@ def test_console_pane_by_role_and_scope(world, role, status):
     resp = world.client(role).get(f"/console/r/{r.pk}/", headers={"HX-Request": "true"})
     assert resp.status_code == status
     assert world.client(role).get(f"/console/?r={r.pk}").status_code == status
+
+
+DISPATCHER_ROLES = {"community_staff", "street_officer", "sysadmin", "street_b"}
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_console_people_by_role_and_scope(world, role):
+    """The handler picker of a request: its dispatchers only; another street's is 404."""
+    r = file_via_service(world)
+    resp = world.client(role).get(
+        f"/console/r/{r.pk}/people/?dispatch-org={world.company.pk}",
+        headers={"HX-Request": "true"},
+    )
+    expected = {"street_b": 404}.get(role, 200 if role in DISPATCHER_ROLES else 403)
+    assert resp.status_code == expected
+    body = resp.content.decode()
+    offered = f'<option value="{world.users["maintenance_worker"].pk}"' in body
+    assert offered == (expected == 200)
+    missing = world.client(role).get("/console/r/999999/people/", headers={"HX-Request": "true"})
+    assert missing.status_code == (404 if role in DISPATCHER_ROLES else 403)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_console_queue_more_by_role_and_scope(world, role):
+    """The next page of a tab: dispatchers only, each within their own scope."""
+    first = file_via_service(world)
+    second = file_via_service(world, description="楼道灯不亮")
+    resp = world.client(role).get(
+        f"/console/queue/more/?tab=new&after={first.pk}", headers={"HX-Request": "true"}
+    )
+    if role not in DISPATCHER_ROLES:
+        assert resp.status_code == 403
+        return
+    assert resp.status_code == 200
+    shown = second.number in resp.content.decode()
+    assert shown == (role != "street_b")  # another street's dispatcher sees none of it
 
 
 def test_console_queue_shows_only_the_dispatchers_scope(world):

@@ -17,7 +17,7 @@ from redprop.requests.permissions import DISPATCHERS
 from redprop.web import presenters
 from redprop.web import selectors as web_selectors
 from redprop.web.access import role_required, viewable_request
-from redprop.web.forms import ActionForm
+from redprop.web.forms import ActionForm, DispatchForm
 from redprop.web.views.request_pages import detail_context
 
 
@@ -32,17 +32,39 @@ def console_url(tab: str | None, pk: int | None = None) -> str:
     return f"{reverse('web:console')}?{urlencode(params)}"
 
 
-def queue_context(request: HttpRequest, tab: str, selected_id: int | None) -> dict[str, Any]:
+def _id(value: str | None) -> int | None:
+    """A cursor or request id from the query string (anything else is ignored)."""
+    return int(value) if value and value.isdigit() else None
+
+
+def _rows(page: web_selectors.QueuePage, now: Any) -> list[tuple[Any, Any, str]]:
+    return [
+        (r, presenters.due_of(r, now=now), presenters.category_icon(r.category)) for r in page.rows
+    ]
+
+
+def queue_context(
+    request: HttpRequest,
+    tab: str,
+    selected_id: int | None,
+    *,
+    after: int | None = None,
+    through: int | None = None,
+) -> dict[str, Any]:
+    """One tab of the queue: its first page (or the page after ``after``), or, for the
+    polling refresh, every row the page shows through ``through``; the counts of all tabs.
+    """
     user: Any = request.user
     now = timezone.now()
     counts = web_selectors.queue_counts(user=user)
-    rows = web_selectors.queue(user=user, name=tab)
+    page = web_selectors.queue(user=user, name=tab, after=after, through=through)
     return {
         "tab": tab,
         "tabs": [(name, label, counts[name]) for name, label in web_selectors.QUEUES],
-        "rows": [
-            (r, presenters.due_of(r, now=now), presenters.category_icon(r.category)) for r in rows
-        ],
+        "rows": _rows(page, now),
+        "page": page,
+        "page_after": after,  # a following page opened without htmx (?after=)
+        "through": page.last_id or after,
         "selected_id": selected_id,
         "refreshed_at": now,
     }
@@ -66,10 +88,10 @@ def pane_context(
         description=obj.description,
         exclude_id=obj.pk,
     )
-    route = policies.route_for(category=obj.category, place=obj, compound=obj.compound)
     dispatch = ctx["forms"].get("dispatch")
-    if dispatch is not None and not dispatch.is_bound and route.org is not None:
-        dispatch.initial["org"] = route.org.pk
+    route = getattr(dispatch, "route", None) or policies.route_for(
+        category=obj.category, place=obj, compound=obj.compound
+    )
     ctx.update(
         duplicates=[(r, round(score)) for r, score in duplicates],
         route=route,
@@ -95,7 +117,7 @@ def render_console(
     action: str | None = None,
 ) -> HttpResponse:
     tab = _tab(tab)
-    ctx = queue_context(request, tab, obj.pk if obj else None)
+    ctx = queue_context(request, tab, obj.pk if obj else None, after=_id(request.GET.get("after")))
     if obj is not None:
         ctx.update(pane_context(request, obj, tab=tab, bound=bound, action=action))
         ctx["has_pane"] = True
@@ -114,10 +136,43 @@ def console(request: HttpRequest) -> HttpResponse:
 @require_GET
 @role_required(*DISPATCHERS)
 def console_queue(request: HttpRequest) -> HttpResponse:
-    """The queue fragment the console polls every 10 seconds."""
-    raw = request.GET.get("r", "")
-    ctx = queue_context(request, _tab(request.GET.get("tab")), int(raw) if raw.isdigit() else None)
+    """The queue fragment: a tab switch, or the refresh the console polls every 10 seconds.
+
+    The poll sends ``through``, the last row the page shows, so the rows loaded with
+    "load more" stay (see ``web_selectors.queue``).
+    """
+    g = request.GET
+    ctx = queue_context(
+        request,
+        _tab(g.get("tab")),
+        _id(g.get("r")),
+        after=_id(g.get("after")),
+        through=_id(g.get("through")),
+    )
     return render(request, "web/console/_queue.html", ctx)
+
+
+@require_GET
+@role_required(*DISPATCHERS)
+def console_queue_more(request: HttpRequest) -> HttpResponse:
+    """The next page of a tab (加载更多): its rows and a new "load more" row, which
+    htmx puts in place of the old one. Without htmx the link opens the console page
+    showing that page instead.
+    """
+    tab = _tab(request.GET.get("tab"))
+    after = _id(request.GET.get("after"))
+    if not request.htmx:  # type: ignore[attr-defined]
+        params = {"tab": tab, **({"after": after} if after else {})}
+        return redirect(f"{reverse('web:console')}?{urlencode(params)}")
+    page = web_selectors.queue(user=request.user, name=tab, after=after)
+    ctx = {
+        "tab": tab,
+        "rows": _rows(page, timezone.now()),
+        "page": page,
+        "through": page.last_id or after,
+        "selected_id": _id(request.GET.get("r")),
+    }
+    return render(request, "web/console/_queue_more.html", ctx)
 
 
 @require_GET
@@ -128,3 +183,13 @@ def console_pane(request: HttpRequest, pk: int) -> HttpResponse:
     if not request.htmx:  # type: ignore[attr-defined]
         return redirect(console_url(tab, pk))
     return render(request, "web/console/_pane.html", pane_context(request, obj, tab=tab))
+
+
+@require_GET
+@role_required(*DISPATCHERS)
+def console_people(request: HttpRequest, pk: int) -> HttpResponse:
+    """The handler picker of the dispatch form for the unit chosen (htmx, on change)."""
+    obj = _dispatchable(request.user, pk)
+    org = _id(request.GET.get("dispatch-org") or request.GET.get("org"))
+    form = DispatchForm(obj=obj, acting_user=request.user, prefix="dispatch", initial={"org": org})
+    return render(request, "web/_field.html", {"field": form["assignee"]})

@@ -184,6 +184,12 @@ def request_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
             from redprop.web.views.console import console_url
 
             return redirect(console_url(request.POST.get("tab"), pk))
+        try:
+            viewable_request(request.user, pk)
+        except Http404:
+            # A worker named outside their own scope who hands the order back no
+            # longer sees it: back to their orders, with the message.
+            return redirect("web:home")
         return redirect("web:request_detail", pk=pk)
     fresh = viewable_request(request.user, pk)
     if in_console:
