@@ -247,7 +247,7 @@ def _scope(request: HttpRequest) -> Any:
 
 
 def _get(request: HttpRequest, request_id: int) -> ServiceRequest:
-    obj = selectors.request_get(scope=_scope(request), request_id=request_id)
+    obj = selectors.request_for_user(user=request.user, request_id=request_id)
     if obj is None:
         raise NotFound(_("诉求不存在或不在您的管辖范围内"))
     return obj

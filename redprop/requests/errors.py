@@ -17,6 +17,7 @@ class RequestError(enum.StrEnum):
     REOPEN_LIMIT = "reopen_limit"
     MERGE_INVALID = "merge_invalid"
     NO_HANDLER = "no_handler"
+    INVALID_ASSIGNEE = "invalid_assignee"
     NOT_HANDLER = "not_handler"
     INVALID_PLAN = "invalid_plan"
     NOT_REPORTER = "not_reporter"

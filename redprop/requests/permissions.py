@@ -49,6 +49,8 @@ def is_reporter(user: Any, request: Any) -> bool:
 def can_view(user: Any, request: Any) -> bool:
     if has_scoped_role(user, request, tuple(r for r in Role if r != Role.RESIDENT)):
         return True
+    if user.is_active and request.assignee_id is not None and request.assignee_id == user.pk:
+        return True  # the named handler (指定处理人), wherever their own grid is
     return user.has_role(Role.RESIDENT) and is_reporter(user, request)
 
 

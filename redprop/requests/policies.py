@@ -266,3 +266,43 @@ def assignee_for(*, request: ServiceRequest, org: Org | None, mode: str) -> Any:
         .values_list("assignee_id", "n")
     )
     return min(workers, key=lambda w: (load.get(w.pk, 0), w.pk))
+
+
+def eligible_assignees(*, request: ServiceRequest, org: Org) -> Any:
+    """The role assignments of the people who may be named as handler (指定处理人) of
+    ``request`` in ``org`` — the rule both the dispatch service and the console's
+    list apply.
+
+    * A property company (物业企业): the maintenance workers (维修人员) and butlers
+      (物业管家) holding a role on a grid of the request's community, where the grid
+      covers a building of a compound the company serves, or the person works for
+      the company (a current ``OrgMembership``).
+    * Any other unit: the staff whose role is anchored to it; for a residents'
+      committee (居委会) also the community staff of its community.
+
+    Active users with unrevoked roles only.
+    """
+    from django.db.models import Exists, OuterRef
+
+    from redprop.accounts.models import RoleAssignment
+    from redprop.orgs.models import OrgMembership
+    from redprop.territory.models import Building
+
+    roles = RoleAssignment.objects.filter(revoked_at__isnull=True, user__is_active=True)
+    if org.kind == OrgKind.PROPERTY_COMPANY:
+        serving = Building.objects.filter(
+            community_id=request.community_id, compound__company=org, grid_id__isnull=False
+        ).values("grid_id")
+        employed = Exists(
+            OrgMembership.objects.filter(
+                org=org, ended_on__isnull=True, person_id=OuterRef("user__person_id")
+            )
+        )
+        return roles.filter(
+            role__in=(Role.GRID_BUTLER, Role.MAINTENANCE_WORKER),
+            grid__community_id=request.community_id,
+        ).filter(Q(grid_id__in=serving) | employed)
+    anchored = Q(org=org, role__in=(Role.COMPANY_STAFF, Role.UNIT_STAFF))
+    if org.kind == OrgKind.RESIDENTS_COMMITTEE and org.community_id:
+        anchored |= Q(role=Role.COMMUNITY_STAFF, region_id=org.community_id)
+    return roles.filter(anchored)

@@ -340,3 +340,24 @@ def rates_naive(
                 c["rated"] += 1
                 c[stats.SCORE_COUNTER[x.score]] += 1
     return stats.Rates(c, Decimal(str(basic_weight))).as_dict()
+
+
+def request_for_user(*, user: Any, request_id: int) -> ServiceRequest | None:
+    """The request as ``user`` may read it (API and pages alike), else None.
+
+    By the user's scope and ``permissions.can_view``; or, whatever the scope, while
+    the request is assigned to the user (指定处理人): a dispatcher may name any
+    worker of the unit in the community, and the assignee may act on it
+    (``permissions.can_handle``), so it must not be hidden from them. Once it is
+    returned or given to someone else it is gone again.
+    """
+    from redprop.requests import permissions
+
+    if not (user and user.is_authenticated and user.is_active):
+        return None
+    obj = request_get(scope=user.scope_set(), request_id=request_id)
+    if obj is not None and permissions.can_view(user, obj):
+        return obj
+    if ServiceRequest.objects.filter(pk=request_id, assignee_id=user.pk).exists():
+        return request_get(scope=Scope("all"), request_id=request_id)
+    return None

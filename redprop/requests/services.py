@@ -521,6 +521,19 @@ def request_dispatch(
     guard_transition(request, to=Status.DISPATCHED)
     if org is None:
         raise ApplicationError(RequestError.NO_HANDLER, _("请选择承办单位"), field="org_id")
+    if (
+        assignee is not None
+        and not policies.eligible_assignees(request=request, org=org)
+        .filter(user_id=assignee.pk)
+        .exists()
+    ):
+        # Whoever is named may then act on the order (can_handle): only the unit's own
+        # people of this community, as the console lists them.
+        raise ApplicationError(
+            RequestError.INVALID_ASSIGNEE,
+            _("该人员不属于所选承办单位或已停用，请重新选择"),
+            field="assignee_id",
+        )
     route = policies.route_for(category=request.category, place=request, compound=request.compound)
     mode = route.assignment if route.org and route.org.pk == org.pk else "grid_worker"
     _dispatch(request, org=org, assignee=assignee, mode=mode, acting_user=acting_user, note=note)

@@ -19,10 +19,8 @@ from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import render, resolve_url
 
-from redprop.requests import permissions
 from redprop.requests import selectors as request_selectors
 from redprop.requests.models import ServiceRequest
-from redprop.web import selectors as web_selectors
 
 
 def role_required(
@@ -71,10 +69,7 @@ def viewable_request(user: Any, request_id: int) -> ServiceRequest:
     the routing policy's least-loaded pick may too), and ``can_handle`` lets them
     act on it, so the page must not hide it from them.
     """
-    obj = request_selectors.request_get(scope=user.scope_set(), request_id=request_id)
-    if obj is not None and permissions.can_view(user, obj):
-        return obj
-    assigned = web_selectors.assigned_request(user=user, request_id=request_id)
-    if assigned is None:
+    obj = request_selectors.request_for_user(user=user, request_id=request_id)
+    if obj is None:
         raise Http404
-    return assigned
+    return obj

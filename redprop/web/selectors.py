@@ -9,16 +9,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from redprop.accounts.choices import Role
-from redprop.accounts.models import RoleAssignment, User
-from redprop.core.scope import Scope
+from redprop.accounts.models import User
 from redprop.orgs.choices import OrgKind
-from redprop.orgs.models import Org, OrgMembership
+from redprop.orgs.models import Org
+from redprop.requests import policies as request_policies
 from redprop.requests import selectors as request_selectors
 from redprop.requests.choices import OPEN_STATES
 from redprop.requests.models import Category, ServiceRequest
@@ -264,46 +264,22 @@ _ROLE_RANK: dict[str, int] = {
 
 def dispatch_people(*, request: ServiceRequest, org: Org | None) -> list[PersonOption]:
     """Who in ``org`` may be named as the handler of ``request`` (scope-checked by
-    the caller, who may dispatch it). Three queries.
+    the caller, who may dispatch it), as options for the dispatch form. Three queries.
 
-    * A property company (物业企业): the maintenance workers (维修人员) and butlers
-      (物业管家) holding a role on a grid of the request's community, where the grid
-      covers a building of a compound the company serves, or the person works for
-      the company (a current ``OrgMembership``). The request's grid's own
-      maintenance worker comes first, marked as suggested.
-    * Any other unit: the staff whose role is anchored to it; for a residents'
-      committee (居委会) also the community staff of its community.
-
-    Only active users with an unrevoked role are listed; the dispatch form accepts
-    no one else.
+    The rule is ``requests.policies.eligible_assignees`` (the dispatch service
+    refuses anyone else); for a property company the request's grid's own
+    maintenance worker comes first, marked as suggested.
     """
     if org is None:
         return []
-    roles = RoleAssignment.objects.filter(revoked_at__isnull=True, user__is_active=True)
+    roles = request_policies.eligible_assignees(request=request, org=org)
     suggested_id = None
-    if org.kind == OrgKind.PROPERTY_COMPANY:
-        serving = Building.objects.filter(
-            community_id=request.community_id, compound__company=org, grid_id__isnull=False
-        ).values("grid_id")
-        employed = Exists(
-            OrgMembership.objects.filter(
-                org=org, ended_on__isnull=True, person_id=OuterRef("user__person_id")
-            )
+    if org.kind == OrgKind.PROPERTY_COMPANY and request.grid_id:
+        suggested_id = (
+            Grid.objects.filter(pk=request.grid_id)
+            .values_list("maintenance_worker_id", flat=True)
+            .first()
         )
-        roles = roles.filter(role__in=GRID_STAFF, grid__community_id=request.community_id).filter(
-            Q(grid_id__in=serving) | employed
-        )
-        if request.grid_id:
-            suggested_id = (
-                Grid.objects.filter(pk=request.grid_id)
-                .values_list("maintenance_worker_id", flat=True)
-                .first()
-            )
-    else:
-        anchored = Q(org=org, role__in=(Role.COMPANY_STAFF, Role.UNIT_STAFF))
-        if org.kind == OrgKind.RESIDENTS_COMMITTEE and org.community_id:
-            anchored |= Q(role=Role.COMMUNITY_STAFF, region_id=org.community_id)
-        roles = roles.filter(anchored)
     found: dict[int, tuple[User, set[str], list[str]]] = {}
     for ra in roles.select_related("user", "grid").order_by("user_id", "grid__code", "id"):
         _user, names, grids = found.setdefault(ra.user_id, (ra.user, set(), []))
@@ -345,19 +321,6 @@ def queue_counts(*, user: Any) -> dict[str, int]:
         name: base.filter(request_selectors.queue_q(name, now)).distinct().count()
         for name in QUEUE_NAMES
     }
-
-
-def assigned_request(*, user: Any, request_id: int) -> ServiceRequest | None:
-    """A request assigned to ``user`` (its 指定处理人), read whatever the user's scope.
-
-    The scope here is the assignment itself: an active user sees the request only
-    while it is theirs; when it is returned or dispatched to someone else it is gone.
-    """
-    if not (user and user.is_authenticated and user.is_active):
-        return None
-    if not ServiceRequest.objects.filter(pk=request_id, assignee_id=user.pk).exists():
-        return None
-    return request_selectors.request_get(scope=Scope("all"), request_id=request_id)
 
 
 def request_by_number(*, user: Any, text: str) -> ServiceRequest | None:

@@ -325,3 +325,74 @@ def test_categories_listed(world):
     cats = world.client("resident").get("/api/v1/requests/categories").json()
     names = {c["name"] for c in cats}
     assert {"有偿维修", "公共维修", "管道疏通", "空调滴水", "渗漏", "消防通道/飞线充电"} <= names
+
+
+def _worker_on(world, username, grid):
+    from redprop.accounts.choices import Role
+    from redprop.accounts.models import User
+    from redprop.accounts.services import role_grant, user_create
+
+    user = user_create(username=username, password="pw-for-tests-123", acting_user=None)
+    role_grant(user=user, role=Role.MAINTENANCE_WORKER, acting_user=None, grid=grid)
+    return User.objects.get(pk=user.pk)
+
+
+def test_dispatch_to_a_named_person_only_within_the_unit(world):
+    """The API (not only the console) refuses a handler who is not the unit's person in
+    the request's community: 400 on the field, nothing changes."""
+    rid = file_request(world)["id"]
+    outsider = _worker_on(world, "t_worker_b", world.grid_b)  # another street's grid
+    resident = world.users["resident"]
+    for user in (outsider, resident):
+        resp = post(
+            world,
+            "community_staff",
+            f"/{rid}/dispatch",
+            {"org_id": world.company.pk, "assignee_id": user.pk},
+        )
+        assert resp.status_code == 400, resp.content
+        assert (resp.json()["code"], resp.json()["field"]) == ("invalid_assignee", "assignee_id")
+        r = ServiceRequest.objects.get(pk=rid)
+        assert (r.status, r.assignee_id, r.version) == ("submitted", None, 1)
+    colleague = _worker_on(world, "t_worker_2", world.grid_2)  # same community, company's grid
+    resp = post(
+        world,
+        "community_staff",
+        f"/{rid}/dispatch",
+        {"org_id": world.company.pk, "assignee_id": colleague.pk},
+    )
+    assert resp.status_code == 200, resp.content
+    assert resp.json()["assignee_name"] == str(colleague)
+
+
+def test_the_named_person_reads_the_order_through_the_api_while_it_is_theirs(world):
+    """A worker named outside their own grid may open the order (they act on it), and
+    loses sight of it when it goes to someone else."""
+    from django.test import Client
+
+    rid = file_request(world, unit_id=world.unit.pk)["id"]
+    colleague = _worker_on(world, "t_worker_2", world.grid_2)
+    client = Client()
+    client.force_login(colleague)
+    assert client.get(f"/api/v1/requests/{rid}").status_code == 404
+    resp = post(
+        world,
+        "community_staff",
+        f"/{rid}/dispatch",
+        {"org_id": world.company.pk, "assignee_id": colleague.pk},
+    )
+    assert resp.status_code == 200, resp.content
+    got = client.get(f"/api/v1/requests/{rid}")
+    assert got.status_code == 200 and got.json()["id"] == rid
+    r = ServiceRequest.objects.get(pk=rid)
+    post(
+        world,
+        "community_staff",
+        f"/{rid}/dispatch",
+        {
+            "org_id": world.company.pk,
+            "assignee_id": world.users["maintenance_worker"].pk,
+            "expected_version": r.version,
+        },
+    )
+    assert client.get(f"/api/v1/requests/{rid}").status_code == 404
