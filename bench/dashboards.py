@@ -126,6 +126,7 @@ def multiply(factor: int) -> float:
             print(f"  copy {k}/{factor - 1} done at {time.perf_counter() - t:.0f} s", flush=True)
         sets = ", ".join(f"{x} = {x} * {factor}" for x in COUNTERS)
         c.execute(f"UPDATE requests_monthlystats SET {sets}")
+        c.execute(f"UPDATE requests_communitymonthstats SET {sets}")
         for d in defs:
             c.execute(d)
         print(f"  indexes rebuilt at {time.perf_counter() - t:.0f} s", flush=True)

@@ -883,7 +883,8 @@ def truncate_requests(db: str) -> None:
     with psycopg.connect(dsn(db), autocommit=True) as c:
         c.execute(
             "TRUNCATE requests_servicerequest, requests_requestevent, requests_rating, "
-            "requests_requestphoto, requests_monthlystats, requests_slacheckpoint, "
+            "requests_requestphoto, requests_monthlystats, requests_communitymonthstats, "
+            "requests_slacheckpoint, "
             "requests_requestfollower, notifications_outboxmessage, notifications_inboxitem "
             "RESTART IDENTITY CASCADE"
         )
@@ -995,12 +996,14 @@ def load_requests(
         ctl.execute(
             f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT coalesce(max(id), 1) FROM {table}))"
         )
+    rebuild_community_cells(ctl)
     t = time.perf_counter()
     ctl.execute("VACUUM ANALYZE requests_servicerequest")
     ctl.execute("VACUUM ANALYZE requests_requestevent")
     ctl.execute("VACUUM ANALYZE requests_rating")
     ctl.execute("VACUUM ANALYZE requests_requestphoto")
     ctl.execute("VACUUM ANALYZE requests_monthlystats")
+    ctl.execute("VACUUM ANALYZE requests_communitymonthstats")
     log(f"  vacuum analyze {time.perf_counter() - t:.1f} s")
     for c in conns.values():
         c.close()
@@ -1014,6 +1017,21 @@ def load_requests(
         seconds=time.perf_counter() - started,
         first_id=first,
         last_id=rid - 1,
+    )
+
+
+def rebuild_community_cells(ctl: Any) -> None:
+    """Sum the fine cells into ``requests_communitymonthstats`` (what the services keep
+    current as they go; ``stats.rebuild_community_cells`` in SQL, for bulk loads)."""
+    from redprop.requests.models import COUNTERS
+
+    sums = ", ".join(f"sum({c})" for c in COUNTERS)
+    place = "month, city_id, district_id, street_id, community_id, category_id"
+    ctl.execute("TRUNCATE requests_communitymonthstats")
+    ctl.execute(
+        f"INSERT INTO requests_communitymonthstats (cell, {place}, {', '.join(COUNTERS)}) "
+        "SELECT to_char(month, 'YYYY-MM') || '|' || coalesce(community_id::text, 'None') "
+        f"|| '|' || category_id, {place}, {sums} FROM requests_monthlystats GROUP BY {place}"
     )
 
 

@@ -49,3 +49,31 @@ def browser() -> Iterator[Any]:
 def artifacts() -> Path:
     ARTIFACTS.mkdir(exist_ok=True)
     return ARTIFACTS
+
+
+@pytest.fixture
+def outbox_relay(live_server: Any) -> Iterator[None]:
+    """The outbox relay beside the live server, as ``bin/demo`` runs ``run_outbox``:
+    the same loop (``outbox_sweep``, then a short sleep) in a thread, with its own
+    database connection, for the length of the test."""
+    import threading
+
+    from django.db import connection
+
+    from redprop.notifications.services import outbox_sweep
+
+    stop = threading.Event()
+
+    def loop() -> None:
+        try:
+            while not stop.is_set():
+                outbox_sweep()
+                stop.wait(0.2)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=loop, name="outbox-relay", daemon=True)
+    thread.start()
+    yield
+    stop.set()
+    thread.join(timeout=30)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import io
 import re
+import time
 from pathlib import Path
 from typing import Any
 
@@ -131,7 +132,9 @@ def camera_jpeg(tmp_path: Path, name: str, size: tuple[int, int]) -> Path:
     return path
 
 
-def test_resident_dispatcher_worker_resident(live_server, browser, artifacts, tmp_path):
+def test_resident_dispatcher_worker_resident(
+    live_server, outbox_relay, browser, artifacts, tmp_path
+):
     world = build_world()
     # A neighbour-visible duplicate: the grid butler reported a blocked drain on patrol.
     patrol = services.request_file(
@@ -262,6 +265,13 @@ def test_resident_dispatcher_worker_resident(live_server, browser, artifacts, tm
     assert RequestPhoto.objects.filter(request=r, kind="after").count() == 1
 
     # --- the resident rates it ------------------------------------------------------------
+    # The relay (run_outbox, here in a thread) delivers the notice within a moment.
+    from redprop.notifications.models import InboxItem
+
+    deadline = time.monotonic() + 20
+    while not InboxItem.objects.filter(link=f"/r/{r.pk}/", kind="request.resolved").exists():
+        assert time.monotonic() < deadline, "the relay did not deliver the notice in 20 s"
+        time.sleep(0.2)
     phone.goto(f"{live_server.url}/inbox/")
     assert phone.get_by_role("link", name=f"您反映的问题已办结 {r.number}").is_visible()
     j.shoot(phone, "10-resident-inbox")

@@ -472,23 +472,8 @@ class IdempotencyKey(models.Model):
         return self.key
 
 
-class MonthlyStats(models.Model):
-    """Rollup of request counters, kept current as events happen (F() increments).
-
-    One row per (month filed, grid, handling org, category); the place columns are
-    copied so any level can be summed with one GROUP BY. Rates are computed from
-    these counters at read time; see docs/subsystems/requests.md for definitions.
-    """
-
-    month = models.DateField()  # first day of the month the request was filed (Asia/Shanghai)
-    city = models.ForeignKey("territory.Region", models.CASCADE, related_name="+", null=True)
-    district = models.ForeignKey("territory.Region", models.CASCADE, related_name="+", null=True)
-    street = models.ForeignKey("territory.Region", models.CASCADE, related_name="+", null=True)
-    community = models.ForeignKey("territory.Region", models.CASCADE, related_name="+", null=True)
-    grid = models.ForeignKey("territory.Grid", models.CASCADE, related_name="+", null=True)
-    org = models.ForeignKey("orgs.Org", models.CASCADE, related_name="+", null=True)
-    category = models.ForeignKey(Category, models.CASCADE, related_name="+")
-    cell = models.CharField(max_length=96, unique=True)  # month|community|grid|org|category
+class RollupCounters(models.Model):
+    """The counters every rollup row carries (definitions: docs/subsystems/requests.md)."""
 
     filed = models.PositiveIntegerField(default=0, db_default=0)
     dispatched = models.PositiveIntegerField(default=0, db_default=0)
@@ -513,6 +498,28 @@ class MonthlyStats(models.Model):
     very_unsatisfied = models.PositiveIntegerField(default=0, db_default=0)
 
     class Meta:
+        abstract = True
+
+
+class MonthlyStats(RollupCounters):
+    """Rollup of request counters, kept current as events happen.
+
+    One row per (month filed, grid, handling org, category); the place columns are
+    copied so any level can be summed with one GROUP BY. Rates are computed from
+    these counters at read time; see docs/subsystems/requests.md for definitions.
+    """
+
+    month = models.DateField()  # first day of the month the request was filed (Asia/Shanghai)
+    city = models.ForeignKey("territory.Region", models.CASCADE, related_name="+", null=True)
+    district = models.ForeignKey("territory.Region", models.CASCADE, related_name="+", null=True)
+    street = models.ForeignKey("territory.Region", models.CASCADE, related_name="+", null=True)
+    community = models.ForeignKey("territory.Region", models.CASCADE, related_name="+", null=True)
+    grid = models.ForeignKey("territory.Grid", models.CASCADE, related_name="+", null=True)
+    org = models.ForeignKey("orgs.Org", models.CASCADE, related_name="+", null=True)
+    category = models.ForeignKey(Category, models.CASCADE, related_name="+")
+    cell = models.CharField(max_length=96, unique=True)  # month|community|grid|org|category
+
+    class Meta:
         verbose_name = _("月度统计")
         verbose_name_plural = _("月度统计")
         indexes = [
@@ -525,8 +532,33 @@ class MonthlyStats(models.Model):
         return self.cell
 
 
-COUNTERS = [
-    f.name
-    for f in MonthlyStats._meta.local_fields
-    if isinstance(f, models.PositiveIntegerField) and f.name != "id"
-]
+class CommunityMonthStats(RollupCounters):
+    """The same counters summed over grids and units: one row per (month filed,
+    community, category), for views over a whole street, district or city that need
+    no grid or unit split (a city's year: ~5 k rows instead of ~60 k). Bumped in the
+    same statement as ``MonthlyStats`` (``stats.bump_many``), so always equal to its
+    sums (docs/subsystems/requests.md).
+    """
+
+    month = models.DateField()
+    city = models.ForeignKey("territory.Region", models.CASCADE, related_name="+", null=True)
+    district = models.ForeignKey("territory.Region", models.CASCADE, related_name="+", null=True)
+    street = models.ForeignKey("territory.Region", models.CASCADE, related_name="+", null=True)
+    community = models.ForeignKey("territory.Region", models.CASCADE, related_name="+", null=True)
+    category = models.ForeignKey(Category, models.CASCADE, related_name="+")
+    cell = models.CharField(max_length=64, unique=True)  # month|community|category
+
+    class Meta:
+        verbose_name = _("社区月度统计")
+        verbose_name_plural = _("社区月度统计")
+        indexes = [
+            models.Index(fields=["month", "city"], name="cstats_month_city"),
+            models.Index(fields=["month", "district"], name="cstats_month_district"),
+            models.Index(fields=["month", "street"], name="cstats_month_street"),
+        ]
+
+    def __str__(self) -> str:
+        return self.cell
+
+
+COUNTERS = [f.name for f in RollupCounters._meta.local_fields]

@@ -7,8 +7,10 @@
 
 Each counter lives in ``MonthlyStats`` cells keyed by (month filed, grid, handling
 org, category), with the place columns copied so any level sums with one GROUP BY.
-A service bumps the cell in the same transaction as the event, with one upsert
-statement for all the cells it touches (``bump_many``).
+A service bumps the cells in the same transaction as the event, with one upsert
+statement for all the cells it touches (``bump_many``). The same counters are kept
+per (month, community, category) in ``CommunityMonthStats``, bumped in that same
+statement, for views over a street, district or city that need no grid or unit split.
 """
 
 from __future__ import annotations
@@ -23,7 +25,13 @@ from django.db import connection
 from django.db.models import F, Sum
 from django.utils import timezone
 
-from redprop.requests.models import COUNTERS, MonthlyStats, ServiceRequest
+from redprop.requests.models import (
+    COUNTERS,
+    CommunityMonthStats,
+    MonthlyStats,
+    RollupCounters,
+    ServiceRequest,
+)
 
 
 def month_of(moment: dt.datetime) -> dt.date:
@@ -35,79 +43,122 @@ def cell_key(request: ServiceRequest, org_id: int | None) -> str:
     return f"{month:%Y-%m}|{request.community_id}|{request.grid_id}|{org_id}|{request.category_id}"
 
 
+def community_cell_key(month: dt.date, community_id: int | None, category_id: int) -> str:
+    return f"{month:%Y-%m}|{community_id}|{category_id}"
+
+
 def bump(request: ServiceRequest, *, org_id: int | None = None, **deltas: int) -> None:
     """Add ``deltas`` to the request's cell (for ``org_id``, default its handling org)."""
     bump_many([(request, request.handling_org_id if org_id is None else org_id, deltas)])
 
 
+@dataclass(frozen=True)
+class _Row:
+    """One rollup row to add to: its key, its place columns, its deltas."""
+
+    cell: str
+    place: tuple[Any, ...]
+    deltas: dict[str, int]
+
+
 def bump_many(items: list[tuple[ServiceRequest, int | None, dict[str, int]]]) -> None:
-    """Add each item's deltas to its (request, org) cell: one statement for all cells.
+    """Add each item's deltas to its (request, org) cell and to the request's
+    (month, community, category) cell: one statement on PostgreSQL, two on SQLite.
 
     An upsert (``INSERT … ON CONFLICT (cell) DO UPDATE SET n = n + excluded.n``)
     creates a missing cell and adds to an existing one atomically, so concurrent
     transactions never lose a count and need no savepoint. Cells are written in key
     order, so two transactions bumping the same cells cannot deadlock on them.
-    A negative delta (a superseded rating) only ever applies to an existing cell.
+    A negative delta (a superseded rating) only ever applies to existing cells.
     """
-    cells: dict[str, tuple[ServiceRequest, int | None, dict[str, int]]] = {}
+    fine: dict[str, _Row] = {}
+    coarse: dict[str, _Row] = {}
     for request, org_id, deltas in items:
         unknown = set(deltas) - set(COUNTERS)
         if unknown:
             raise ValueError(f"unknown counters {unknown}")
-        key = cell_key(request, org_id)
-        merged = cells.setdefault(key, (request, org_id, {}))[2]
-        for name, value in deltas.items():
-            merged[name] = merged.get(name, 0) + value
-    rows = [
-        (key, request, org_id, {k: v for k, v in deltas.items() if v})
-        for key, (request, org_id, deltas) in sorted(cells.items())
+        month = month_of(request.created_at)
+        places = (request.city_id, request.district_id, request.street_id, request.community_id)
+        targets = (
+            (fine, cell_key(request, org_id), (*places, request.grid_id, org_id)),
+            (coarse, community_cell_key(month, request.community_id, request.category_id), places),
+        )
+        for rows, key, place in targets:
+            row = rows.setdefault(key, _Row(key, (month, *place, request.category_id), {}))
+            for name, value in deltas.items():
+                if value:
+                    row.deltas[name] = row.deltas.get(name, 0) + value
+    statements = [
+        (model, [r for _k, r in sorted(rows.items()) if any(r.deltas.values())])
+        for model, rows in ((MonthlyStats, fine), (CommunityMonthStats, coarse))
     ]
-    rows = [row for row in rows if row[3]]
-    if not rows:
+    if not statements[0][1]:
         return
-    if any(v < 0 for row in rows for v in row[3].values()):
-        for key, _request, _org_id, deltas in rows:
-            MonthlyStats.objects.filter(cell=key).update(**{k: F(k) + v for k, v in deltas.items()})
+    if any(v < 0 for _m, rows in statements for r in rows for v in r.deltas.values()):
+        for model, rows in statements:
+            for r in rows:
+                model.objects.filter(cell=r.cell).update(
+                    **{k: F(k) + v for k, v in r.deltas.items() if v}
+                )
         return
-    counters = sorted({k for row in rows for k in row[3]})
-    params: list[Any] = []
-    for key, request, org_id, deltas in rows:
-        params += [
-            key,
-            connection.ops.adapt_datefield_value(month_of(request.created_at)),
-            request.city_id,
-            request.district_id,
-            request.street_id,
-            request.community_id,
-            request.grid_id,
-            org_id,
-            request.category_id,
-            *(deltas.get(k, 0) for k in counters),
-        ]
+    parts = [_upsert(model, rows) for model, rows in statements]
     with connection.cursor() as cursor:
-        cursor.execute(_upsert_sql(len(rows), tuple(counters)), params)
+        if connection.vendor == "postgresql":
+            # A data-modifying CTE always runs to completion: both tables, one round trip.
+            (fine_sql, fine_params), (coarse_sql, coarse_params) = parts
+            cursor.execute(
+                f"WITH fine AS ({fine_sql}) {coarse_sql}", [*fine_params, *coarse_params]
+            )
+        else:  # SQLite allows only SELECT in WITH
+            for sql, params in parts:
+                cursor.execute(sql, params)
 
 
-_PLACE_COLUMNS = (
-    "cell",
-    "month",
-    "city_id",
-    "district_id",
-    "street_id",
-    "community_id",
-    "grid_id",
-    "org_id",
-    "category_id",
-)
+def _upsert(model: type[RollupCounters], rows: list[_Row]) -> tuple[str, list[Any]]:
+    counters = tuple(sorted({k for r in rows for k, v in r.deltas.items() if v}))
+    params: list[Any] = []
+    for r in rows:
+        month, *place = r.place
+        params += [
+            r.cell,
+            connection.ops.adapt_datefield_value(month),
+            *place,
+            *(r.deltas.get(k, 0) for k in counters),
+        ]
+    return _upsert_sql(model, len(rows), counters), params
+
+
+_PLACE_COLUMNS: dict[type[RollupCounters], tuple[str, ...]] = {
+    MonthlyStats: (
+        "cell",
+        "month",
+        "city_id",
+        "district_id",
+        "street_id",
+        "community_id",
+        "grid_id",
+        "org_id",
+        "category_id",
+    ),
+    CommunityMonthStats: (
+        "cell",
+        "month",
+        "city_id",
+        "district_id",
+        "street_id",
+        "community_id",
+        "category_id",
+    ),
+}
 
 
 @cache
-def _upsert_sql(rows: int, counters: tuple[str, ...]) -> str:
-    table = MonthlyStats._meta.db_table
+def _upsert_sql(model: type[RollupCounters], rows: int, counters: tuple[str, ...]) -> str:
+    table = model._meta.db_table
     # A new cell gets the bumped counters, the others their database default (0); an
     # existing cell adds the bumped counters. Few parameters: psycopg caches the
     # statement's conversion only up to 50.
-    columns = [*_PLACE_COLUMNS, *counters]
+    columns = [*_PLACE_COLUMNS[model], *counters]
     one = "(" + ", ".join(["%s"] * len(columns)) + ")"
     updates = ", ".join(f"{c} = {table}.{c} + excluded.{c}" for c in counters)
     # Names come from the model's metadata, values are bound parameters.
@@ -115,6 +166,28 @@ def _upsert_sql(rows: int, counters: tuple[str, ...]) -> str:
         f"INSERT INTO {table} ({', '.join(columns)}) VALUES {', '.join([one] * rows)} "  # noqa: S608
         f"ON CONFLICT (cell) DO UPDATE SET {updates}"
     )
+
+
+def rebuild_community_cells(*, batch_size: int = 2000) -> int:
+    """Recompute every ``CommunityMonthStats`` row from ``MonthlyStats`` (for a data
+    migration, or after loading fine cells in bulk). Returns the number of rows."""
+    place = ["month", "city_id", "district_id", "street_id", "community_id", "category_id"]
+    sums = (
+        MonthlyStats.objects.values(*place)
+        .annotate(**{f"sum_{k}": Sum(k) for k in COUNTERS})
+        .order_by(*place)
+    )
+    rows = [
+        CommunityMonthStats(
+            cell=community_cell_key(r["month"], r["community_id"], r["category_id"]),
+            **{k: r[k] for k in place},
+            **{k: r[f"sum_{k}"] or 0 for k in COUNTERS},
+        )
+        for r in sums
+    ]
+    CommunityMonthStats.objects.all().delete()
+    CommunityMonthStats.objects.bulk_create(rows, batch_size=batch_size)
+    return len(rows)
 
 
 def rating_deltas(score: int | None, solved: bool, sign: int = 1) -> dict[str, int]:
