@@ -83,14 +83,14 @@ def bump_many(items: list[tuple[ServiceRequest, int | None, dict[str, int]]]) ->
             (fine, cell_key(request, org_id), (*places, request.grid_id, org_id)),
             (coarse, community_cell_key(month, request.community_id, request.category_id), places),
         )
-        for rows, key, place in targets:
-            row = rows.setdefault(key, _Row(key, (month, *place, request.category_id), {}))
+        for table, key, place in targets:
+            row = table.setdefault(key, _Row(key, (month, *place, request.category_id), {}))
             for name, value in deltas.items():
                 if value:
                     row.deltas[name] = row.deltas.get(name, 0) + value
-    statements = [
-        (model, [r for _k, r in sorted(rows.items()) if any(r.deltas.values())])
-        for model, rows in ((MonthlyStats, fine), (CommunityMonthStats, coarse))
+    statements: list[tuple[type[MonthlyStats] | type[CommunityMonthStats], list[_Row]]] = [
+        (model, [r for _k, r in sorted(cells.items()) if any(r.deltas.values())])
+        for model, cells in ((MonthlyStats, fine), (CommunityMonthStats, coarse))
     ]
     if not statements[0][1]:
         return
@@ -114,7 +114,9 @@ def bump_many(items: list[tuple[ServiceRequest, int | None, dict[str, int]]]) ->
                 cursor.execute(sql, params)
 
 
-def _upsert(model: type[RollupCounters], rows: list[_Row]) -> tuple[str, list[Any]]:
+def _upsert(
+    model: type[MonthlyStats] | type[CommunityMonthStats], rows: list[_Row]
+) -> tuple[str, list[Any]]:
     counters = tuple(sorted({k for r in rows for k, v in r.deltas.items() if v}))
     params: list[Any] = []
     for r in rows:
