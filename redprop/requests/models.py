@@ -174,6 +174,37 @@ class ServiceRequest(ScopedModel):
     """A resident's order (居民下单) and everything that happens to it."""
 
     resident_scope_repeats_rows = False  # resident_scope_q uses EXISTS
+    # Every index is written on every filing: the single-column indexes Django adds to
+    # foreign keys are left out where a composite index below starts with the same
+    # column, or where only rare deletes of the referenced row would use them
+    # (categories, policies and users are switched off, not deleted).
+    street = models.ForeignKey(
+        "territory.Region",
+        models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+        verbose_name=_("街道"),
+        db_index=False,
+    )
+    community = models.ForeignKey(
+        "territory.Region",
+        models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+        verbose_name=_("社区"),
+        db_index=False,
+    )
+    grid = models.ForeignKey(
+        "territory.Grid",
+        models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+        verbose_name=_("网格"),
+        db_index=False,
+    )
     # Set on the instance request_file returns (not columns): what it just wrote, so a
     # caller can answer without reading the request back (docs/adr/0006-lean-intake.md).
     new_events: list[RequestEvent]
@@ -184,7 +215,9 @@ class ServiceRequest(ScopedModel):
     )
     version = models.PositiveIntegerField(_("版本"), default=1)
     channel = models.CharField(_("渠道"), max_length=16, choices=Channel.choices)
-    category = models.ForeignKey(Category, models.PROTECT, related_name="+", verbose_name=_("分类"))
+    category = models.ForeignKey(
+        Category, models.PROTECT, related_name="+", verbose_name=_("分类"), db_index=False
+    )
     severity = models.CharField(_("等级"), max_length=16, choices=Severity.choices)
     urgent = models.BooleanField(_("紧急"), default=False)
     description = models.TextField(_("问题描述"))
@@ -195,6 +228,7 @@ class ServiceRequest(ScopedModel):
         blank=True,
         related_name="+",
         verbose_name=_("小区"),
+        db_index=False,
     )
     building = models.ForeignKey(
         "territory.Building",
@@ -220,6 +254,7 @@ class ServiceRequest(ScopedModel):
         blank=True,
         related_name="+",
         verbose_name=_("反映人"),
+        db_index=False,
     )
     filed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -228,6 +263,7 @@ class ServiceRequest(ScopedModel):
         blank=True,
         related_name="+",
         verbose_name=_("录入人"),
+        db_index=False,
     )
     anonymous = models.BooleanField(_("匿名"), default=False)
     external_ref = models.CharField(_("外部编号"), max_length=64, blank=True)
@@ -239,6 +275,7 @@ class ServiceRequest(ScopedModel):
         blank=True,
         related_name="+",
         verbose_name=_("承办单位"),
+        db_index=False,
     )
     assignee = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -247,9 +284,14 @@ class ServiceRequest(ScopedModel):
         blank=True,
         related_name="+",
         verbose_name=_("处理人"),
+        db_index=False,
     )
     policy = models.ForeignKey(
-        SlaPolicy, models.PROTECT, related_name="+", verbose_name=_("时限规则")
+        SlaPolicy,
+        models.PROTECT,
+        related_name="+",
+        verbose_name=_("时限规则"),
+        db_index=False,
     )
     merged_into = models.ForeignKey(
         "self",
@@ -334,8 +376,14 @@ class ServiceRequest(ScopedModel):
 class RequestEvent(models.Model):
     """One step on a request's timeline: the single source of every duration and rate."""
 
+    # Read only by request, which the (request, at) index below serves; no index of
+    # its own on request, actor or org (written 1–2 times per filing).
     request = models.ForeignKey(
-        ServiceRequest, models.CASCADE, related_name="events", verbose_name=_("诉求")
+        ServiceRequest,
+        models.CASCADE,
+        related_name="events",
+        verbose_name=_("诉求"),
+        db_index=False,
     )
     at = models.DateTimeField(_("时间"), default=timezone.now)
     kind = models.CharField(_("事件"), max_length=24, choices=EventKind.choices)
@@ -346,11 +394,18 @@ class RequestEvent(models.Model):
         blank=True,
         related_name="+",
         verbose_name=_("操作人"),
+        db_index=False,
     )
     from_status = models.CharField(_("原状态"), max_length=24, blank=True)
     to_status = models.CharField(_("新状态"), max_length=24, blank=True)
     org = models.ForeignKey(
-        "orgs.Org", models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("单位")
+        "orgs.Org",
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("单位"),
+        db_index=False,
     )
     note = models.TextField(_("说明"), blank=True)
     data = models.JSONField(_("数据"), default=dict, blank=True)
