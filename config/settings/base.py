@@ -32,6 +32,7 @@ INSTALLED_APPS = [
     "redprop.orgs",
     "redprop.notifications",
     "redprop.requests",
+    "redprop.duty",
     "redprop.web",
     "redprop.dashboards",
     "redprop.demo",
