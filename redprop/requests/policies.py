@@ -13,8 +13,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, Exists, OuterRef, Q, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import Count, Exists, OuterRef, Q
 from django.utils import timezone
 
 from redprop.accounts.choices import Role
@@ -213,65 +212,68 @@ def _tier(shift: Any, request: ServiceRequest, *, own: bool, grid_role: bool) ->
     return TIER_COMMUNITY
 
 
+def _with_loads(user_ids: list[int], request: ServiceRequest) -> list[Any]:
+    """The active users among ``user_ids`` with ``n_open`` and ``n_busy`` (their orders
+    other than ``request``), ``own`` (the request's grid's maintenance worker) and
+    ``grid_role`` (holds that grid's maintenance role). One query on the
+    ``req_assignee_status`` index; hand-written because this runs on every intake and
+    the ORM's compilation of four correlated subqueries cost more CPU than the query
+    (docs/adr/0005-duty-roster-and-assignment.md)."""
+    from redprop.accounts.models import RoleAssignment, User
+    from redprop.territory.models import Grid
+
+    def marks(values: Any) -> str:
+        return ", ".join(["%s"] * len(values))
+
+    open_states, busy_states = sorted(OPEN_STATES), sorted(BUSY_STATES)
+    orders = ServiceRequest._meta.db_table
+    sql = f"""
+        SELECT u.*,
+          (SELECT COUNT(*) FROM {orders} r WHERE r.assignee_id = u.id
+             AND r.status IN ({marks(open_states)}) AND r.id <> %s) AS n_open,
+          (SELECT COUNT(*) FROM {orders} r WHERE r.assignee_id = u.id
+             AND r.status IN ({marks(busy_states)}) AND r.id <> %s) AS n_busy,
+          EXISTS (SELECT 1 FROM {Grid._meta.db_table} g
+             WHERE g.id = %s AND g.maintenance_worker_id = u.id) AS own,
+          EXISTS (SELECT 1 FROM {RoleAssignment._meta.db_table} a WHERE a.user_id = u.id
+             AND a.role = %s AND a.grid_id = %s AND a.revoked_at IS NULL) AS grid_role
+        FROM {User._meta.db_table} u
+        WHERE u.id IN ({marks(user_ids)}) AND u.is_active
+        ORDER BY u.id
+    """  # noqa: S608 - table names from the models' meta, every value a parameter
+    this = request.pk or 0
+    params = [
+        *open_states,
+        this,
+        *busy_states,
+        this,
+        request.grid_id or 0,
+        Role.MAINTENANCE_WORKER,
+        request.grid_id or 0,
+        *user_ids,
+    ]
+    return list(User.objects.raw(sql, params))
+
+
 def on_duty_candidates(*, request: ServiceRequest, org: Org) -> list[Candidate]:
     """The handling company's maintenance workers on duty now, nearest first, with their
     open and busy order counts. Two indexed queries when someone is on duty (the
     roster; the users with their counts), one when nobody is (or no roster)."""
-    from redprop.accounts.models import RoleAssignment, User
     from redprop.core import clock
     from redprop.duty.selectors import shifts_on_duty
-    from redprop.territory.models import Grid
 
     shifts = shifts_on_duty(org_id=org.pk, street_id=request.street_id, at=clock.now())
     if not shifts:
         return []
-    orders = ServiceRequest.objects.filter(assignee_id=OuterRef("pk"))
-    if request.pk is not None:
-        orders = orders.exclude(pk=request.pk)
-
-    def count(states: frozenset[str]) -> Any:
-        return Coalesce(
-            Subquery(
-                orders.filter(status__in=states)
-                .order_by()
-                .values("assignee_id")
-                .annotate(n=Count("id"))
-                .values("n")
-            ),
-            0,
-        )
-
-    users = User.objects.filter(pk__in={s.user_id for s in shifts}, is_active=True).annotate(
-        n_open=count(OPEN_STATES), n_busy=count(BUSY_STATES)
-    )
-    if request.grid_id is not None:
-        users = users.annotate(
-            own=Exists(
-                Grid.objects.filter(pk=request.grid_id, maintenance_worker_id=OuterRef("pk"))
-            ),
-            grid_role=Exists(
-                RoleAssignment.objects.filter(
-                    user_id=OuterRef("pk"),
-                    role=Role.MAINTENANCE_WORKER,
-                    grid_id=request.grid_id,
-                    revoked_at__isnull=True,
-                )
-            ),
-        )
-    by_id = {u.pk: u for u in users}
+    by_id = {u.pk: u for u in _with_loads(sorted({s.user_id for s in shifts}), request)}
     best: dict[int, Candidate] = {}
     for shift in shifts:
         user = by_id.get(shift.user_id)
         if user is None:
             continue
-        tier = _tier(
-            shift,
-            request,
-            own=bool(getattr(user, "own", False)),
-            grid_role=bool(getattr(user, "grid_role", False)),
-        )
+        tier = _tier(shift, request, own=bool(user.own), grid_role=bool(user.grid_role))
         if user.pk not in best or tier < best[user.pk].tier:
-            best[user.pk] = Candidate(user, tier, user.n_open, user.n_busy)
+            best[user.pk] = Candidate(user, tier, int(user.n_open), int(user.n_busy))
     return sorted(best.values(), key=lambda c: (c.tier, c.open, c.user.pk))
 
 
