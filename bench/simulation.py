@@ -177,9 +177,19 @@ def travel(w: Worker, job: Job, street: Street) -> float:
 # --- arrivals ------------------------------------------------------------------------
 
 
-def arrivals(street: Street, load: float, days: int, seed: int) -> tuple[list[Job], int]:
-    """Property jobs over ``days`` (and the count of non-property requests routed away)."""
-    rnd = random.Random(seed * 1000 + int(load * 100))
+def arrivals(
+    street: Street, load: float, n_jobs: int, min_days: float, seed: int
+) -> tuple[list[Job], int, int]:
+    """At least ``n_jobs`` property jobs and ``min_days`` days of arrivals at ``load``:
+    the jobs, the count of non-property requests routed away, and the days spanned.
+
+    Two random streams (common random numbers across loads): arrival instants come
+    from a stream seeded by the load; what each request is (grid, category) and its
+    times (acknowledgement, walks, work) from a stream seeded only by ``seed``. So the
+    k-th request is the same request at every load, only filed more densely, and the
+    loads differ by congestion alone, not by which requests were drawn."""
+    when = random.Random(seed * 1000 + int(load * 100))
+    what = random.Random(seed)
     per_year = sum(CATEGORY_MIX.values())
     n_comm = len(set(street.grid_community))
     mean_per_min = load * per_year * n_comm / 365 / DAY
@@ -190,15 +200,17 @@ def arrivals(street: Street, load: float, days: int, seed: int) -> tuple[list[Jo
     jobs: list[Job] = []
     others = 0
     t = 0.0
-    while True:
-        t += rnd.expovariate(lam_max)
-        if t >= days * DAY:
-            break
+    while len(jobs) < n_jobs or t < min_days * DAY:
+        t += when.expovariate(lam_max)
         hour = int((t % DAY) // 60)
-        if rnd.random() > HOURLY[hour] / max(HOURLY):
+        if when.random() > HOURLY[hour] / max(HOURLY):
             continue  # thinning: the hourly profile
-        grid = rnd.randrange(len(street.grids))
-        cat = rnd.choices(cats, weights)[0]
+        grid = what.randrange(len(street.grids))
+        cat = what.choices(cats, weights)[0]
+        ack = what.uniform(0.2, 1.0)
+        walk = what.lognormvariate(math.log(2.0), 0.4)
+        cross_grid, cross_community = what.uniform(1.5, 3.5), what.uniform(4, 8)
+        spread = what.lognormvariate(0.0, 0.5)  # × the category's median: lognormal, σ 0.5
         route = street.routes[(grid, cat)]
         if route.org is None or route.org.kind != "property_company":
             others += 1
@@ -212,14 +224,14 @@ def arrivals(street: Street, load: float, days: int, seed: int) -> tuple[list[Jo
                 community=street.grid_community[grid],
                 category=cat,
                 severity="major" if sev != "normal" else "normal",
-                ack=rnd.uniform(0.2, 1.0),
-                travel=rnd.lognormvariate(math.log(2.0), 0.4),
-                cross_grid=rnd.uniform(1.5, 3.5),
-                cross_community=rnd.uniform(4, 8),
-                work=rnd.lognormvariate(math.log(SERVICE_MEDIAN[cat]), 0.5),
+                ack=ack,
+                travel=walk,
+                cross_grid=cross_grid,
+                cross_community=cross_community,
+                work=SERVICE_MEDIAN[cat] * spread,
             )
         )
-    return jobs, others
+    return jobs, others, math.ceil(t / DAY)
 
 
 # --- the platform's policy, through the real code ------------------------------------
@@ -296,7 +308,9 @@ class _Rollback(Exception):
 
 def simulate(street: Street, jobs: list[Job], policy: str, days: int) -> dict[str, Any]:
     """One policy over ``jobs``. Real-code policies run in one transaction that is
-    rolled back: the rows, and the roster of the rostered policies, leave no trace."""
+    rolled back: their request rows leave no trace, and neither does the removal of the
+    (committed) roster for the run without one. Runs in parallel processes do not see
+    each other's rows (READ COMMITTED)."""
     if policy not in MODES:
         return _simulate(street, jobs, policy, days, None)
     from django.db import transaction
@@ -304,8 +318,8 @@ def simulate(street: Street, jobs: list[Job], policy: str, days: int) -> dict[st
     result: dict[str, Any] = {}
     try:
         with transaction.atomic():
-            if policy in ROSTERED:
-                roster(street)
+            if policy not in ROSTERED:
+                unroster(street)  # a company that keeps no roster (rolled back below)
             platform = Platform(street, MODES[policy])
             result = _simulate(street, jobs, policy, days, platform)
             result["policy_ms"] = 1000 * platform.seconds / max(platform.calls, 1)
@@ -583,26 +597,40 @@ def staff(street: Street, preset: str) -> None:
         )
 
 
+def unroster(street: Street) -> None:
+    """Delete the company's roster through the services."""
+    from redprop.duty.models import Shift
+    from redprop.duty.services import shift_delete
+
+    for s in Shift.objects.filter(org=street.company).order_by("id"):
+        shift_delete(shift=s, acting_user=street.desk)
+
+
 def roster(street: Street) -> None:
     """The staffing as the company's duty roster, written through the services by the
-    company's desk user: one every-day shift per worker at their place."""
+    company's desk user (committed; the previous staffing's roster is deleted): one
+    every-day shift per worker at their place."""
+    from django.db import transaction
+
     from redprop.duty.choices import ShiftKind
     from redprop.duty.services import shift_create
 
     def clock_time(minute: int) -> dt.time:
         return dt.time(minute // 60 % 24, minute % 60)
 
-    for w in street.workers:
-        shift_create(
-            org=street.company,
-            user=w.user,
-            place=w.place,
-            kind=ShiftKind.REGULAR if w.day else ShiftKind.ON_CALL,
-            starts_at=clock_time(w.shift[0]),
-            ends_at=clock_time(w.shift[1]),
-            effective_from=START.date() - dt.timedelta(days=1),
-            acting_user=street.desk,
-        )
+    with transaction.atomic():
+        unroster(street)
+        for w in street.workers:
+            shift_create(
+                org=street.company,
+                user=w.user,
+                place=w.place,
+                kind=ShiftKind.REGULAR if w.day else ShiftKind.ON_CALL,
+                starts_at=clock_time(w.shift[0]),
+                ends_at=clock_time(w.shift[1]),
+                effective_from=START.date() - dt.timedelta(days=1),
+                acting_user=street.desk,
+            )
 
 
 POLICIES = ["fifo", "no_roster", "default", "least_loaded", "round_robin", "bound", "ceiling"]
@@ -617,13 +645,47 @@ LABEL = {
 }
 
 
+# The state a forked worker process reads (set by main before each pool starts).
+_STATE: dict[str, Any] = {}
+
+
+def _run(task: tuple[float, str]) -> tuple[float, str, dict[str, Any], float]:
+    load, policy = task
+    street, jobs, days = _STATE["street"], _STATE["jobs"][load], _STATE["days"][load]
+    t = time.perf_counter()
+    js = fresh(jobs)
+    if policy == "bound":
+        r = bound(street, js)
+    elif policy == "ceiling":
+        r = ceiling(js)
+    else:
+        r = simulate(street, js, policy, days)
+    return load, policy, r, time.perf_counter() - t
+
+
+def run_all(tasks: list[tuple[float, str]], procs: int) -> Any:
+    """Run the tasks in ``procs`` forked processes (each with its own database
+    connection), yielding results in task order."""
+    if procs <= 1:
+        yield from map(_run, tasks)
+        return
+    import multiprocessing
+
+    from django.db import connections
+
+    connections.close_all()  # the children open their own
+    with multiprocessing.get_context("fork").Pool(procs) as pool:
+        yield from pool.imap(_run, tasks)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("--min-days", type=int, default=7)
-    ap.add_argument("--min-jobs", type=int, default=400, help="per load (days grow to reach it)")
+    ap.add_argument("--min-jobs", type=int, default=500, help="maintenance jobs per load")
+    ap.add_argument("--min-days", type=float, default=3, help="days per load, at least")
     ap.add_argument("--loads", default="1,2,4,8,16")
     ap.add_argument("--staffing", default="A,B,C")
     ap.add_argument("--policies", default=",".join(POLICIES))
+    ap.add_argument("--procs", type=int, default=os.cpu_count() or 1, help="parallel runs")
     ap.add_argument("--seed", type=int, default=1)
     args = ap.parse_args()
     loads = [float(x) for x in args.loads.split(",")]
@@ -635,54 +697,52 @@ def main() -> None:
         {
             "database": f"{DB} (fresh)",
             "loads": loads,
-            "jobs": f"at least {args.min_jobs} maintenance jobs and {args.min_days} days per load",
+            "jobs": f"{args.min_jobs} maintenance jobs per load (at least {args.min_days:g} "
+            "days), the same requests at every load (common random numbers)",
             "staffing": {k: STAFFING[k].text for k in args.staffing.split(",")},
             "policies": policies,
+            "processes": args.procs,
             "seed": args.seed,
             "loadavg": os.getloadavg(),
         },
     )
     street = build_street()
     per_day = sum(CATEGORY_MIX.values()) * 4 / 365
+    served = sum(street.served)
     print(
-        f"street: 4 communities, {len(street.grids)} grids; reference load ×1 = "
-        f"{per_day:.1f} requests a day (all categories); set-up "
+        f"street: 4 communities, {len(street.grids)} grids ({served} served by the company); "
+        f"reference load ×1 = {per_day:.1f} requests a day (all categories); set-up "
         f"{time.perf_counter() - started:.0f} s"
     )
+    _STATE.update(street=street, jobs={}, days={})
+    for load in loads:
+        jobs, others, days = arrivals(street, load, args.min_jobs, args.min_days, args.seed)
+        _STATE["jobs"][load], _STATE["days"][load] = jobs, days
+        print(
+            f"load ×{load:g}: {len(jobs)} maintenance jobs in {days} days "
+            f"({len(jobs) / days:.1f}/day, {len(jobs) / days / served:.2f} per served grid "
+            f"per day); {others} other requests routed to the community office or units"
+        )
     for preset in args.staffing.split(","):
+        t_preset = time.perf_counter()
         staff(street, preset)
+        roster(street)
         print(f"\n##### staffing {preset}: {STAFFING[preset].text}")
-        results: dict[float, dict[str, dict[str, Any]]] = {}
-        for load in loads:
-            probe, _ = arrivals(street, load, 7, args.seed)
-            days = max(args.min_days, math.ceil(args.min_jobs / max(len(probe) / 7, 0.1)))
-            jobs, others = arrivals(street, load, days, args.seed)
-            results[load] = {}
+        results: dict[float, dict[str, dict[str, Any]]] = {x: {} for x in loads}
+        tasks = [(load, p) for load in loads for p in policies]
+        for load, policy, r, seconds in run_all(tasks, args.procs):
+            if policy == policies[0]:
+                print(f"--- load ×{load:g}")
+            results[load][policy] = r
+            ms = f", policy {r['policy_ms']:.2f} ms/call" if "policy_ms" in r else ""
             print(
-                f"\n--- load ×{load:g}: {len(jobs)} maintenance jobs in {days} days "
-                f"({len(jobs) / days:.1f}/day, {len(jobs) / days / sum(street.served):.2f} per "
-                f"served grid per day); {others} other requests routed to the community office "
-                "or units"
+                f"  {LABEL[policy]:<24} arrive≤5 {r['arrive']:5.1f} %  solve {r['solve']:5.1f} %"
+                f"  both {r['both']:5.1f} %  | filed 8–20: both {r['both_day']:5.1f} %"
+                f"  | p90 arrival {r['p90_arrive']:6.1f} min  ({seconds:.1f} s{ms})",
+                flush=True,
             )
-            for policy in policies:
-                t = time.perf_counter()
-                js = fresh(jobs)
-                if policy == "bound":
-                    r = bound(street, js)
-                elif policy == "ceiling":
-                    r = ceiling(js)
-                else:
-                    r = simulate(street, js, policy, days)
-                results[load][policy] = r
-                ms = f", policy {r['policy_ms']:.2f} ms/call" if "policy_ms" in r else ""
-                print(
-                    f"  {LABEL[policy]:<24} arrive≤5 {r['arrive']:5.1f} %  solve {r['solve']:5.1f} %"
-                    f"  both {r['both']:5.1f} %  | filed 8–20: both {r['both_day']:5.1f} %"
-                    f"  | p90 arrival {r['p90_arrive']:6.1f} min  "
-                    f"({time.perf_counter() - t:.1f} s{ms})",
-                    flush=True,
-                )
         report(preset, results, loads, policies)
+        print(f"staffing {preset}: {time.perf_counter() - t_preset:.0f} s")
     print(f"\ntotal {time.perf_counter() - started:.0f} s")
 
 

@@ -37,13 +37,22 @@ OVERLAP_HORIZON_DAYS = 400
 
 
 class PatternLike(Protocol):
-    weekdays: int
-    day_rule: str
-    every_weeks: int
-    starts_at: dt.time
-    ends_at: dt.time
-    effective_from: dt.date
-    effective_to: dt.date | None
+    """What the recurrence reads (a ``Shift``, a ``Pattern`` or a selector's tuple)."""
+
+    @property
+    def weekdays(self) -> int: ...
+    @property
+    def day_rule(self) -> str: ...
+    @property
+    def every_weeks(self) -> int: ...
+    @property
+    def starts_at(self) -> dt.time: ...
+    @property
+    def ends_at(self) -> dt.time: ...
+    @property
+    def effective_from(self) -> dt.date: ...
+    @property
+    def effective_to(self) -> dt.date | None: ...
 
 
 @dataclass(frozen=True)

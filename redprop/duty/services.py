@@ -193,19 +193,34 @@ def shift_create(
         raise PermissionDenied("只有本企业工作人员或系统管理员可以排班")
     _lock_user(user)
     effective_from = effective_from or timezone.localdate()
-    fields = {
-        "duty": duty,
-        "kind": kind,
-        "weekdays": int(weekdays),
-        "day_rule": day_rule,
-        "every_weeks": int(every_weeks),
-        "starts_at": starts_at,
-        "ends_at": ends_at,
-        "effective_from": effective_from,
-        "effective_to": effective_to,
-    }
-    shift_check(org=org, user=user, place=place, **fields)
-    shift = Shift(org=org, user=user, note=note[:64], **fields)
+    shift_check(
+        org=org,
+        user=user,
+        place=place,
+        duty=duty,
+        kind=kind,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        effective_from=effective_from,
+        effective_to=effective_to,
+        weekdays=int(weekdays),
+        day_rule=day_rule,
+        every_weeks=int(every_weeks),
+    )
+    shift = Shift(
+        org=org,
+        user=user,
+        duty=duty,
+        kind=kind,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        effective_from=effective_from,
+        effective_to=effective_to,
+        weekdays=int(weekdays),
+        day_rule=day_rule,
+        every_weeks=int(every_weeks),
+        note=note[:64],
+    )
     shift.set_place(place)
     shift.save()
     audit(actor=acting_user, event=AuditEvent.SHIFT_CREATED, target=shift)
