@@ -1,7 +1,7 @@
 """Benchmark 4 — dispatch simulation: a street's days in simpy, routed and assigned by
 the platform's real policy code, against FIFO and an upper bound.
 
-    bin/bench simulation [--loads 1,2,4,8,16] [--staffing A,B,C] [--min-jobs 400] [--seed 1]
+    bin/bench simulation [--loads 1,2,4,8,16] [--staffing A,B,C,D] [--min-jobs 500] [--procs 2]
 
 The street (bench/load.py ``build_territory``, through the services, in the
 PostgreSQL database ``redprop_bench_sim``): 4 communities × 4 grids, one maintenance
@@ -32,8 +32,12 @@ policy, so policies are compared on the same requests):
 * after a job the worker walks back to their base (same travel time) before the
   next one; a worker's base is their grid; the street's night on-call worker's base
   is the duty room in community 1;
-* staffing (``STAFFING``): A, B and C below, each built as a real duty roster
-  (redprop.duty) through the services, by the company's desk user. The workers are
+* staffing (``STAFFING``), each built as a real duty roster (redprop.duty) through
+  the services, by the company's desk user:
+  A — grid workers 8:00–20:00, one on-call worker for the street 20:00–8:00 (duty
+  room in community 1); B — grid workers 7:00–22:00, one on-call worker per
+  community 22:00–7:00 (based in its first grid); C — as B with two workers per grid
+  by day; D — as C with a night worker in every grid instead of the on-call. The workers are
   users with a person and a membership of the company; a grid's workers hold its
   MAINTENANCE_WORKER role. The 4th grid of each community covers the old compound
   that the company does not serve, so its worker is rostered for the community (a
@@ -129,6 +133,7 @@ class Worker:
     shift: tuple[int, int]  # on duty from, to (minutes after midnight; may wrap)
     user: Any = None
     place: Any = None  # where the roster puts them: a Grid, a community or the street
+    on_call: bool = False  # an on-call shift on the roster (else a regular one)
     queue: simpy.Store | None = None
     jobs: int = 0
 
@@ -414,6 +419,28 @@ def ceiling(jobs: list[Job]) -> dict[str, Any]:
     return score(jobs)
 
 
+def ceiling_misses(jobs: list[Job]) -> str:
+    """Why the ceiling is not 100 %: late arrivals and, by category, late solutions."""
+    js = fresh(jobs)
+    ceiling(js)
+    late = [j for j in js if j.arrived is not None and j.arrived - j.t > RESPOND]
+    slow: dict[str, list[int]] = {}
+    for j in js:
+        ok = j.solved is not None and j.solved - j.t <= RESOLVE[j.severity]
+        slow.setdefault(j.category, [0, 0])
+        slow[j.category][0] += 0 if ok else 1
+        slow[j.category][1] += 1
+    parts = ", ".join(
+        f"{cat} {bad}/{n}"
+        for cat, (bad, n) in sorted(slow.items(), key=lambda kv: -kv[1][0])
+        if bad
+    )
+    return (
+        f"ceiling misses among {len(js)} jobs: arrival > {RESPOND} min {len(late)} "
+        f"(acknowledgement + walk inside the grid); solve late by category: {parts}"
+    )
+
+
 def score(jobs: list[Job]) -> dict[str, Any]:
     n = len(jobs)
     day = [j for j in jobs if DAYTIME[0] <= j.t % DAY < DAYTIME[1]]
@@ -520,6 +547,7 @@ class Staffing:
     night: tuple[int, int]  # the on-call shift
     night_per_community: bool  # one on-call per community (else one for the street)
     per_grid: int = 1  # day workers per grid
+    night_per_grid: bool = False  # a regular night worker in every grid instead of on-call
 
 
 STAFFING = {
@@ -542,6 +570,14 @@ STAFFING = {
         (22 * 60, 7 * 60),
         night_per_community=True,
         per_grid=2,
+    ),
+    "D": Staffing(
+        "as C, and a night worker in every grid 22:00–7:00 instead of the on-call",
+        (7 * 60, 22 * 60),
+        (22 * 60, 7 * 60),
+        night_per_community=False,
+        per_grid=2,
+        night_per_grid=True,
     ),
 }
 
@@ -583,17 +619,23 @@ def staff(street: Street, preset: str) -> None:
             if k == 0 and g.maintenance_worker_id != user.pk:
                 g = grid_set_staff(grid=g, maintenance_worker=user, acting_user=None)
                 street.grids[i] = g
-    if cfg.night_per_community:
+    if cfg.night_per_grid:
+        for i, g in enumerate(street.grids):
+            c = street.grid_community[i]
+            user = _user(street, f"sim_night_{i}", grid=g)
+            place = g if street.served[i] else street.communities[c]
+            street.workers.append(Worker(len(street.workers), i, c, False, cfg.night, user, place))
+    elif cfg.night_per_community:
         for c, community in enumerate(street.communities):
             first = street.grid_community.index(c)
             user = _user(street, f"sim_oncall_{c}")
             street.workers.append(
-                Worker(len(street.workers), first, c, False, cfg.night, user, community)
+                Worker(len(street.workers), first, c, False, cfg.night, user, community, True)
             )
     else:
         user = _user(street, "sim_oncall")
         street.workers.append(
-            Worker(len(street.workers), None, 0, False, cfg.night, user, street.street)
+            Worker(len(street.workers), None, 0, False, cfg.night, user, street.street, True)
         )
 
 
@@ -625,7 +667,7 @@ def roster(street: Street) -> None:
                 org=street.company,
                 user=w.user,
                 place=w.place,
-                kind=ShiftKind.REGULAR if w.day else ShiftKind.ON_CALL,
+                kind=ShiftKind.ON_CALL if w.on_call else ShiftKind.REGULAR,
                 starts_at=clock_time(w.shift[0]),
                 ends_at=clock_time(w.shift[1]),
                 effective_from=START.date() - dt.timedelta(days=1),
@@ -683,7 +725,7 @@ def main() -> None:
     ap.add_argument("--min-jobs", type=int, default=500, help="maintenance jobs per load")
     ap.add_argument("--min-days", type=float, default=3, help="days per load, at least")
     ap.add_argument("--loads", default="1,2,4,8,16")
-    ap.add_argument("--staffing", default="A,B,C")
+    ap.add_argument("--staffing", default="A,B,C,D")
     ap.add_argument("--policies", default=",".join(POLICIES))
     ap.add_argument("--procs", type=int, default=os.cpu_count() or 1, help="parallel runs")
     ap.add_argument("--seed", type=int, default=1)
@@ -723,6 +765,7 @@ def main() -> None:
             f"({len(jobs) / days:.1f}/day, {len(jobs) / days / served:.2f} per served grid "
             f"per day); {others} other requests routed to the community office or units"
         )
+    print(ceiling_misses(_STATE["jobs"][loads[0]]))
     for preset in args.staffing.split(","):
         t_preset = time.perf_counter()
         staff(street, preset)
