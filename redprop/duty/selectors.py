@@ -164,7 +164,7 @@ def shifts_on_duty(
         "WHERE org_id = %s AND street_id = %s AND duty = %s AND effective_from <= %s "
         "AND (effective_to IS NULL OR effective_to >= %s) ORDER BY id"
     )
-    params = [
+    params: list[Any] = [
         org_id,
         street_id,
         str(duty),
