@@ -278,10 +278,13 @@ def on_duty_candidates(*, request: ServiceRequest, org: Org) -> list[Candidate]:
 
 
 def pick_on_duty(candidates: list[Candidate]) -> Candidate:
-    """The nearest free worker (fewest open orders, then lowest id, among equals);
-    when all are busy, the worker with the fewest open orders in the nearest place
-    that has anyone on duty (this community, else the street), nearest among equals."""
-    free = [c for c in candidates if not c.busy]
+    """The nearest free worker in the community or on call for it or the street
+    (fewest open orders, then lowest id, among equals); when all of those are busy,
+    the worker with the fewest open orders in the nearest place that has anyone on
+    duty (this community, else the street), nearest among equals. A free worker of
+    another community is chosen only when nobody of this community (or on call for
+    it) is on duty."""
+    free = [c for c in candidates if not c.busy and c.tier <= TIER_ONCALL_STREET]
     if free:
         return min(free, key=lambda c: (c.tier, c.open, c.user.pk))
     near = [c for c in candidates if c.tier <= _NEAR_TIERS] or candidates

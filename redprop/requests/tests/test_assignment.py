@@ -196,6 +196,24 @@ def test_the_intake_itself_assigns_by_the_roster(world, crew):
     assert r.status == "dispatched" and r.assignee == crew["ned"]
 
 
+def test_pick_on_duty_ranks_free_nearby_then_fewest_open_nearby():
+    """The ranking on its own, with stand-in users: free beats busy within reach of the
+    community; a free worker of another community does not beat busy ones here."""
+    from types import SimpleNamespace as U
+
+    from redprop.requests.policies import Candidate, pick_on_duty
+
+    own = Candidate(U(pk=1), policies.TIER_OWN, open=2, busy=1)
+    nb = Candidate(U(pk=2), policies.TIER_COMMUNITY, open=1, busy=1)
+    street_call = Candidate(U(pk=3), policies.TIER_ONCALL_STREET, open=0, busy=0)
+    far = Candidate(U(pk=4), policies.TIER_STREET, open=0, busy=0)
+    assert pick_on_duty([own, nb, street_call, far]) is street_call
+    assert pick_on_duty([own, nb, far]) is nb  # all nearby busy: fewest open nearby
+    assert pick_on_duty([far, Candidate(U(pk=5), policies.TIER_FAR, 3, 1)]) is far
+    free_own = Candidate(U(pk=9), policies.TIER_OWN, open=0, busy=0)
+    assert pick_on_duty([nb, free_own, street_call]) is free_own
+
+
 # --- the other modes: on duty only, nearest among equals ---------------------------
 
 
