@@ -191,7 +191,8 @@ def shift_create(
     of shift, the span is not empty, and the person has no overlapping shift."""
     if not may_edit_roster(acting_user, org):
         raise PermissionDenied("只有本企业工作人员或系统管理员可以排班")
-    _lock_user(user)
+    if user is not None:
+        _lock_user(user)
     effective_from = effective_from or timezone.localdate()
     shift_check(
         org=org,

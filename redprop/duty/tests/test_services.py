@@ -236,3 +236,8 @@ def test_scoped_lists_and_the_day_roster(world):
     ]
     first = selectors.roster_day(scope=company, org_id=world.company.pk, day=MONDAY)
     assert [e.shift.user.username for e in first] == ["lee", "bob"]
+
+
+def test_no_person_is_an_error_not_a_crash(world):
+    with refused(DutyError.NOT_STAFF, "user"):
+        shift(world, None, world.grid, "08:00", "20:00")
