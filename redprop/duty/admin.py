@@ -24,7 +24,7 @@ from redprop.core import clock
 from redprop.core.admin import ScopedAdmin
 from redprop.core.errors import ApplicationError
 from redprop.duty import selectors, services
-from redprop.duty.choices import ALL_WEEK, WEEKDAY_LABELS
+from redprop.duty.choices import ALL_WEEK, WEEKDAY_LABELS, DayRule, Duty, ShiftKind
 from redprop.duty.models import Shift
 from redprop.orgs.choices import OrgKind
 from redprop.orgs.models import Org
@@ -33,10 +33,20 @@ from redprop.orgs.models import Org
 _FIELD = {"weekdays": "weekday_set", "last_day": "effective_to"}
 
 
-def weekdays_label(mask: int) -> str:
-    if mask == ALL_WEEK:
-        return _t("每天")
-    return "、".join(str(WEEKDAY_LABELS[i]) for i in range(7) if mask & (1 << i))
+def weekdays_label(mask: int, day_rule: str = DayRule.ALL, every_weeks: int = 1) -> str:
+    """每天 / 周一、周三 …, plus （仅工作日）/（仅休息日） and （每 N 周）."""
+    text = (
+        _t("每天")
+        if mask == ALL_WEEK
+        else "、".join(str(WEEKDAY_LABELS[i]) for i in range(7) if mask & (1 << i))
+    )
+    if day_rule == DayRule.WORKING:
+        text += _t("（仅工作日）")
+    elif day_rule == DayRule.REST:
+        text += _t("（仅休息日）")
+    if every_weeks > 1:
+        text += _t("（每 %(n)d 周）") % {"n": every_weeks}
+    return text
 
 
 def editable_orgs(user: Any) -> QuerySet[Org]:
@@ -137,6 +147,10 @@ class ShiftForm(forms.ModelForm):
             self.fields["org"].queryset = orgs
             self.fields["user"].queryset = selectors.staff_of(org_ids=org_ids)
             self.initial.setdefault("effective_from", timezone.localdate())
+            self.initial.setdefault("duty", Duty.MAINTENANCE)
+            self.initial.setdefault("kind", ShiftKind.REGULAR)
+            if len(org_ids) == 1:
+                self.initial.setdefault("org", org_ids[0])
         self.fields["place"].choices = [("", "---------"), *place_choices(org_ids)]
 
     def clean(self) -> dict[str, Any]:
@@ -200,7 +214,7 @@ class ShiftAdmin(ScopedAdmin):
 
     @admin.display(description=_("星期"))
     def weekday_text(self, obj: Shift) -> str:
-        return weekdays_label(obj.weekdays)
+        return weekdays_label(obj.weekdays, obj.day_rule, obj.every_weeks)
 
     @admin.display(description=_("值班地点"))
     def place_label(self, obj: Shift) -> str:
@@ -283,7 +297,7 @@ class ShiftAdmin(ScopedAdmin):
             {
                 "entry": e,
                 "now": e.running_at(now),
-                "weekdays": weekdays_label(e.shift.weekdays),
+                "weekdays": weekdays_label(e.shift.weekdays, e.shift.day_rule, e.shift.every_weeks),
             }
             for e in entries
         ]
