@@ -32,6 +32,7 @@ INSTALLED_APPS = [
     "redprop.orgs",
     "redprop.notifications",
     "redprop.requests",
+    "redprop.duty",
     "redprop.web",
     "redprop.dashboards",
     "redprop.demo",
@@ -81,15 +82,16 @@ def database(url: str) -> dict:
         options.setdefault("init_command", "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;")
         options.setdefault("transaction_mode", "IMMEDIATE")
         options.setdefault("timeout", 20)
-    elif db["ENGINE"].endswith("postgresql"):
+    elif db["ENGINE"].endswith("postgresql") and env.bool(
+        "DJANGO_DB_SERVER_SIDE_BINDING", default=True
+    ):
         # Parameters bound by the server, and psycopg prepares a statement once it has
         # run 5 times on a connection, so PostgreSQL stops re-planning it (a join
         # planned in 0.7-1.4 ms runs in 0.1 ms: docs/adr/0006-lean-intake.md). Django
         # leaves both off for the sake of poolers: behind pgbouncer in transaction
         # mode set DJANGO_DB_SERVER_SIDE_BINDING=false.
-        if env.bool("DJANGO_DB_SERVER_SIDE_BINDING", default=True):
-            options.setdefault("server_side_binding", True)
-            options.setdefault("prepare_threshold", 5)
+        options.setdefault("server_side_binding", True)
+        options.setdefault("prepare_threshold", 5)
     return db
 
 

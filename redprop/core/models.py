@@ -123,6 +123,10 @@ class AuditEvent(models.IntegerChoices):
     ORG_MEMBER_ADDED = 402, _("组织成员加入")
     CROSS_APPOINTMENT = 403, _("交叉任职")
     PARTY_BRANCH_FORMED = 404, _("成立党支部")
+    SHIFT_CREATED = 601, _("排班")
+    SHIFT_CHANGED = 602, _("修改排班")
+    SHIFT_ENDED = 603, _("结束排班")
+    SHIFT_DELETED = 604, _("删除排班")
     ADMIN_CHANGE = 900, _("后台修改")
 
 

@@ -13,7 +13,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, Q
+from django.db.models import Count, Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import pgettext
 
@@ -27,6 +27,7 @@ from redprop.requests.choices import (
     Clock,
     Matter,
     Severity,
+    Status,
 )
 from redprop.requests.models import Category, RoutingRule, ServiceRequest, SlaPolicy
 
@@ -220,34 +221,201 @@ def route_for(*, category: Category, place: Any, compound: Any = None) -> Route:
     )
 
 
-def _candidate_workers(request: ServiceRequest) -> list[Any]:
-    """Maintenance workers of the request's community, in a stable order."""
-    from redprop.accounts.models import User
+# --- assignment (派单到人) -------------------------------------------------------------
+#
+# docs/adr/0005-duty-roster-and-assignment.md defines the terms used here.
+#
+# * On duty (在岗): the person has a maintenance shift of the handling company on the
+#   duty roster (redprop.duty) that is running now (clock.now()).
+# * Busy (有单在手): the person is the assignee of an order that needs them on site
+#   now: dispatched to them and not yet accepted, accepted (on the way) or on site.
+#   Orders waiting for a plan or for the resident do not make anyone busy.
+# * Open orders (未办结): their orders in any OPEN_STATES, the measure of load.
 
-    return list(
-        User.objects.filter(
-            is_active=True,
-            roles__role=Role.MAINTENANCE_WORKER,
-            roles__revoked_at__isnull=True,
-            roles__grid__community_id=request.community_id,
-        )
-        .distinct()
-        .order_by("id")
+BUSY_STATES = frozenset({Status.DISPATCHED, Status.ACCEPTED, Status.ON_SITE})
+
+# How near an on-duty worker is to the request, from the place of their shift
+# (lower is nearer). The grid's own worker first, then anyone rostered for the same
+# grid (or holding the grid's maintenance role on a community shift), the rest of
+# the community, the community's on-call, the street's on-call, then other
+# communities of the street.
+TIER_OWN, TIER_GRID, TIER_COMMUNITY, TIER_ONCALL_COMMUNITY = 0, 1, 2, 3
+TIER_ONCALL_STREET, TIER_STREET, TIER_FAR = 4, 5, 6
+_NEAR_TIERS = TIER_ONCALL_COMMUNITY  # up to here counts as "this community"
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """An on-duty worker as the policy sees them at this instant."""
+
+    user: Any
+    tier: int
+    open: int
+    busy: int
+
+
+def _tier(shift: Any, request: ServiceRequest, *, own: bool, grid_role: bool) -> int:
+    from redprop.duty.choices import ShiftKind
+
+    if shift.kind == ShiftKind.ON_CALL:
+        if shift.community_id is not None:
+            return TIER_ONCALL_COMMUNITY if shift.community_id == request.community_id else TIER_FAR
+        return TIER_ONCALL_STREET
+    if shift.community_id != request.community_id:
+        return TIER_STREET
+    here = shift.grid_id is None or shift.grid_id == request.grid_id
+    if own and here:
+        return TIER_OWN
+    if request.grid_id is not None and (
+        shift.grid_id == request.grid_id or (shift.grid_id is None and grid_role)
+    ):
+        return TIER_GRID
+    return TIER_COMMUNITY
+
+
+def _with_loads(user_ids: list[int], request: ServiceRequest) -> list[Any]:
+    """The active users among ``user_ids`` with ``n_open`` and ``n_busy`` (their orders
+    other than ``request``), ``own`` (the request's grid's maintenance worker) and
+    ``grid_role`` (holds that grid's maintenance role). One query on the
+    ``req_assignee_status`` index; hand-written because this runs on every intake and
+    the ORM's compilation of four correlated subqueries cost more CPU than the query
+    (docs/adr/0005-duty-roster-and-assignment.md)."""
+    from redprop.accounts.models import RoleAssignment, User
+    from redprop.territory.models import Grid
+
+    def marks(values: Any) -> str:
+        return ", ".join(["%s"] * len(values))
+
+    open_states, busy_states = sorted(OPEN_STATES), sorted(BUSY_STATES)
+    orders = ServiceRequest._meta.db_table
+    sql = f"""
+        SELECT u.*,
+          (SELECT COUNT(*) FROM {orders} r WHERE r.assignee_id = u.id
+             AND r.status IN ({marks(open_states)}) AND r.id <> %s) AS n_open,
+          (SELECT COUNT(*) FROM {orders} r WHERE r.assignee_id = u.id
+             AND r.status IN ({marks(busy_states)}) AND r.id <> %s) AS n_busy,
+          EXISTS (SELECT 1 FROM {Grid._meta.db_table} g
+             WHERE g.id = %s AND g.maintenance_worker_id = u.id) AS own,
+          EXISTS (SELECT 1 FROM {RoleAssignment._meta.db_table} a WHERE a.user_id = u.id
+             AND a.role = %s AND a.grid_id = %s AND a.revoked_at IS NULL) AS grid_role
+        FROM {User._meta.db_table} u
+        WHERE u.id IN ({marks(user_ids)}) AND u.is_active
+        ORDER BY u.id
+    """  # noqa: S608 - table names from the models' meta, every value a parameter
+    this = request.pk or 0
+    params = [
+        *open_states,
+        this,
+        *busy_states,
+        this,
+        request.grid_id or 0,
+        Role.MAINTENANCE_WORKER,
+        request.grid_id or 0,
+        *user_ids,
+    ]
+    return list(User.objects.raw(sql, params))
+
+
+def on_duty_candidates(*, request: ServiceRequest, org: Org) -> list[Candidate]:
+    """The handling company's maintenance workers on duty now, nearest first, with their
+    open and busy order counts. Two indexed queries when someone is on duty (the
+    roster; the users with their counts), one when nobody is (or no roster)."""
+    from redprop.core import clock
+    from redprop.duty.selectors import shifts_on_duty
+
+    shifts = shifts_on_duty(org_id=org.pk, street_id=request.street_id, at=clock.now())
+    if not shifts:
+        return []
+    by_id = {u.pk: u for u in _with_loads(sorted({s.user_id for s in shifts}), request)}
+    best: dict[int, Candidate] = {}
+    for shift in shifts:
+        user = by_id.get(shift.user_id)
+        if user is None:
+            continue
+        tier = _tier(shift, request, own=bool(user.own), grid_role=bool(user.grid_role))
+        if user.pk not in best or tier < best[user.pk].tier:
+            best[user.pk] = Candidate(user, tier, int(user.n_open), int(user.n_busy))
+    return sorted(best.values(), key=lambda c: (c.tier, c.open, c.user.pk))
+
+
+def pick_on_duty(candidates: list[Candidate]) -> Candidate:
+    """The nearest free worker in the community or on call for it or the street
+    (fewest open orders, then lowest id, among equals); when all of those are busy,
+    the worker with the fewest open orders in the nearest place that has anyone on
+    duty (this community, else the street), nearest among equals. A free worker of
+    another community is chosen only when nobody of this community (or on call for
+    it) is on duty."""
+    free = [c for c in candidates if not c.busy and c.tier <= TIER_ONCALL_STREET]
+    if free:
+        return min(free, key=lambda c: (c.tier, c.open, c.user.pk))
+    near = [c for c in candidates if c.tier <= _NEAR_TIERS] or candidates
+    return min(near, key=lambda c: (c.open, c.tier, c.user.pk))
+
+
+def _candidate_workers(request: ServiceRequest) -> list[Any]:
+    """Maintenance workers of the request's community, in a stable order, each with
+    ``in_grid``: holds the maintenance role of the request's grid."""
+    from redprop.accounts.models import RoleAssignment, User
+
+    workers = User.objects.filter(
+        is_active=True,
+        roles__role=Role.MAINTENANCE_WORKER,
+        roles__revoked_at__isnull=True,
+        roles__grid__community_id=request.community_id,
     )
+    if request.grid_id is not None:
+        workers = workers.annotate(
+            in_grid=Exists(
+                RoleAssignment.objects.filter(
+                    user_id=OuterRef("pk"),
+                    role=Role.MAINTENANCE_WORKER,
+                    grid_id=request.grid_id,
+                    revoked_at__isnull=True,
+                )
+            )
+        )
+    return list(workers.distinct().order_by("id"))
+
+
+def _distance(worker: Any) -> int:
+    return 0 if getattr(worker, "in_grid", False) else 1
 
 
 def assignee_for(*, request: ServiceRequest, org: Org | None, mode: str) -> Any:
-    """Who inside the unit gets the order (None: the unit's staff claim it)."""
+    """Who inside the unit gets the order (None: the unit's staff claim it).
+
+    For a property company with a duty roster (redprop.duty) in the request's street,
+    only workers on duty now are considered while anyone is. ``grid_worker``: the
+    grid's own worker when on duty and free, else the nearest free one on duty (same
+    grid, same community, the community's then the street's on-call), else, all
+    being busy, the one with the fewest open orders nearby (``pick_on_duty``).
+    ``least_loaded``: fewest open orders, nearest among equals. ``round_robin``: the
+    next after the community's last assignee, starting nearest. With no roster, or
+    nobody on duty, the modes work as before the roster: the grid's worker
+    (``Grid.maintenance_worker``), else the community's maintenance workers (same
+    grid first among equals).
+    """
     if org is None or org.kind != OrgKind.PROPERTY_COMPANY or mode == AssignmentMode.NONE:
         return None
+    on_duty = on_duty_candidates(request=request, org=org)
     if mode == AssignmentMode.GRID_WORKER:
+        if on_duty:
+            return pick_on_duty(on_duty).user
         grid = request.grid
         if grid is not None and grid.maintenance_worker_id:
             return grid.maintenance_worker
         mode = AssignmentMode.LEAST_LOADED
-    workers = _candidate_workers(request)
-    if not workers:
-        return None
+    if on_duty:
+        near = [c for c in on_duty if c.tier <= _NEAR_TIERS] or on_duty
+        workers = [c.user for c in sorted(near, key=lambda c: c.user.pk)]
+        distance = {c.user.pk: c.tier for c in near}
+        load = {c.user.pk: c.open for c in near}
+    else:
+        workers = _candidate_workers(request)
+        if not workers:
+            return None
+        distance = {w.pk: _distance(w) for w in workers}
+        load = {}
     if mode == AssignmentMode.ROUND_ROBIN:
         last = (
             ServiceRequest.objects.filter(community_id=request.community_id, assignee__in=workers)
@@ -257,15 +425,17 @@ def assignee_for(*, request: ServiceRequest, org: Org | None, mode: str) -> Any:
             .first()
         )
         ids = [w.pk for w in workers]
-        nxt = (ids.index(last) + 1) % len(ids) if last in ids else 0
-        return workers[nxt]
-    load = dict(
-        ServiceRequest.objects.filter(assignee__in=workers, status__in=OPEN_STATES)
-        .values_list("assignee_id")
-        .annotate(n=Count("id"))
-        .values_list("assignee_id", "n")
-    )
-    return min(workers, key=lambda w: (load.get(w.pk, 0), w.pk))
+        if last in ids:
+            return workers[(ids.index(last) + 1) % len(ids)]
+        return min(workers, key=lambda w: (distance[w.pk], w.pk))
+    if not on_duty:
+        load = dict(
+            ServiceRequest.objects.filter(assignee__in=workers, status__in=OPEN_STATES)
+            .values_list("assignee_id")
+            .annotate(n=Count("id"))
+            .values_list("assignee_id", "n")
+        )
+    return min(workers, key=lambda w: (load.get(w.pk, 0), distance[w.pk], w.pk))
 
 
 def eligible_assignees(*, request: ServiceRequest, org: Org) -> Any:
