@@ -13,11 +13,15 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from redprop.accounts.models import User
+from redprop.core import refdata
 from redprop.core.scope import Scope, ScopeSet, scoped
 from redprop.duty import recurrence
 from redprop.duty.choices import Duty
 from redprop.duty.models import Shift
 from redprop.orgs.models import Org
+
+# Reference-data namespace of the shifts in force (cleared by DutyConfig.ready's watch).
+REFDATA_SHIFTS = "duty.shifts"
 
 
 def _staff_q(org_ids: list[int], today: dt.date) -> Q:
@@ -148,16 +152,29 @@ def _time(value: Any) -> dt.time:
 def shifts_on_duty(
     *, org_id: int, street_id: int | None, at: dt.datetime, duty: str = Duty.MAINTENANCE
 ) -> list[OnDuty]:
-    """The shifts of ``org_id`` in the street that are running at ``at``: one query on
-    the ``shift_in_force`` index, then the recurrence in Python. Empty when the
-    organisation keeps no roster there (the roster is opt-in).
+    """The shifts of ``org_id`` in the street that are running at ``at``: the shifts in
+    force that day (reference data, ``core.refdata``: read once per process and TTL,
+    cleared when a shift is saved or deleted), then the recurrence in Python. Empty
+    when the organisation keeps no roster there (the roster is opt-in).
 
-    This is on the intake's path for every company, with or without a roster, so the
-    query is written out: the ORM spent ~1 ms of CPU compiling it, a fifth of that
-    runs it (docs/adr/0005-duty-roster-and-assignment.md)."""
+    This is on the intake's path for every company, with or without a roster, so it
+    costs no query once the day's shifts are loaded; the load itself is written out:
+    the ORM spent ~1 ms of CPU compiling it, a fifth of that runs it
+    (docs/adr/0005-duty-roster-and-assignment.md)."""
     if street_id is None:
         return []
     day = at.astimezone(recurrence.SHANGHAI).date()
+    shifts = refdata.get(
+        REFDATA_SHIFTS,
+        (org_id, street_id, str(duty), day),
+        lambda: _shifts_in_force(org_id=org_id, street_id=street_id, duty=duty, day=day),
+    )
+    return [s for s in shifts if recurrence.on_duty(s, at)]
+
+
+def _shifts_in_force(*, org_id: int, street_id: int, duty: str, day: dt.date) -> tuple[OnDuty, ...]:
+    """The organisation's shifts of ``duty`` in the street in force on ``day`` (or
+    starting the day before: a night shift runs into ``day``). One query."""
     ops = connection.ops
     sql = (
         f"SELECT {', '.join(_ON_DUTY_FIELDS)} FROM {Shift._meta.db_table} "  # noqa: S608 - names from the model
@@ -191,4 +208,4 @@ def shifts_on_duty(
         )
         for r in rows
     ]
-    return [s for s in shifts if recurrence.on_duty(s, at)]
+    return tuple(shifts)
