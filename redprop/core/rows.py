@@ -39,6 +39,41 @@ def _insert_fields(model: type[models.Model]) -> tuple[models.Field[Any, Any], .
     )
 
 
+# Field classes whose get_db_prep_save returns a value of this exact Python type
+# unchanged, on every backend (CharField: str(), IntegerField: int(), BooleanField:
+# bool(), a key to an integer primary key: int()). Subclasses are not assumed to.
+_IDENTITY: dict[type, type] = {
+    models.CharField: str,
+    models.TextField: str,
+    models.SlugField: str,
+    models.IntegerField: int,
+    models.SmallIntegerField: int,
+    models.BigIntegerField: int,
+    models.PositiveIntegerField: int,
+    models.PositiveSmallIntegerField: int,
+    models.PositiveBigIntegerField: int,
+    models.BooleanField: bool,
+}
+
+
+@cache
+def _converters(model: type[models.Model]) -> tuple[tuple[Any, str, bool, type | None], ...]:
+    """Per insert field: (field, attname, calls pre_save, the type that needs no
+    conversion or None). ``pre_save`` matters only where a field class overrides it
+    (``auto_now``, files)."""
+    out = []
+    for f in _insert_fields(model):
+        plain = _IDENTITY.get(type(f))
+        if isinstance(f, models.ForeignKey) and type(f.target_field) in (
+            models.AutoField,
+            models.BigAutoField,
+        ):
+            plain = int
+        own_pre_save = type(f).pre_save is not models.Field.pre_save
+        out.append((f, f.attname, own_pre_save, plain))
+    return tuple(out)
+
+
 @cache
 def _insert_sql(model: type[models.Model], rows: int, vendor: str) -> str:
     qn = connection.ops.quote_name
@@ -64,13 +99,16 @@ def insert(objs: Sequence[M]) -> list[M]:
     if not objs:
         return []
     model = type(objs[0])
-    fields = _insert_fields(model)
     params: list[Any] = []
     for obj in objs:
         # As save() does: a related object saved after it was assigned lends its pk.
         obj._prepare_related_fields_for_save(operation_name="insert")  # type: ignore[attr-defined]
-        for f in fields:
-            params.append(f.get_db_prep_save(f.pre_save(obj, True), connection))
+        for f, attname, own_pre_save, plain in _converters(model):
+            value = f.pre_save(obj, True) if own_pre_save else getattr(obj, attname)
+            if value is None or (plain is not None and type(value) is plain):
+                params.append(value)  # what get_db_prep_save would return
+            else:
+                params.append(f.get_db_prep_save(value, connection))
     with connection.cursor() as cursor:
         cursor.execute(_insert_sql(model, len(objs), connection.vendor), params)
         ids = [row[0] for row in cursor.fetchall()]
