@@ -22,6 +22,19 @@ class BaseModel(models.Model):
         abstract = True
 
 
+def scope_column(to: str, verbose_name: Any, *, db_index: bool = True) -> Any:
+    """One ancestor column of a scoped object (a Region level, or the Grid)."""
+    return models.ForeignKey(
+        to,
+        models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+        verbose_name=verbose_name,
+        db_index=db_index,
+    )
+
+
 class ScopedModel(BaseModel):
     """An object that lives somewhere in the territory tree.
 
@@ -30,46 +43,11 @@ class ScopedModel(BaseModel):
     dashboard can ``GROUP BY`` any level without joins. See docs/subsystems/territory.md.
     """
 
-    city = models.ForeignKey(
-        "territory.Region",
-        models.PROTECT,
-        related_name="+",
-        null=True,
-        blank=True,
-        verbose_name=_("市"),
-    )
-    district = models.ForeignKey(
-        "territory.Region",
-        models.PROTECT,
-        related_name="+",
-        null=True,
-        blank=True,
-        verbose_name=_("区"),
-    )
-    street = models.ForeignKey(
-        "territory.Region",
-        models.PROTECT,
-        related_name="+",
-        null=True,
-        blank=True,
-        verbose_name=_("街道"),
-    )
-    community = models.ForeignKey(
-        "territory.Region",
-        models.PROTECT,
-        related_name="+",
-        null=True,
-        blank=True,
-        verbose_name=_("社区"),
-    )
-    grid = models.ForeignKey(
-        "territory.Grid",
-        models.PROTECT,
-        related_name="+",
-        null=True,
-        blank=True,
-        verbose_name=_("网格"),
-    )
+    city = scope_column("territory.Region", _("市"))
+    district = scope_column("territory.Region", _("区"))
+    street = scope_column("territory.Region", _("街道"))
+    community = scope_column("territory.Region", _("社区"))
+    grid = scope_column("territory.Grid", _("网格"))
 
     class Meta:
         abstract = True

@@ -50,3 +50,17 @@ LEVEL_LABELS = {
     "org": _("承办单位"),
     "category": _("分类"),
 }
+
+
+# The columns of the list of breached requests (超时清单) in the monthly report, PDF and
+# xlsx alike (the xlsx adds the status).
+BREACHED_HEADINGS = (
+    _("编号"),
+    _("分类"),
+    _("小区"),
+    _("提交时间"),
+    _("时限"),
+    _("超时环节"),
+    _("办结时间"),
+    _("承办单位 · 处理人"),
+)

@@ -37,7 +37,7 @@ from reportlab.platypus import (
     TableStyle,
 )
 
-from redprop.dashboards.choices import LEVEL_LABELS
+from redprop.dashboards.choices import BREACHED_HEADINGS, LEVEL_LABELS
 from redprop.dashboards.periods import month_label, pct, pct_number
 from redprop.dashboards.selectors import Line, MonthlyReport
 
@@ -343,18 +343,7 @@ def _story(report: MonthlyReport, st: _Styles) -> list[Any]:
         )
     )
     if report.breached:
-        rows = [
-            [
-                _("编号"),
-                _("分类"),
-                _("小区"),
-                _("提交时间"),
-                _("时限"),
-                _("超时环节"),
-                _("办结时间"),
-                _("承办单位 · 处理人"),
-            ]
-        ]
+        rows = [[str(heading) for heading in BREACHED_HEADINGS]]
         for b in report.breached:
             r = b.request
 

@@ -18,7 +18,7 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from redprop.dashboards.choices import LEVEL_LABELS
+from redprop.dashboards.choices import BREACHED_HEADINGS, LEVEL_LABELS
 from redprop.dashboards.periods import month_label
 from redprop.dashboards.selectors import Line, MonthlyReport
 
@@ -168,17 +168,7 @@ def _breached_sheet(ws: Worksheet, report: MonthlyReport) -> None:
     _header(
         ws,
         row,
-        [
-            _("编号"),
-            _("分类"),
-            _("小区"),
-            _("提交时间"),
-            _("时限"),
-            _("超时环节"),
-            _("办结时间"),
-            _("承办单位 · 处理人"),
-            _("状态"),
-        ],
+        [*(str(heading) for heading in BREACHED_HEADINGS), _("状态")],
     )
     for b in report.breached:
         r = b.request

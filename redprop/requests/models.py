@@ -10,7 +10,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from redprop.core.models import BaseModel, ScopedModel
+from redprop.core.models import BaseModel, ScopedModel, scope_column
 from redprop.requests.choices import (
     AssignmentMode,
     Channel,
@@ -178,33 +178,9 @@ class ServiceRequest(ScopedModel):
     # foreign keys are left out where a composite index below starts with the same
     # column, or where only rare deletes of the referenced row would use them
     # (categories, policies and users are switched off, not deleted).
-    street = models.ForeignKey(
-        "territory.Region",
-        models.PROTECT,
-        related_name="+",
-        null=True,
-        blank=True,
-        verbose_name=_("街道"),
-        db_index=False,
-    )
-    community = models.ForeignKey(
-        "territory.Region",
-        models.PROTECT,
-        related_name="+",
-        null=True,
-        blank=True,
-        verbose_name=_("社区"),
-        db_index=False,
-    )
-    grid = models.ForeignKey(
-        "territory.Grid",
-        models.PROTECT,
-        related_name="+",
-        null=True,
-        blank=True,
-        verbose_name=_("网格"),
-        db_index=False,
-    )
+    street = scope_column("territory.Region", _("街道"), db_index=False)
+    community = scope_column("territory.Region", _("社区"), db_index=False)
+    grid = scope_column("territory.Grid", _("网格"), db_index=False)
     # Set on the instance request_file returns (not columns): what it just wrote, so a
     # caller can answer without reading the request back (docs/adr/0006-lean-intake.md).
     new_events: list[RequestEvent]

@@ -117,19 +117,9 @@ def _new_event(
     )
 
 
-def _event(
-    request: ServiceRequest,
-    kind: str,
-    *,
-    actor: Any,
-    from_status: str = "",
-    note: str = "",
-    at: dt.datetime | None = None,
-    **data: Any,
-) -> RequestEvent:
-    event = _new_event(
-        request, kind, actor=actor, from_status=from_status, note=note, at=at, **data
-    )
+def _event(request: ServiceRequest, kind: str, **fields: Any) -> RequestEvent:
+    """Write one timeline event now (``_new_event``'s arguments)."""
+    event = _new_event(request, kind, **fields)
     rows.insert([event])
     return event
 
