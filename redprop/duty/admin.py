@@ -16,7 +16,7 @@ from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils import timezone
-from django.utils.translation import gettext as _t
+from django.utils.translation import gettext, pgettext
 from django.utils.translation import gettext_lazy as _
 
 from redprop.accounts.choices import Role
@@ -36,16 +36,18 @@ _FIELD = {"weekdays": "weekday_set", "last_day": "effective_to"}
 def weekdays_label(mask: int, day_rule: str = DayRule.ALL, every_weeks: int = 1) -> str:
     """每天 / 周一、周三 …, plus （仅工作日）/（仅休息日） and （每 N 周）."""
     text = (
-        _t("每天")
+        gettext("每天")
         if mask == ALL_WEEK
-        else "、".join(str(WEEKDAY_LABELS[i]) for i in range(7) if mask & (1 << i))
+        else pgettext("list separator", "、").join(
+            str(WEEKDAY_LABELS[i]) for i in range(7) if mask & (1 << i)
+        )
     )
     if day_rule == DayRule.WORKING:
-        text += _t("（仅工作日）")
+        text += gettext("（仅工作日）")
     elif day_rule == DayRule.REST:
-        text += _t("（仅休息日）")
+        text += gettext("（仅休息日）")
     if every_weeks > 1:
-        text += _t("（每 %(n)d 周）") % {"n": every_weeks}
+        text += gettext("（每 %(n)d 周）") % {"n": every_weeks}
     return text
 
 
@@ -69,9 +71,9 @@ def place_choices(org_ids: list[int]) -> list[tuple[str, list[tuple[str, str]]]]
     communities = Region.objects.filter(pk__in=served.values("community_id")).order_by("code")
     streets = Region.objects.filter(pk__in=served.values("street_id")).order_by("code")
     return [
-        (_t("网格"), [(f"grid:{g.pk}", f"{g.community} · {g.name}") for g in grids]),
-        (_t("社区"), [(f"region:{r.pk}", str(r)) for r in communities]),
-        (_t("街道"), [(f"region:{r.pk}", str(r)) for r in streets]),
+        (gettext("网格"), [(f"grid:{g.pk}", f"{g.community} · {g.name}") for g in grids]),
+        (gettext("社区"), [(f"region:{r.pk}", str(r)) for r in communities]),
+        (gettext("街道"), [(f"region:{r.pk}", str(r)) for r in streets]),
     ]
 
 
@@ -159,14 +161,14 @@ class ShiftForm(forms.ModelForm):
             return data
         place = place_from_choice(data.get("place", ""))
         if place is None:
-            self.add_error("place", _t("请选择值班地点"))
+            self.add_error("place", gettext("请选择值班地点"))
             return data
         data["place_obj"] = place
         data["weekdays"] = sum(1 << int(i) for i in data.get("weekday_set") or [])
         org = self.instance.org if self.instance.pk else data["org"]
         user = self.instance.user if self.instance.pk else data["user"]
         if not services.may_edit_roster(self.acting_user, org):
-            self.add_error("org", _t("只有本企业工作人员或系统管理员可以排班"))
+            self.add_error("org", gettext("只有本企业工作人员或系统管理员可以排班"))
             return data
         try:
             services.shift_check(
@@ -283,12 +285,12 @@ class ShiftAdmin(ScopedAdmin):
             try:
                 day = dt.date.fromisoformat(raw_day)
             except ValueError:
-                status, error = 400, _t("日期格式不正确，请使用 年-月-日（例如 2026-12-01）")
+                status, error = 400, gettext("日期格式不正确，请使用 年-月-日（例如 2026-12-01）")
         org_id: int | None = None
         raw_org = request.GET.get("org", "")
         if raw_org:
             if not raw_org.isdigit() or int(raw_org) not in {o.pk for o in orgs}:
-                status, error = 400, _t("所选企业不存在或不在您的管辖范围内")
+                status, error = 400, gettext("所选企业不存在或不在您的管辖范围内")
             else:
                 org_id = int(raw_org)
         entries = [] if status != 200 else selectors.roster_day(scope=scope, org_id=org_id, day=day)
@@ -306,7 +308,7 @@ class ShiftAdmin(ScopedAdmin):
         context = {
             **self.admin_site.each_context(request),
             "opts": self.model._meta,
-            "title": _t("值班表 · 按日"),
+            "title": gettext("值班表 · 按日"),
             "rows": rows,
             "orgs": orgs,
             "org_id": org_id,

@@ -19,6 +19,7 @@ from typing import Any
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from redprop.core.models import ScopedModel
@@ -107,8 +108,11 @@ class Shift(ScopedModel):
 
     @property
     def span_label(self) -> str:
-        nxt = "次日" if self.crosses_midnight else ""
-        return f"{self.starts_at:%H:%M}–{nxt}{self.ends_at:%H:%M}"
+        span = {"start": f"{self.starts_at:%H:%M}", "end": f"{self.ends_at:%H:%M}"}
+        if self.crosses_midnight:
+            # Translators: a shift from one evening to the next morning (22:00–次日07:00).
+            return gettext("%(start)s–次日%(end)s") % span
+        return f"{span['start']}–{span['end']}"
 
     def in_force_on(self, day: dt.date) -> bool:
         return self.effective_from <= day and (

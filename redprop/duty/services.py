@@ -11,6 +11,7 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from redprop.accounts.choices import Role
 from redprop.accounts.models import User
@@ -64,7 +65,7 @@ def place_level(place: Any) -> str:
         return "grid"
     if isinstance(place, Region) and place.level in ("community", "street"):
         return str(place.level)
-    raise ApplicationError(DutyError.PLACE_LEVEL, "值班地点须为网格、社区或街道", field="place")
+    raise ApplicationError(DutyError.PLACE_LEVEL, _("值班地点须为网格、社区或街道"), field="place")
 
 
 def _served(org: Org, place: Any, level: str) -> bool:
@@ -96,47 +97,51 @@ def shift_check(
     Cheap checks first; the overlap with the person's other shifts last.
     """
     if duty not in Duty.values:
-        raise ApplicationError(ErrorCode.VALIDATION, "岗位不正确", field="duty")
+        raise ApplicationError(ErrorCode.VALIDATION, _("岗位不正确"), field="duty")
     if kind not in ShiftKind.values:
-        raise ApplicationError(ErrorCode.VALIDATION, "班次类型不正确", field="kind")
+        raise ApplicationError(ErrorCode.VALIDATION, _("班次类型不正确"), field="kind")
     if day_rule not in DayRule.values:
-        raise ApplicationError(ErrorCode.VALIDATION, "节假日规则不正确", field="day_rule")
+        raise ApplicationError(ErrorCode.VALIDATION, _("节假日规则不正确"), field="day_rule")
     if org.kind != OrgKind.PROPERTY_COMPANY or not org.is_active:
         raise ApplicationError(
-            DutyError.NOT_A_COMPANY, "维修和管家值班只能由在册的物业企业排班", field="org"
+            DutyError.NOT_A_COMPANY, _("维修和管家值班只能由在册的物业企业排班"), field="org"
         )
     if starts_at == ends_at:
         raise ApplicationError(
             DutyError.SAME_START_END,
-            "下班时间不能与上班时间相同；跨夜班请把下班时间设为次日的时刻（例如 22:00–07:00）",
+            _("下班时间不能与上班时间相同；跨夜班请把下班时间设为次日的时刻（例如 22:00–07:00）"),
             field="ends_at",
         )
     if not 1 <= int(weekdays) <= ALL_WEEK:
-        raise ApplicationError(DutyError.NO_WEEKDAY, "请至少选择一天（星期）", field="weekdays")
+        raise ApplicationError(DutyError.NO_WEEKDAY, _("请至少选择一天（星期）"), field="weekdays")
     if not 1 <= int(every_weeks) <= MAX_EVERY_WEEKS:
         raise ApplicationError(
             DutyError.EVERY_WEEKS,
-            f"轮班周期须在 1 到 {MAX_EVERY_WEEKS} 周之间",
+            _("轮班周期须在 1 到 %(max)d 周之间") % {"max": MAX_EVERY_WEEKS},
             field="every_weeks",
         )
     if effective_to is not None and effective_to < effective_from:
-        raise ApplicationError(DutyError.DATES, "截止日期不能早于生效日期", field="effective_to")
+        raise ApplicationError(DutyError.DATES, _("截止日期不能早于生效日期"), field="effective_to")
     level = place_level(place)
     if level not in PLACE_LEVELS[ShiftKind(kind)]:
         message = (
-            "常规班次须排在网格或社区" if kind == ShiftKind.REGULAR else "夜间值班须排在社区或街道"
+            _("常规班次须排在网格或社区")
+            if kind == ShiftKind.REGULAR
+            else _("夜间值班须排在社区或街道")
         )
         raise ApplicationError(DutyError.PLACE_LEVEL, message, field="place")
     if not _served(org, place, level):
         raise ApplicationError(
             DutyError.PLACE_NOT_SERVED,
-            f"“{place}”不在“{org}”的物业服务范围内（没有该企业服务的小区）",
+            _("“%(place)s”不在“%(org)s”的物业服务范围内（没有该企业服务的小区）")
+            % {"place": place, "org": org},
             field="place",
         )
     if user is None or not user.is_active or not is_staff_of(user, org):
         raise ApplicationError(
             DutyError.NOT_STAFF,
-            f"“{user}”不是“{org}”的在职人员（须为该企业的在职成员或企业工作人员）",
+            _("“%(user)s”不是“%(org)s”的在职人员（须为该企业的在职成员或企业工作人员）")
+            % {"user": user, "org": org},
             field="user",
         )
     candidate = recurrence.Pattern(
@@ -156,8 +161,13 @@ def shift_check(
         if day is not None:
             raise ApplicationError(
                 DutyError.OVERLAP,
-                f"与{user}已有的班次重叠：{other.place_label} {other.span_label}"
-                f"（{day:%Y-%m-%d} 起）",
+                _("与%(user)s已有的班次重叠：%(place)s %(span)s（%(day)s 起）")
+                % {
+                    "user": user,
+                    "place": other.place_label,
+                    "span": other.span_label,
+                    "day": day.isoformat(),
+                },
                 field="starts_at",
             )
 
@@ -190,7 +200,7 @@ def shift_create(
     person is its staff, the place is one it serves at the right level for the kind
     of shift, the span is not empty, and the person has no overlapping shift."""
     if not may_edit_roster(acting_user, org):
-        raise PermissionDenied("只有本企业工作人员或系统管理员可以排班")
+        raise PermissionDenied(_("只有本企业工作人员或系统管理员可以排班"))
     if user is not None:
         _lock_user(user)
     effective_from = effective_from or timezone.localdate()
@@ -235,13 +245,14 @@ def shift_update(*, shift: Shift, acting_user: Any, place: Any = None, **changes
     unknown = set(changes) - set(_FIELDS)
     if unknown:
         raise ApplicationError(
-            ErrorCode.VALIDATION, f"不能修改的字段：{', '.join(sorted(unknown))}"
+            ErrorCode.VALIDATION,
+            _("不能修改的字段：%(fields)s") % {"fields": ", ".join(sorted(unknown))},
         )
     shift = Shift.objects.select_related("org", "user", "grid", "community", "street").get(
         pk=shift.pk
     )
     if not may_edit_roster(acting_user, shift.org):
-        raise PermissionDenied("只有本企业工作人员或系统管理员可以修改排班")
+        raise PermissionDenied(_("只有本企业工作人员或系统管理员可以修改排班"))
     _lock_user(shift.user)
     before = snapshot(shift)
     for key, value in changes.items():
@@ -267,10 +278,12 @@ def shift_end(*, shift: Shift, last_day: dt.date, acting_user: Any) -> Shift:
     """Take a shift off the roster from the day after ``last_day`` (history stays)."""
     shift = Shift.objects.select_related("org").select_for_update(of=("self",)).get(pk=shift.pk)
     if not may_edit_roster(acting_user, shift.org):
-        raise PermissionDenied("只有本企业工作人员或系统管理员可以修改排班")
+        raise PermissionDenied(_("只有本企业工作人员或系统管理员可以修改排班"))
     if last_day < shift.effective_from:
         raise ApplicationError(
-            DutyError.DATES, "截止日期不能早于生效日期；尚未生效的班次请直接删除", field="last_day"
+            DutyError.DATES,
+            _("截止日期不能早于生效日期；尚未生效的班次请直接删除"),
+            field="last_day",
         )
     before = snapshot(shift)
     if shift.effective_to is None or last_day < shift.effective_to:
@@ -285,7 +298,7 @@ def shift_delete(*, shift: Shift, acting_user: Any) -> None:
     """Remove a shift entirely (a mistake). The audit row keeps what it was."""
     shift = Shift.objects.select_related("org").select_for_update(of=("self",)).get(pk=shift.pk)
     if not may_edit_roster(acting_user, shift.org):
-        raise PermissionDenied("只有本企业工作人员或系统管理员可以删除排班")
+        raise PermissionDenied(_("只有本企业工作人员或系统管理员可以删除排班"))
     audit(
         actor=acting_user,
         event=AuditEvent.SHIFT_DELETED,

@@ -338,6 +338,22 @@ def test_gettext_alias_is_not_shadowed():
     assert not bad, bad
 
 
+def test_gettext_is_imported_under_a_name_xgettext_extracts():
+    """``from django.utils.translation import gettext as _t`` passes the guard and works
+    at run time, but makemessages extracts nothing from ``_t("…")``: the strings never
+    reach the catalogue and stay Chinese in English. Import it as itself or as ``_``
+    (``_`` only for the one-argument functions)."""
+    bad = []
+    for m in MODULES:
+        for local, func in m.gettext.items():
+            if local == func:
+                continue
+            if local == "_" and func in {"gettext", "gettext_lazy", "gettext_noop"}:
+                continue
+            bad.append(f"{m.rel}: {func} as {local}")
+    assert not bad, "gettext under a name makemessages does not extract:\n" + "\n".join(bad)
+
+
 # --- the scan itself catches what it should -------------------------------------------
 
 
