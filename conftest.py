@@ -16,3 +16,14 @@ def _fresh_reference_data() -> Any:
     refdata.clear()
     yield
     refdata.clear()
+
+
+@pytest.fixture(autouse=True)
+def _platform_language() -> Any:
+    """Each test starts in the platform language: LocaleMiddleware leaves the language
+    of an English request active in the thread, which would leak into the next test."""
+    from django.utils import translation
+
+    translation.activate("zh-hans")
+    yield
+    translation.deactivate()

@@ -25,16 +25,6 @@ ADD = "/admin/duty/shift/add/"
 EN = {"HTTP_ACCEPT_LANGUAGE": "en"}
 
 
-@pytest.fixture(autouse=True)
-def _default_language():
-    """LocaleMiddleware activates a request's language in the thread and nothing
-    deactivates it afterwards: without this, an English request here would leave the
-    next test (``test_services``, which matches Chinese messages) in English."""
-    translation.deactivate()
-    yield
-    translation.deactivate()
-
-
 def _overlap(world, ned):
     """Ned's daily 06:00–07:00 grid shift meets his on-call first on Tuesday morning
     (the Monday night, 2026-01-05 20:00, runs to Tuesday 08:00)."""
