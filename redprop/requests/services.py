@@ -18,7 +18,7 @@ from django.utils import timezone
 from redprop.accounts.choices import Role
 from redprop.core import clock
 from redprop.core.errors import ApplicationError, Conflict, NotFound, PermissionDenied
-from redprop.requests import permissions, policies, sla, stats
+from redprop.requests import permissions, policies, search, sla, stats
 from redprop.requests.choices import (
     TRANSITIONS,
     Channel,
@@ -289,6 +289,7 @@ def request_file(
         severity=severity,
         urgent=urgent,
         description=description,
+        search_text=search.document_tokens(description),
         compound=compound,
         building=building,
         unit=unit,
