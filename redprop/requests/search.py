@@ -13,8 +13,8 @@ On other databases (SQLite, the tests) the plain substring search runs alone.
 
 Rules that keep the index a *superset* of the substring matches:
 
-* A token is made of "indexable" characters only (``str.isalnum``): punctuation and
-  spaces break a run, and a pair is taken only inside a run. If the term is a
+* A token is made of "indexable" characters only (letters and digits: ``isalnum``
+  of the folded character): punctuation and spaces break a run, and a pair is taken only inside a run. If the term is a
   substring of the description, every pair of adjacent indexable characters of the
   term is adjacent in the description too.
 * Characters are case-folded the same way on both sides (``fold``), which can only
@@ -48,13 +48,19 @@ INDEX_SQL = (
 
 
 def fold(char: str) -> str:
-    """One character, case-folded (A→a, Ａ→ａ); characters whose case mapping is not a
-    single character (ß→SS) stay as they are, on both sides alike."""
+    """One character, case-folded (A→a, Ａ→ａ, ſ→s).
+
+    Through the upper case first, as PostgreSQL's ``icontains`` compares
+    ``UPPER(…)``: two characters with the same upper case fold alike. Where Python's
+    upper case is several characters (ß→SS, ᾈ→ἈΙ) the lower case is used instead,
+    and a character with neither single-character mapping stays as it is.
+    """
     upper = char.upper()
-    if len(upper) != 1:
-        return char
-    lower = upper.lower()
-    return lower if len(lower) == 1 else upper
+    if len(upper) == 1:
+        lower = upper.lower()
+        return lower if len(lower) == 1 else upper
+    lower = char.lower()
+    return lower if len(lower) == 1 else char
 
 
 def _runs(text: str) -> list[str]:
@@ -62,8 +68,9 @@ def _runs(text: str) -> list[str]:
     runs: list[str] = []
     current: list[str] = []
     for char in text:
-        if char.isalnum():
-            current.append(fold(char))
+        folded = fold(char)
+        if folded.isalnum():
+            current.append(folded)
         elif current:
             runs.append("".join(current))
             current = []
