@@ -40,14 +40,11 @@ from django.db.models import Func, Value
 
 M = TypeVar("M", bound=models.Model)
 
-#: The GIN index (PostgreSQL only, created by a migration). Its expression must stay
-#: identical to ``_TokensMatch``'s left-hand side, or the planner will not use it.
-INDEX_NAME = "req_search_bigrams"
+#: The GIN index (PostgreSQL only, created by migration 0004). Its expression must
+#: stay identical to ``_TokensMatch``'s left-hand side, or the planner will not use it
+#: (test_search checks the index in the database against this one).
+INDEX_NAME = "req_search_grams"
 INDEX_EXPRESSION = "array_to_tsvector(array_remove(string_to_array(search_text, ' '), ''))"
-INDEX_SQL = (
-    f"CREATE INDEX {{concurrently}} IF NOT EXISTS {INDEX_NAME} "
-    f"ON requests_servicerequest USING gin (({INDEX_EXPRESSION}))"
-)
 
 
 def fold(char: str) -> str:
@@ -238,3 +235,33 @@ def filter_description(qs: models.QuerySet[M], term: str) -> models.QuerySet[M]:
     if not uses_index(qs):
         return qs.filter(description__contains=term)
     return narrow(qs, term).filter(_Contains("description", term))
+
+
+# --- (re)filling the column ---------------------------------------------------------
+
+
+def reindex(model: Any, *, using: str = "default", batch: int = 2000) -> int:
+    """Write ``search_text`` where it differs from ``document_tokens(description)``,
+    in batches by id (each its own statement, committed on its own in autocommit), so
+    a large table is never locked as a whole. ``model`` may be a migration's historical
+    ServiceRequest. Returns the number of rows rewritten. Used by the data migration
+    and by ``manage.py search_reindex`` (after a change of the tokenizer)."""
+    last, changed = 0, 0
+    while True:
+        rows = list(
+            model.objects.using(using)
+            .filter(pk__gt=last)
+            .order_by("pk")
+            .values_list("pk", "description", "search_text")[:batch]
+        )
+        if not rows:
+            return changed
+        stale = [
+            model(pk=pk, search_text=new)
+            for pk, description, old in rows
+            if (new := document_tokens(description)) != old
+        ]
+        if stale:
+            model.objects.using(using).bulk_update(stale, ["search_text"], batch_size=500)
+        changed += len(stale)
+        last = rows[-1][0]
