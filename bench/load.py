@@ -1012,6 +1012,14 @@ def load_requests(
     ctl.execute("VACUUM ANALYZE requests_rating")
     ctl.execute("VACUUM ANALYZE requests_requestphoto")
     ctl.execute("VACUUM ANALYZE requests_monthlystats")
+    # The small tables the services filled (users, organisations, compounds…): a
+    # server with autovacuum would have analysed them; without statistics the planner
+    # takes them for 40-row tables and picks joins accordingly.
+    for (table,) in ctl.execute(
+        "SELECT relname FROM pg_stat_user_tables "
+        "WHERE last_analyze IS NULL AND last_autoanalyze IS NULL"
+    ).fetchall():
+        ctl.execute(f'ANALYZE "{table}"')
     log(f"  vacuum analyze {time.perf_counter() - t:.1f} s")
     for c in conns.values():
         c.close()
