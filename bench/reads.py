@@ -22,7 +22,7 @@ Django ORM (no HTTP):
 Latencies are p50/p95/p99 over repetitions (after warm-up, so the database is
 warm: this measures the query plan, not the disk). The SQL statements of each
 operation are counted with ``CaptureQueriesContext`` once the process has read
-the search index's statistics (``search.token_frequencies``: one statement per
+the search index's statistics (``search.index_statistics``: one statement per
 process every 10 minutes, timed separately). At the largest size the worst query
 is EXPLAINed and, unless ``--no-fixes``, the alternatives to the shipped search
 (the plain LIKE it replaced, pg_trgm, the n-gram index with all grams AND-ed) are
@@ -232,13 +232,13 @@ def measure(territory: Any, n: int, repeat: int, seed: int) -> dict[str, dict[st
 
     # The statistics of the search index, as a process reads them (once per
     # STATS_TTL); the previous size's are stale.
-    search._frequencies.clear()
+    search._stats.clear()
     t = time.perf_counter()
-    freqs = search.token_frequencies(connection.alias)
+    stats = search.index_statistics(connection.alias, "requests_servicerequest")
     print(
-        f"  search index statistics: {len(freqs)} common tokens read in "
-        f"{(time.perf_counter() - t) * 1000:.1f} ms (once per process every "
-        f"{search.STATS_TTL:.0f} s)"
+        f"  search index statistics: {len(stats.frequencies)} counted grams (least "
+        f"frequent {stats.min_frequency:.2%}) read in {(time.perf_counter() - t) * 1000:.1f} "
+        f"ms, once per process every {search.STATS_TTL:.0f} s"
     )
     out: dict[str, dict[str, Any]] = {}
     for label, fn in operations(territory, seed).items():
@@ -348,7 +348,7 @@ def fixes(territory: Any, repeat: int) -> None:
         qs = selectors.request_list(scope=scope)
         tokens = search.query_tokens(term)
         if tokens:
-            qs = qs.filter(search._TokensMatch("search_text", tokens))
+            qs = qs.filter(search._TokensMatch("search_text", search.tsquery_all(tokens)))
         return qs.filter(description__contains=term)
 
     def shipped(scope: Any, term: str) -> Any:

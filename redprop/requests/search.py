@@ -27,12 +27,13 @@ Rules that keep the index a *superset* of the substring matches:
   or change a token (``to_tsvector`` would drop ① and ², and lowercase by locale).
 
 Which grams the query asks for decides the plan PostgreSQL picks: see
-``index_tokens``, and docs/adr/0005-cjk-search.md for the measurements.
+``index_query``, and docs/adr/0005-cjk-search.md for the measurements.
 """
 
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from django.db import connections, models
@@ -44,7 +45,8 @@ M = TypeVar("M", bound=models.Model)
 #: stay identical to ``_TokensMatch``'s left-hand side, or the planner will not use it
 #: (test_search checks the index in the database against this one).
 INDEX_NAME = "req_search_grams"
-INDEX_EXPRESSION = "array_to_tsvector(array_remove(string_to_array(search_text, ' '), ''))"
+_EXPRESSION = "array_to_tsvector(array_remove(string_to_array({column}, ' '), ''))"
+INDEX_EXPRESSION = _EXPRESSION.format(column="search_text")
 
 
 def fold(char: str) -> str:
@@ -111,29 +113,29 @@ def query_tokens(term: str) -> list[str]:
     return list(seen)
 
 
-def _tsquery(tokens: list[str]) -> str:
-    """A tsquery text of quoted lexemes, AND-ed (read by tsquery's input, not parsed)."""
-    quoted = ("'" + t.replace("\\", "\\\\").replace("'", "''") + "'" for t in tokens)
-    return " & ".join(quoted)
+def _quote(token: str) -> str:
+    """A lexeme for tsquery's input (which does not parse it further)."""
+    return "'" + token.replace("\\", "\\\\").replace("'", "''") + "'"
+
+
+def tsquery_all(tokens: list[str]) -> str:
+    """The tsquery text that holds when every one of ``tokens`` is present."""
+    return " & ".join(_quote(t) for t in tokens)
 
 
 class _TokensMatch(Func):
-    """``<the index expression> @@ '<a>' & '<b>'::tsquery``: true when the row's
-    tokens hold every one of ``tokens``."""
+    """``<the index expression> @@ '<tsquery>'::tsquery``."""
 
     output_field = models.BooleanField()
 
-    def __init__(self, column: str, tokens: list[str]) -> None:
-        super().__init__(models.F(column), Value(_tsquery(tokens)))
+    def __init__(self, column: str, tsquery: str) -> None:
+        super().__init__(models.F(column), Value(tsquery))
 
     def as_sql(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, Any]:  # type: ignore[override]
         column, query = self.get_source_expressions()
         column_sql, column_params = compiler.compile(column)
         query_sql, query_params = compiler.compile(query)
-        sql = (
-            f"array_to_tsvector(array_remove(string_to_array({column_sql}, ' '), '')) "
-            f"@@ ({query_sql})::tsquery"
-        )
+        sql = f"{_EXPRESSION.format(column=column_sql)} @@ ({query_sql})::tsquery"
         return sql, (*column_params, *query_params)
 
 
@@ -141,9 +143,9 @@ class _Contains(Func):
     """``strpos(description, term) <> 0``: the exact, case-sensitive substring test of
     ``description LIKE '%term%'`` (which ``description__contains`` writes), in a form
     whose selectivity the planner does not try to guess (it takes 0.995). Its guess
-    for LIKE comes from a 100-row histogram and is multiplied with the index
-    condition's, although one implies the other; the product led it to fetch and
-    sort every match of a common word (docs/adr/0005-cjk-search.md)."""
+    for LIKE comes from a 100-value histogram and is multiplied with the index
+    condition's, although one implies the other; for 漏水 that product made it
+    expect 107 rows where there were 2,301, and fetch and sort them all."""
 
     output_field = models.BooleanField()
 
@@ -157,59 +159,95 @@ class _Contains(Func):
         return f"strpos({column_sql}, {term_sql}) <> 0", (*column_params, *term_params)
 
 
-# --- which tokens the index is asked for -------------------------------------------
+# --- what the index is asked for ---------------------------------------------------
 
-#: Seconds a process trusts the token frequencies it read from PostgreSQL.
+#: Seconds a process trusts the index statistics it read from PostgreSQL.
 STATS_TTL = 600.0
-#: At most this many lexemes in one index condition (a long term needs few).
-MAX_LEXEMES = 16
-_frequencies: dict[str, tuple[float, dict[str, float]]] = {}
+#: At most this many rare grams in one index condition (a long term needs few).
+MAX_RARE = 8
+#: How many rows (over the whole table) the planner is led to expect for a term
+#: with a gram rarer than every counted one; see ``index_query``.
+RARE_ROWS = 50.0
 
 
-def token_frequencies(alias: str) -> dict[str, float]:
-    """The share of requests holding each *common* token, as PostgreSQL's ANALYZE
-    found it (``pg_stats.most_common_elems`` of the index); a token absent from it is
-    rarer than every token in it. Read at most once per ``STATS_TTL`` per process."""
+@dataclass(frozen=True)
+class IndexStats:
+    """What PostgreSQL's ANALYZE recorded for the n-gram index: the table's rows, the
+    share of rows holding each *common* gram (``pg_stats.most_common_elems``) and the
+    smallest such share. A gram not listed is rarer than that."""
+
+    rows: float = 0.0
+    frequencies: dict[str, float] = field(default_factory=dict)
+    min_frequency: float = 0.0
+
+
+_stats: dict[str, tuple[float, IndexStats]] = {}
+
+
+def index_statistics(alias: str, table: str) -> IndexStats:
+    """``IndexStats`` of the database ``alias``, read (one statement) at most once per
+    ``STATS_TTL`` per process."""
     now = time.monotonic()
-    cached = _frequencies.get(alias)
+    cached = _stats.get(alias)
     if cached is not None and now - cached[0] < STATS_TTL:
         return cached[1]
     with connections[alias].cursor() as cur:
         cur.execute(
-            "SELECT most_common_elems::text::text[], most_common_elem_freqs FROM pg_stats "
-            "WHERE schemaname = current_schema() AND tablename = %s",
-            [INDEX_NAME],
+            "SELECT c.reltuples, s.most_common_elems::text::text[], s.most_common_elem_freqs "
+            "FROM pg_class c LEFT JOIN pg_stats s "
+            "ON s.schemaname = current_schema() AND s.tablename = %s "
+            "WHERE c.oid = %s::regclass",
+            [INDEX_NAME, table],
         )
         row = cur.fetchone()
-    freqs = dict(zip(row[0], row[1], strict=False)) if row and row[0] else {}
-    _frequencies[alias] = (now, freqs)
-    return freqs
+    stats = IndexStats()
+    if row and row[1] and row[2]:
+        # The frequencies list ends with the minimum, the maximum and the null share.
+        stats = IndexStats(
+            rows=max(float(row[0]), 0.0),
+            frequencies=dict(zip(row[1], row[2], strict=False)),
+            min_frequency=float(row[2][-3]),
+        )
+    _stats[alias] = (now, stats)
+    return stats
 
 
-def index_tokens(term: str, frequencies: dict[str, float]) -> list[str]:
-    """The tokens of ``term`` the index is asked for, chosen so that PostgreSQL's
-    planner estimates the number of matches well enough to pick the right plan:
-    walk the scope newest first and stop at a page (a common word), or fetch the few
-    matches from the index and sort them (a rare word).
+def index_query(term: str, stats: IndexStats) -> str:
+    """The tsquery the index is asked, built so that PostgreSQL's planner estimates
+    the number of matches well enough to pick the right plan: walk the scope newest
+    first and stop at a page (a common term), or fetch the few matches from the
+    index, sort them, then join (a rare one). Empty when the term has no gram.
 
-    * Every token is common (in ``frequencies``): only the rarest. The planner then
-      estimates from that token's measured frequency, an upper bound of the term's.
-      Given all of them, it multiplies their frequencies as if they were independent
-      (下水 and 水道 of 下水道), guesses a few matches where there are thousands, and
-      fetches and sorts them all: 2–7 s for 请尽快处理 at 1 M requests.
-    * Some tokens are rarer than every common one: those, each twice. The planner
-      gives an uncounted token half the smallest counted frequency (~0.1 % here) —
-      too much for a word that is nowhere, at a city's scope it would walk all the
-      rows; squared, the estimate is small enough for the index. The rows read are
-      bounded by the rare token's few.
+    * Every gram of the term is counted (in ``stats.frequencies``): only the rarest.
+      The planner estimates from that gram's measured frequency, an upper bound of
+      the term's. Given all of them, it multiplied their frequencies as if they
+      were independent (the three trigrams of 请尽快处理), expected a few matches
+      where there were 170,000, and fetched and sorted them: 2–3 s at 1 M requests.
+    * Some grams are not counted, so the term is in fewer than ``min_frequency`` of
+      the rows: those grams, AND-ed. The planner takes an uncounted gram for
+      ``min_frequency / 2`` (~0.15 %): for a word that is nowhere, in a city's 1 M
+      rows, that looked like 1,500 matches and it walked every row (1.5 s). So
+      the query adds ``(g | x)``, true whenever ``g`` is, with ``x`` a counted
+      gram chosen so that the estimate over the whole table is ``RARE_ROWS``: the
+      index is used, and the joins are planned for a few dozen rows, not for 2
+      (squaring the estimate instead made them 3× slower for 1,300 matches).
     """
     tokens = query_tokens(term)
     if not tokens:
-        return []
-    rare = [t for t in tokens if t not in frequencies][: MAX_LEXEMES // 2]
+        return ""
+    freqs = stats.frequencies
+    rare = [t for t in tokens if t not in freqs][:MAX_RARE]
     if not rare:
-        return [min(tokens, key=frequencies.__getitem__)]
-    return [t for t in rare for _ in range(2)]
+        return _quote(min(tokens, key=freqs.__getitem__))
+    query = tsquery_all(rare)
+    if not freqs or stats.min_frequency <= 0:
+        return query
+    estimate = stats.rows * (stats.min_frequency / 2) ** len(rare)
+    if estimate <= RARE_ROWS:
+        return query
+    factor = RARE_ROWS / estimate
+    x = min(freqs, key=lambda t: (abs(freqs[t] - factor), t))
+    return f"{query} & ({_quote(rare[0])} | {_quote(x)})"
 
 
 def uses_index(qs: models.QuerySet[Any]) -> bool:
@@ -217,16 +255,16 @@ def uses_index(qs: models.QuerySet[Any]) -> bool:
 
 
 def narrow(qs: models.QuerySet[M], term: str) -> models.QuerySet[M]:
-    """Keep only rows whose tokens hold ``term``'s (on PostgreSQL; a no-op elsewhere
+    """Keep only rows whose grams hold ``term``'s (on PostgreSQL; a no-op elsewhere
     or when the term has no letter or digit). A prefilter: it never drops a row whose
     description contains ``term``, exactly or ignoring case; the caller adds the
     exact condition."""
     if not uses_index(qs):
         return qs
-    tokens = index_tokens(term, token_frequencies(qs.db))
-    if not tokens:
+    query = index_query(term, index_statistics(qs.db, qs.model._meta.db_table))
+    if not query:
         return qs
-    return qs.filter(_TokensMatch("search_text", tokens))
+    return qs.filter(_TokensMatch("search_text", query))
 
 
 def filter_description(qs: models.QuerySet[M], term: str) -> models.QuerySet[M]:

@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from redprop.core.scope import scoped
 from redprop.requests import search, selectors, services
 from redprop.requests.models import Category, ServiceRequest
-from redprop.requests.search import document_tokens, fold, index_tokens, query_tokens
+from redprop.requests.search import IndexStats, document_tokens, fold, index_query, query_tokens
 from redprop.requests.selectors import RequestFilters
 
 pytestmark = pytest.mark.django_db
@@ -28,7 +28,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture(autouse=True)
 def _fresh_index_statistics():
     """The frequencies a process caches belong to another test's rows."""
-    search._frequencies.clear()
+    search._stats.clear()
 
 
 on_postgres = pytest.mark.skipif(
@@ -91,26 +91,33 @@ def test_query_tokens_are_the_longest_grams():
     assert query_tokens("，") == []  # no letter or digit: the index cannot help
 
 
-def test_index_tokens_pick_what_the_planner_can_estimate():
-    freqs = {"请尽快": 0.17, "尽快处": 0.17, "快处理": 0.16, "漏水": 0.036, "水": 0.27}
-    # All common: the rarest alone (its frequency bounds the term's).
-    assert index_tokens("请尽快处理", freqs) == ["快处理"]
-    assert index_tokens("漏水", freqs) == ["漏水"]
-    # Some rarer than any common token: those, each twice.
-    assert index_tokens("爆炸", freqs) == ["爆炸", "爆炸"]
-    assert index_tokens("水管漏水", freqs) == ["水管漏", "水管漏", "管漏水", "管漏水"]
-    assert index_tokens("，", freqs) == []
-    # Every answer is a subset of the term's tokens: the prefilter stays a superset.
+def test_index_query_is_built_for_the_planners_estimate():
+    freqs = {"请尽快": 0.17, "尽快处": 0.17, "快处理": 0.16, "漏水": 0.036, "水": 0.27, "物": 0.05}
+    stats = IndexStats(rows=1_000_000, frequencies=freqs, min_frequency=0.003)
+    # All counted: the rarest alone (its frequency bounds the term's).
+    assert index_query("请尽快处理", stats) == "'快处理'"
+    assert index_query("漏水", stats) == "'漏水'"
+    # Uncounted: the planner would take 爆炸 for 0.15 % = 1,500 rows; (爆炸 | 漏水)
+    # brings its estimate to 1,500 × 3.6 % = 54 rows, the nearest to RARE_ROWS.
+    assert index_query("爆炸", stats) == "'爆炸' & ('爆炸' | '漏水')"
+    # Two uncounted grams: 1 M × 0.0015² ≈ 2 rows, small enough as it is.
+    assert index_query("水管漏水", stats) == "'水管漏' & '管漏水'"
+    # A small table: 1,000 × 0.15 % ≈ 1.5 rows, nothing to add.
+    assert index_query("爆炸", IndexStats(1000, freqs, 0.003)) == "'爆炸'"
+    # No statistics yet: every gram counts as rare.
+    assert index_query("下水道", IndexStats()) == "'下水道'"
+    assert index_query("，", stats) == ""
+
+
+def test_index_query_only_asks_for_grams_of_the_term():
+    """Whatever the statistics, a row whose description contains the term holds
+    every gram the index is asked for (so the prefilter never drops a match)."""
+    freqs = {"请尽快": 0.17, "物": 0.05}
+    stats = IndexStats(rows=1_000_000, frequencies=freqs, min_frequency=0.003)
     for term in ("请尽快处理", "爆炸", "水管漏水", "3号楼 B2"):
-        assert set(index_tokens(term, freqs)) <= set(query_tokens(term))
-
-
-def test_fold_merges_cases_only():
-    assert fold("A") == fold("a") == "a"
-    assert fold("Ａ") == fold("ａ")
-    assert fold("ſ") == fold("s") == fold("S")
-    assert fold("漏") == "漏"
-    assert fold("ß") == "ß"  # upper case "SS" is two characters: left as it is
+        query = index_query(term, stats)
+        required = {part.strip(" '()") for part in query.split(" & ") if "|" not in part}
+        assert required <= set(query_tokens(term))
 
 
 @given(
