@@ -201,12 +201,12 @@ def index_statistics(alias: str, table: str) -> IndexStats:
         )
         row = cur.fetchone()
     stats = IndexStats()
-    if row and row[1] and row[2]:
-        # The frequencies list ends with the minimum, the maximum and the null share.
+    if row and row[1] and row[2] and len(row[2]) > len(row[1]):
+        # For a tsvector the frequencies go on with the smallest and the largest.
         stats = IndexStats(
             rows=max(float(row[0]), 0.0),
             frequencies=dict(zip(row[1], row[2], strict=False)),
-            min_frequency=float(row[2][-3]),
+            min_frequency=float(row[2][len(row[1])]),
         )
     _stats[alias] = (now, stats)
     return stats

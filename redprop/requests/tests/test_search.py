@@ -358,6 +358,11 @@ def test_explain_uses_the_index_for_rare_words_and_not_for_common_ones(world):
             [n, json.dumps(values, ensure_ascii=False), template.pk, len(texts), len(texts)],
         )
         cur.execute("ANALYZE requests_servicerequest")
+    stats = search.index_statistics(connection.alias, "requests_servicerequest")
+    assert stats.rows >= n
+    assert stats.frequencies["漏水"] == pytest.approx(2 / len(texts), rel=0.1)
+    assert stats.min_frequency == min(stats.frequencies.values())
+    assert "冷凝" not in stats.frequencies or stats.frequencies["冷凝"] < 0.01
     scopes = {
         "community": world.users["community_staff"].scope_set(),
         "city": world.users["housing_bureau"].scope_set(),
