@@ -124,19 +124,27 @@ def tsquery_all(tokens: list[str]) -> str:
 
 
 class _TokensMatch(Func):
-    """``<the index expression> @@ '<tsquery>'::tsquery``."""
+    """``<the index expression> @@ '<tsquery>'::tsquery``.
+
+    The tsquery is written into the statement's text, not sent as a parameter. With
+    server-side binding and prepared statements (psycopg's ``prepare_threshold``),
+    PostgreSQL may switch a statement it has run five times to a generic plan, and a
+    generic plan cannot see a parameter's value. The plan must follow the term:
+    walk for a common one, the index for a rare one. So each term's statement gets
+    its own text, and a plan made for it. The text holds only grams (letters and
+    digits), quotes, spaces, ``&``, ``|`` and parentheses."""
 
     output_field = models.BooleanField()
 
     def __init__(self, column: str, tsquery: str) -> None:
-        super().__init__(models.F(column), Value(tsquery))
+        super().__init__(models.F(column))
+        self.tsquery = tsquery
 
     def as_sql(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, Any]:  # type: ignore[override]
-        column, query = self.get_source_expressions()
+        (column,) = self.get_source_expressions()
         column_sql, column_params = compiler.compile(column)
-        query_sql, query_params = compiler.compile(query)
-        sql = f"{_EXPRESSION.format(column=column_sql)} @@ ({query_sql})::tsquery"
-        return sql, (*column_params, *query_params)
+        literal = "'" + self.tsquery.replace("'", "''").replace("%", "%%") + "'"
+        return f"{_EXPRESSION.format(column=column_sql)} @@ {literal}::tsquery", column_params
 
 
 class _Contains(Func):

@@ -384,6 +384,21 @@ def test_explain_uses_the_index_for_rare_words_and_not_for_common_ones(world):
 
 
 @on_postgres
+def test_the_tsquery_is_in_the_statement_text_not_a_parameter(world):
+    """A prepared statement's generic plan cannot see a parameter; the plan must
+    follow the term, so the term's tsquery is part of the statement's text."""
+    scope = world.users["community_staff"].scope_set()
+    qs = selectors.request_list(scope=scope, filters=RequestFilters(q="冷凝水"))
+    sql, params = qs.query.sql_with_params()
+    assert "@@ '''冷凝水'''::tsquery" in sql
+    assert all("'冷凝水'" not in str(p) for p in params)
+    file(world, "空调冷凝水滴到阳台")
+    with connection.cursor() as cur:
+        cur.execute(sql, params)
+        assert len(cur.fetchall()) == 1
+
+
+@on_postgres
 def test_the_index_in_the_database_is_the_one_the_search_queries():
     with connection.cursor() as cur:
         cur.execute("SELECT pg_get_indexdef(%s::regclass)", [search.INDEX_NAME])
