@@ -399,6 +399,7 @@ N = r"\N"
 
 REQUEST_COLUMNS = (
     "id, created_at, updated_at, status, version, channel, severity, urgent, description, "
+    "search_text, "
     "location_text, anonymous, external_ref, paused_from, sla, clock_started_at, respond_due_at, "
     "resolve_due_at, plan_due_at, next_sla_check_at, responded_at, resolved_at, closed_at, "
     "breached, escalation_level, reopen_count, return_count, rating, solved, assignee_id, "
@@ -478,6 +479,16 @@ class RequestGenerator:
         self.org_staff = {k: u.pk for k, u in territory.company_staff.items()}
         self.cells: dict[tuple, list[int]] = {}
         self.month_cache: dict[int, str] = {}
+        self.token_cache: dict[str, str] = {}
+
+    def tokens(self, desc: str) -> str:
+        """``search_text`` as request_file writes it (the texts repeat: cached)."""
+        from redprop.requests.search import document_tokens
+
+        out = self.token_cache.get(desc)
+        if out is None:
+            out = self.token_cache[desc] = _esc(document_tokens(desc))
+        return out
 
     # -- helpers
     def _pick(self, cum: list[float]) -> int:
@@ -613,7 +624,7 @@ class RequestGenerator:
                 str(x)
                 for x in (
                     rid, _ts(t0), _ts(updated), status, 1 + len(events), channel, sev,
-                    "t" if urgent else "f", _esc(desc), "", "f", "", "", sla_json,
+                    "t" if urgent else "f", _esc(desc), self.tokens(desc), "", "f", "", "", sla_json,
                     _opt(clock), _opt(respond_due), _opt(resolve_due), N, N,
                     _opt(responded), _opt(resolved), _opt(closed), "t" if breached else "f",
                     level, reopen_count, return_count, rating, solved,
@@ -1004,6 +1015,14 @@ def load_requests(
     ctl.execute("VACUUM ANALYZE requests_requestphoto")
     ctl.execute("VACUUM ANALYZE requests_monthlystats")
     ctl.execute("VACUUM ANALYZE requests_communitymonthstats")
+    # The small tables the services filled (users, organisations, compounds…): a
+    # server with autovacuum would have analysed them; without statistics the planner
+    # takes them for 40-row tables and picks joins accordingly.
+    for (table,) in ctl.execute(
+        "SELECT relname FROM pg_stat_user_tables "
+        "WHERE last_analyze IS NULL AND last_autoanalyze IS NULL"
+    ).fetchall():
+        ctl.execute(f'ANALYZE "{table}"')
     log(f"  vacuum analyze {time.perf_counter() - t:.1f} s")
     for c in conns.values():
         c.close()

@@ -14,14 +14,19 @@ Django ORM (no HTTP):
 * deep page: ``selectors.after_cursor(request_list(scope), cursor, 20)`` with a
   cursor 40 rows before the end of the scope;
 * one request: ``selectors.request_get`` + its events + its photos (random ids);
-* search: ``RequestFilters(q=...)`` with a common two-character word, a
-  three-character word, a rare word, a word that is nowhere, and a number.
+* search: ``RequestFilters(q=...)`` in a community's scope with common words (two,
+  three and five characters, and one character), rare words (two and three), words
+  that are nowhere (two and four characters, and 漏水道, made of common pairs), a
+  place with digits, and a number; and three of them in the whole city's scope.
 
 Latencies are p50/p95/p99 over repetitions (after warm-up, so the database is
 warm: this measures the query plan, not the disk). The SQL statements of each
-operation are counted with ``CaptureQueriesContext``. At the largest size the
-worst query is EXPLAINed and, unless ``--no-fixes``, the candidate fixes (indexes)
-are tried in the bench database and measured, then dropped again.
+operation are counted with ``CaptureQueriesContext`` once the process has read
+the search index's statistics (``search.index_statistics``: one statement per
+process every 10 minutes, timed separately). At the largest size the worst query
+is EXPLAINed and, unless ``--no-fixes``, the alternatives to the shipped search
+(the plain LIKE it replaced, pg_trgm, the n-gram index with all grams AND-ed) are
+measured in the bench database, then dropped again.
 """
 
 from __future__ import annotations
@@ -47,9 +52,21 @@ DB = "redprop_bench_reads"
 TERRITORY = {"districts": 2, "streets_per_district": 3, "communities_per_street": 4}
 SEARCH_TERMS = {
     "search '漏水' (2 chars, common)": "漏水",
-    "search '下水道' (3 chars)": "下水道",
+    "search '下水道' (3 chars, common)": "下水道",
+    "search '请尽快处理' (5, very common)": "请尽快处理",
+    "search '水' (1 char, common)": "水",
+    "search '冷凝' (2 chars, rare)": "冷凝",
     "search '冷凝水' (rare, ~0.1 %)": "冷凝水",
+    "search '爆炸' (2 chars, nowhere)": "爆炸",
     "search '燃气爆炸' (nowhere)": "燃气爆炸",
+    "search '漏水道' (nowhere, common pairs)": "漏水道",
+    "search '3栋2单元' (digits)": "3栋2单元",
+}
+# The housing bureau searches the whole city (here 1 M rows in scope).
+CITY_TERMS = {
+    "search '漏水' (city scope)": "漏水",
+    "search '冷凝' (city scope)": "冷凝",
+    "search '燃气爆炸' (city scope)": "燃气爆炸",
 }
 
 
@@ -105,7 +122,7 @@ def main() -> None:
     big = sizes[-1]
     worst = explain_worst(results[big])
     if not args.no_fixes:
-        fixes(territory, args.repeat, results[big])
+        fixes(territory, args.repeat)
     print(f"\nworst query at {big:,}: {worst}")
     print(f"total {time.perf_counter() - started:.0f} s")
 
@@ -121,7 +138,7 @@ def reuse(args: Any) -> None:
     res = {n: measure(territory, n, args.repeat, args.seed)}
     explain_worst(res[n])
     if not args.no_fixes:
-        fixes(territory, args.repeat, res[n])
+        fixes(territory, args.repeat)
 
 
 # --- the operations ----------------------------------------------------------------
@@ -146,6 +163,9 @@ def operations(territory: Any, seed: int) -> dict[str, Callable[[], Any]]:
     cs.forget_roles()
     so.forget_roles()
     cs_scope, so_scope = cs.scope_set(), so.scope_set()
+    city = territory.city_officer
+    city.forget_roles()
+    city_scope = city.scope_set()
 
     def cursor_near_end(column: str, value: int) -> int:
         with connection.cursor() as cur:
@@ -182,8 +202,8 @@ def operations(territory: Any, seed: int) -> dict[str, Callable[[], Any]]:
         list(r.photos.all())
         return r
 
-    def search(term: str) -> Callable[[], Any]:
-        return lambda: page(selectors.request_list(scope=cs_scope, filters=RequestFilters(q=term)))
+    def search(term: str, scope: Any = cs_scope) -> Callable[[], Any]:
+        return lambda: page(selectors.request_list(scope=scope, filters=RequestFilters(q=term)))
 
     ops: dict[str, Callable[[], Any]] = {
         "list first page (community)": lambda: page(selectors.request_list(scope=cs_scope)),
@@ -199,6 +219,8 @@ def operations(territory: Any, seed: int) -> dict[str, Callable[[], Any]]:
     for label, term in SEARCH_TERMS.items():
         ops[label] = search(term)
     ops["search by number (RP…)"] = search(number)
+    for label, term in CITY_TERMS.items():
+        ops[label] = search(term, city_scope)
     return ops
 
 
@@ -206,6 +228,18 @@ def measure(territory: Any, n: int, repeat: int, seed: int) -> dict[str, dict[st
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
+    from redprop.requests import search
+
+    # The statistics of the search index, as a process reads them (once per
+    # STATS_TTL); the previous size's are stale.
+    search._stats.clear()
+    t = time.perf_counter()
+    stats = search.index_statistics(connection.alias, "requests_servicerequest")
+    print(
+        f"  search index statistics: {len(stats.frequencies)} counted grams (least "
+        f"frequent {stats.min_frequency:.2%}) read in {(time.perf_counter() - t) * 1000:.1f} "
+        f"ms, once per process every {search.STATS_TTL:.0f} s"
+    )
     out: dict[str, dict[str, Any]] = {}
     for label, fn in operations(territory, seed).items():
         with CaptureQueriesContext(connection) as ctx:
@@ -287,169 +321,99 @@ def explain_worst(res: dict[str, dict[str, Any]]) -> str:
     return worst
 
 
-# --- the fixes, tried in the bench database only ------------------------------------
-
-FIX_INDEXES = {
-    "req_comm_id (community_id, id DESC)": (
-        "CREATE INDEX req_comm_id ON requests_servicerequest (community_id, id DESC)"
-    ),
-    "pg_trgm GIN on description": (
-        "CREATE INDEX req_desc_trgm ON requests_servicerequest USING gin (description gin_trgm_ops)"
-    ),
-}
-
-BIGRAMS_SQL = """
-CREATE OR REPLACE FUNCTION bench_bigrams(t text) RETURNS text[]
-LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
-  SELECT coalesce(array_agg(DISTINCT substr(t, i, 2)), '{}')
-    FROM generate_series(1, greatest(char_length(t) - 1, 1)) AS i
-$$;
-CREATE INDEX req_desc_bigrams ON requests_servicerequest USING gin (bench_bigrams(description));
-"""
+# --- the alternatives, tried in the bench database only ------------------------------
 
 
-def fixes(territory: Any, repeat: int, before: dict[str, dict[str, Any]]) -> None:
+def fixes(territory: Any, repeat: int) -> None:
+    """The search as shipped against what it replaced and the other designs, on the
+    same terms and scopes (p50 of fewer calls: the slow ones take seconds each)."""
     from django.db import connection
 
-    ops = operations(territory, seed=1)
-    print("\n=== fixes tried in the bench database (dropped afterwards)")
+    from redprop.requests import search, selectors
+    from redprop.requests.selectors import RequestFilters
+
+    community_id = _busiest_community()
+    scopes = {
+        "community": territory.community_staff[community_id].scope_set(),
+        "city": territory.city_officer.scope_set(),
+    }
+    terms = [(label, term, "community") for label, term in SEARCH_TERMS.items()]
+    terms += [(label, term, "city") for label, term in CITY_TERMS.items()]
+    reps = max(5, repeat // 3)
+
+    def like(scope: Any, term: str) -> Any:  # the selector before the index
+        return selectors.request_list(scope=scope).filter(description__contains=term)
+
+    def all_grams(scope: Any, term: str) -> Any:  # every gram AND-ed, then LIKE
+        qs = selectors.request_list(scope=scope)
+        tokens = search.query_tokens(term)
+        if tokens:
+            qs = qs.filter(search._TokensMatch("search_text", search.tsquery_all(tokens)))
+        return qs.filter(description__contains=term)
+
+    def shipped(scope: Any, term: str) -> Any:
+        return selectors.request_list(scope=scope, filters=RequestFilters(q=term))
+
+    def measure_variant(build: Callable[[Any, str], Any]) -> dict[str, str]:
+        out = {}
+        for label, term, scope in terms:
+            fn = lambda: list(build(scopes[scope], term)[:20])  # noqa: E731, B023
+            ms = statistics.median(timed(fn, repeat=reps, warmup=1))
+            sql, params = build(scopes[scope], term)[:20].query.sql_with_params()
+            server = server_ms(connection.ops.compose_sql(sql, params))
+            out[label] = f"{ms:.1f} ({server:.1f})"
+        return out
+
+    def size(name: str) -> str:
+        with connection.cursor() as cur:
+            cur.execute("SELECT pg_size_pretty(pg_relation_size(%s::regclass))", [name])
+            return str(cur.fetchone()[0])
+
+    print(
+        f"\n=== search alternatives at this size: p50 of {reps} calls in-process "
+        "(PostgreSQL planning + execution of one call), ms"
+    )
+    print(f"  shipped n-gram index {search.INDEX_NAME}: {size(search.INDEX_NAME)}")
+    results = {
+        "shipped": measure_variant(shipped),
+        "LIKE (before)": measure_variant(like),
+        "all grams AND-ed": measure_variant(all_grams),
+    }
     with connection.cursor() as cur:
         cur.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
         cur.execute("SET maintenance_work_mem = '1GB'")
-    created: list[str] = []
-
-    def run(labels: list[str], note: str) -> None:
-        for label in labels:
-            ms = timed(ops[label], repeat=repeat, warmup=3)
-            base = statistics.median(before[label]["ms"])
-            print(f"  {latency_line(label, ms)}  (before: p50 {base:.2f} ms)  [{note}]")
-
-    # request_get: its one SELECT joins 11 tables (select_related of 10 relations); the
-    # planner's join search costs ~50 ms, the execution < 1 ms. The same object with the
-    # list's 4 joins and the other relations prefetched (one cheap query each):
-    lean = _lean_get(territory)
-    ms = timed(lean, repeat=repeat, warmup=3)
-    base = statistics.median(before["request + timeline + photos"]["ms"])
-    print(
-        f"  {latency_line('request_get, 4 joins + prefetch', ms)}  (before: p50 {base:.2f} ms)  "
-        "[selectors.request_get with select_related(*LIST_RELATED), rest prefetched]"
-    )
-    for name, ddl in FIX_INDEXES.items():
         t = time.perf_counter()
+        cur.execute(
+            "CREATE INDEX req_desc_trgm ON requests_servicerequest "
+            "USING gin (description gin_trgm_ops)"
+        )
+        cur.execute("ANALYZE requests_servicerequest")
+    print(
+        f"  pg_trgm GIN on description: built in {time.perf_counter() - t:.1f} s, "
+        f"{size('req_desc_trgm')}"
+    )
+    try:
+        results["pg_trgm + LIKE"] = measure_variant(like)
+    finally:
         with connection.cursor() as cur:
-            cur.execute(ddl)
+            cur.execute("DROP INDEX IF EXISTS req_desc_trgm")
             cur.execute("ANALYZE requests_servicerequest")
-        created.append(ddl.split()[2])
-        print(f"+ {name}: built in {time.perf_counter() - t:.1f} s")
-        if name.startswith("req_comm_id"):
-            run(
-                [
-                    "list first page (community)",
-                    "deep page by cursor (community)",
-                    *SEARCH_TERMS,
-                ],
-                name,
-            )
-        else:
-            run(list(SEARCH_TERMS), name)
-            for label in SEARCH_TERMS:
-                sql = max(before[label]["sql"], key=lambda q: float(q["time"]))["sql"]
-                plan = explain(sql).splitlines()
-                print(f"    plan of {label}: " + " / ".join(p.strip() for p in plan[:4]))
-    # The bigram proposal: a GIN index on the description's character pairs; a term of
-    # n ≥ 2 characters must contain all its pairs (then LIKE rechecks). Works for the
-    # two-character Chinese words that pg_trgm cannot index.
-    t = time.perf_counter()
-    with connection.cursor() as cur:
-        cur.execute(BIGRAMS_SQL)
-        cur.execute("ANALYZE requests_servicerequest")
-    created.append("req_desc_bigrams")
-    print(f"+ bigram GIN (expression index): built in {time.perf_counter() - t:.1f} s")
-    for label, term in SEARCH_TERMS.items():
-        base = statistics.median(before[label]["ms"])
-        sql = max(before[label]["sql"], key=lambda q: float(q["time"]))["sql"]
-        fn = _bigram_query(sql, term)
-        ms = timed(fn, repeat=repeat, warmup=3)
-        print(f"  {latency_line(label, ms)}  (before: p50 {base:.2f} ms)  [bigram GIN + LIKE]")
-    with connection.cursor() as cur:
-        for name in created:
-            cur.execute(f"DROP INDEX IF EXISTS {name}")
-        cur.execute("DROP FUNCTION IF EXISTS bench_bigrams(text)")
-        cur.execute("ANALYZE requests_servicerequest")
+    names = list(results)
+    print("| search | " + " | ".join(names) + " |")
+    print("|---|" + "---|" * len(names))
+    for label, _, _ in terms:
+        print(f"| {label} | " + " | ".join(results[n][label] for n in names) + " |")
 
 
-def _lean_get(territory: Any) -> Callable[[], Any]:
+def _busiest_community() -> int:
     from django.db import connection
-    from django.db.models import Prefetch
-
-    from redprop.core.scope import scoped
-    from redprop.requests.models import RequestEvent, RequestPhoto, ServiceRequest
-    from redprop.requests.selectors import LIST_RELATED
 
     with connection.cursor() as cur:
         cur.execute(
             "SELECT community_id FROM requests_servicerequest GROUP BY community_id "
             "ORDER BY count(*) DESC, 1 LIMIT 1"
         )
-        community_id = cur.fetchone()[0]
-        cur.execute(
-            "SELECT id FROM requests_servicerequest WHERE community_id = %s", [community_id]
-        )
-        ids = [r[0] for r in cur.fetchall()]
-    scope = territory.community_staff[community_id].scope_set()
-    rnd = random.Random(2)
-    picks = iter([rnd.choice(ids) for _ in range(1000)] * 100)
-
-    def fn() -> Any:
-        r = (
-            scoped(
-                ServiceRequest.objects.select_related(*LIST_RELATED).prefetch_related(
-                    "building",
-                    "unit",
-                    "reporter",
-                    "grid",
-                    "merged_into",
-                    "policy",
-                    Prefetch(
-                        "events",
-                        queryset=RequestEvent.objects.select_related("actor", "org").order_by(
-                            "at", "id"
-                        ),
-                    ),
-                    Prefetch("photos", queryset=RequestPhoto.objects.order_by("id")),
-                ),
-                scope,
-            )
-            .filter(pk=next(picks))
-            .first()
-        )
-        assert r is not None
-        list(r.events.all())
-        list(r.photos.all())
-        return (r.building, r.unit, r.reporter, r.grid, r.policy)
-
-    return fn
-
-
-def _bigram_query(sql: str, term: str) -> Callable[[], Any]:
-    """The selector's SQL with the bigram condition added next to the LIKE."""
-    from django.db import connection
-
-    like = "::text LIKE"
-    i = sql.find(like)
-    if i < 0:
-        like = " LIKE"
-        i = sql.find(like)
-    cond = 'bench_bigrams("requests_servicerequest"."description") @> bench_bigrams(%s) AND '
-    where = sql.find("WHERE ") + len("WHERE ")
-    patched = sql[:where] + cond.replace("%s", "'" + term + "'") + sql[where:]
-
-    def fn() -> Any:
-        with connection.cursor() as cur:
-            cur.execute(patched)
-            return cur.fetchall()
-
-    return fn
+        return int(cur.fetchone()[0])
 
 
 if __name__ == "__main__":

@@ -259,6 +259,7 @@ class Platform:
         from redprop.core import clock
         from redprop.requests import policies
         from redprop.requests.models import ServiceRequest
+        from redprop.requests.search import document_tokens
 
         s = self.street
         unit, grid = s.units[job.grid], s.grids[job.grid]
@@ -270,6 +271,7 @@ class Platform:
             category=s.categories[job.category],
             severity=job.severity,
             description="（仿真）",
+            search_text=document_tokens("（仿真）"),
             compound=unit.compound,
             building_id=unit.building_id,
             unit=unit,

@@ -197,6 +197,9 @@ class ServiceRequest(ScopedModel):
     severity = models.CharField(_("等级"), max_length=16, choices=Severity.choices)
     urgent = models.BooleanField(_("紧急"), default=False)
     description = models.TextField(_("问题描述"))
+    # The description's characters and bigrams (requests.search.document_tokens),
+    # written with the description; a GIN index on PostgreSQL finds Chinese words.
+    search_text = models.TextField(_("检索词元"), blank=True, default="", editable=False)
     compound = models.ForeignKey(
         "territory.Compound",
         models.PROTECT,
@@ -307,6 +310,7 @@ class ServiceRequest(ScopedModel):
         ordering = ["-created_at", "-id"]
         indexes = [
             models.Index(fields=["community", "status", "-id"], name="req_comm_status"),
+            models.Index(fields=["community", "-id"], name="req_comm_id"),
             models.Index(fields=["street", "-id"], name="req_street_id"),
             models.Index(fields=["grid", "status"], name="req_grid_status"),
             models.Index(fields=["handling_org", "status"], name="req_org_status"),

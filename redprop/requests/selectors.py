@@ -10,7 +10,7 @@ from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from redprop.core.scope import Scope, ScopeSet, scoped
-from redprop.requests import stats
+from redprop.requests import search, stats
 from redprop.requests.choices import CLOSED_STATES, DISPATCH_QUEUE_STATES, Status
 from redprop.requests.models import (
     CommunityMonthStats,
@@ -69,7 +69,7 @@ def request_list(
         if term.upper().startswith("RP") and term[2:].isdigit():
             qs = qs.filter(pk=int(term[2:]))
         else:
-            qs = qs.filter(description__contains=term)
+            qs = search.filter_description(qs, term)
     if f.queue:
         qs = qs.filter(queue_q(f.queue, timezone.now()))
     return qs.order_by("-id")

@@ -21,7 +21,7 @@ from redprop.accounts.choices import Role
 from redprop.core import clock, rows
 from redprop.core.errors import ApplicationError, Conflict, NotFound, PermissionDenied
 from redprop.notifications.audience import audience
-from redprop.requests import permissions, policies, sla, stats
+from redprop.requests import permissions, policies, search, sla, stats
 from redprop.requests.choices import (
     TRANSITIONS,
     Channel,
@@ -330,6 +330,7 @@ def request_file(
         severity=severity,
         urgent=urgent,
         description=description,
+        search_text=search.document_tokens(description),
         compound=compound,
         building=building,
         unit=unit,
