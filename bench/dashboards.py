@@ -1,5 +1,5 @@
 """Benchmark 3 — dashboards: the three rates and 5341 compliance by grid, community,
-street and month, from the MonthlyStats rollups vs the naive aggregate over raw tables.
+street and month, from the rollups vs the naive aggregate over raw tables.
 
     bin/bench dashboards [--big] [--repeat 30] [--fresh]
 
@@ -14,7 +14,9 @@ and every rollup counter × 10) and measures again at 10 M.
 Each dashboard query runs twice in the same run:
 
 * rollup — ``selectors.rates(scope, month_from, month_to, group_by)``, the real
-  selector over ``MonthlyStats``;
+  selector: ``CommunityMonthStats`` (month, community, category) where the grouping
+  needs no grid or unit split, ``MonthlyStats`` (month, grid, unit, category) for the
+  by-grid view;
 * naive — ``bench.naive.naive_rates``: one SQL aggregate over requests + events +
   ratings with the same definitions (``selectors.rates_naive`` is a Python scan for
   tests, far too slow at this size).

@@ -19,7 +19,7 @@ from collections.abc import Callable, Hashable
 from typing import Any, TypeVar
 
 from django.conf import settings
-from django.db import models, transaction
+from django.db import connection, models, transaction
 from django.db.models.signals import post_delete, post_save
 
 T = TypeVar("T")
@@ -28,6 +28,8 @@ DEFAULT_TTL_SECONDS = 30.0
 
 _entries: dict[tuple[str, Hashable], tuple[float, Any]] = {}
 _lock = threading.Lock()
+# Per thread: (on-commit callback, namespaces) of changes not yet committed.
+_pending = threading.local()
 
 
 def ttl() -> float:
@@ -35,7 +37,10 @@ def ttl() -> float:
 
 
 def get(namespace: str, key: Hashable, loader: Callable[[], T]) -> T:
-    """The cached value of ``(namespace, key)``, loading it when absent or expired."""
+    """The cached value of ``(namespace, key)``, loading it when absent or expired
+    (and reading through, caching nothing, inside a transaction that changed it)."""
+    if _changed_here(namespace):
+        return loader()
     now = time.monotonic()
     hit = _entries.get((namespace, key))
     if hit is not None and hit[0] > now:
@@ -62,10 +67,31 @@ def watch(model: type[models.Model], *namespaces: str) -> None:
 
     def forget(**_kwargs: Any) -> None:
         clear(*namespaces)
+
         # A concurrent request of this process may reload the old rows before the
-        # change commits: forget once more after the commit.
-        transaction.on_commit(lambda: clear(*namespaces))
+        # change commits: forget once more after the commit. Until then, this thread
+        # reads the namespaces through (see _changed_here).
+        def committed() -> None:
+            clear(*namespaces)
+
+        transaction.on_commit(committed)
+        if connection.in_atomic_block:
+            changes = getattr(_pending, "changes", None)
+            if changes is None:
+                changes = _pending.changes = []
+            changes.append((committed, frozenset(namespaces)))
 
     uid = f"refdata:{model._meta.label}:{','.join(namespaces)}"
     post_save.connect(forget, sender=model, weak=False, dispatch_uid=uid + ":save")
     post_delete.connect(forget, sender=model, weak=False, dispatch_uid=uid + ":delete")
+
+
+def _changed_here(namespace: str) -> bool:
+    """Whether this thread's open transaction changed ``namespace`` (its on-commit
+    callback is still pending; committing runs it, rolling back drops it)."""
+    changes = getattr(_pending, "changes", None)
+    if not changes:
+        return False
+    waiting = {id(func) for _sids, func, _robust in connection.run_on_commit}
+    changes[:] = [(func, names) for func, names in changes if id(func) in waiting]
+    return any(namespace in names for _func, names in changes)

@@ -38,6 +38,7 @@ def test_clear_leaves_other_namespaces_alone():
     assert refdata.get("b", 1, lambda: "B") == "b"
 
 
+@pytest.mark.django_db(transaction=True)  # committed reference data, as in production
 def test_saving_or_deleting_a_watched_model_clears_its_namespaces(world, django_assert_num_queries):
     cat = policies.category_by_code("pipe_dredging")
     with django_assert_num_queries(0):
@@ -58,3 +59,34 @@ def test_changing_a_categorys_units_clears_the_cached_routes(world):
     refdata.get(policies.REFDATA_ORGS, "probe", lambda: "cached")
     cat.handlers.add(world.company)
     assert refdata.get(policies.REFDATA_ORGS, "probe", lambda: "reloaded") == "reloaded"
+
+
+def test_a_change_rolled_back_leaves_nothing_stale(world):
+    """Inside the transaction that changes reference data, reads go to the database and
+    nothing is cached; after a rollback the committed rows are read again, not what
+    the transaction saw. (The dispatch simulation removes a roster this way.)"""
+    from django.db import transaction
+
+    from redprop.requests.models import Category, RoutingRule
+
+    rule = RoutingRule.objects.create(
+        region=world.city, category=Category.objects.get(code="pipe_dredging")
+    )
+    assert len(policies._rules()) == 1
+
+    class Undo(Exception):
+        pass
+
+    seen = []
+
+    @transaction.atomic
+    def change_then_fail():
+        rule.delete()  # sends post_delete, as the admin and the services do
+        seen.append(policies._rules())  # read through inside the transaction
+        seen.append(policies._rules())
+        raise Undo
+
+    with pytest.raises(Undo):
+        change_then_fail()
+    assert seen == [{}, {}]
+    assert len(policies._rules()) == 1  # the rolled-back delete is not remembered

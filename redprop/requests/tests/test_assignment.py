@@ -249,9 +249,12 @@ def test_round_robin_starts_nearest_then_rotates(world, crew):
 # --- cost ---------------------------------------------------------------------------
 
 
+@pytest.mark.django_db(transaction=True)
 def test_roster_and_busy_lookup_is_one_query_whatever_the_size(world, crew):
     """No N+1: the users-with-counts read, however many workers, shifts and orders
-    there are; the day's shifts are reference data, read again only after a change."""
+    there are; the day's shifts are reference data, read again only after a change.
+    (Real commits: inside an open transaction that changed shifts, they are read
+    through, core.refdata.)"""
     day_and_night(world, crew, bob=True)
     r = file(world, at(5, 10), dispatch=False)
 
