@@ -92,6 +92,7 @@ def _changed_here(namespace: str) -> bool:
     changes = getattr(_pending, "changes", None)
     if not changes:
         return False
-    waiting = {id(func) for _sids, func, _robust in connection.run_on_commit}
+    # Django keeps (savepoint ids, callback, robust) per pending callback.
+    waiting = {id(entry[1]) for entry in connection.run_on_commit}
     changes[:] = [(func, names) for func, names in changes if id(func) in waiting]
     return any(namespace in names for _func, names in changes)
