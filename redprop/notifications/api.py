@@ -15,10 +15,13 @@ INBOX_PAGE = 50
 
 
 class InboxItemOut(Schema):
+    """An inbox item, its subject and body in the caller's language where the service
+    that wrote it kept the text untranslated (notifications.texts)."""
+
     id: int
     kind: str
-    subject: str
-    body: str
+    subject: str = Field(..., alias="subject_text")
+    body: str = Field(..., alias="body_text")
     link: str
     created_at: dt.datetime
     read_at: dt.datetime | None

@@ -45,18 +45,24 @@ class PermanentFailure(DeliveryError):
 # --- inbox (local: same transaction as the status change) ---------------------------
 
 
-def deliver_local(message: OutboxMessage) -> None:
+def inbox_item(message: OutboxMessage) -> InboxItem:
+    """The (unsaved) inbox item an inbox message becomes."""
     if message.channel != Channel.INBOX or message.recipient_id is None:  # pragma: no cover
         raise ValueError(f"not an inbox message: {message.pk}")
-    InboxItem.objects.create(
+    return InboxItem(
         user_id=message.recipient_id,
         kind=message.kind,
         subject=message.subject,
         body=message.body,
         link=message.link,
+        texts=message.texts,
         created_at=message.created_at,
         source=message,
     )
+
+
+def deliver_local(message: OutboxMessage) -> None:
+    inbox_item(message).save()
 
 
 # --- remote channels -------------------------------------------------------------------

@@ -128,6 +128,9 @@ class OutboxMessage(models.Model):
     # FANOUT rows only: who is to hear of it, and the place and unit that pick the
     # webhook endpoints (see notifications.audience).
     audience = models.JSONField(_("接收范围"), default=dict, blank=True)
+    # The subject and body untranslated (message id and parameters), so the inbox can
+    # show them in each reader's language (see notifications.texts).
+    texts = models.JSONField(_("多语言文本"), default=dict, blank=True)
 
     class Meta:
         verbose_name = _("通知发件箱")
@@ -192,6 +195,8 @@ class InboxItem(models.Model):
     link = models.CharField(_("链接"), max_length=500, blank=True)
     created_at = models.DateTimeField(_("时间"), default=timezone.now, editable=False)
     read_at = models.DateTimeField(_("已读时间"), null=True, blank=True)
+    # The subject and body untranslated, from the outbox row (notifications.texts).
+    texts = models.JSONField(_("多语言文本"), default=dict, blank=True, editable=False)
     # The outbox row it came from; unique, so one message can never fill two items.
     source = models.OneToOneField(
         OutboxMessage,
@@ -215,3 +220,16 @@ class InboxItem(models.Model):
     @property
     def is_read(self) -> bool:
         return self.read_at is not None
+
+    @property
+    def subject_text(self) -> str:
+        """The subject in the reader's (active) language."""
+        from redprop.notifications.texts import render
+
+        return render(self.texts, "subject", self.subject)
+
+    @property
+    def body_text(self) -> str:
+        from redprop.notifications.texts import render
+
+        return render(self.texts, "body", self.body)

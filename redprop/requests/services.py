@@ -15,12 +15,13 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop, pgettext_lazy
+from django.utils.translation import gettext_noop, pgettext_lazy, pgettext_noop
 
 from redprop.accounts.choices import Role
 from redprop.core import clock, rows
 from redprop.core.errors import ApplicationError, Conflict, NotFound, PermissionDenied
 from redprop.notifications.audience import audience
+from redprop.notifications.texts import Text
 from redprop.requests import permissions, policies, search, sla, stats
 from redprop.requests.choices import (
     TRANSITIONS,
@@ -44,6 +45,16 @@ from redprop.requests.photos import MAX_PHOTOS, clean_photo, new_token
 
 # ---------------------------------------------------------------------------------
 # helpers
+
+
+# The escalation targets (网格/社区/街道/上级) as notifications render them for each
+# reader: marked for the catalogue here, in the context that gives English its article.
+ESCALATION_TARGETS = (
+    pgettext_noop("escalation target", "网格"),
+    pgettext_noop("escalation target", "社区"),
+    pgettext_noop("escalation target", "街道"),
+    pgettext_noop("escalation target", "上级"),
+)
 
 
 def guard_transition(request: ServiceRequest, *, to: str) -> None:
@@ -187,8 +198,8 @@ def _place_of(request: ServiceRequest) -> dict[str, int | None]:
 def _notify(
     request: ServiceRequest,
     kind: str,
-    subject: str,
-    body: str,
+    subject: str | Text,
+    body: str | Text,
     audience: dict[str, Any],
     *,
     at: dt.datetime | None = None,
@@ -450,7 +461,7 @@ def _notify_dispatched(request: ServiceRequest, *, at: dt.datetime | None = None
     _notify(
         request,
         "dispatched",
-        gettext_noop("新派单 %(number)s") % {"number": request.number},
+        Text(gettext_noop("新派单 %(number)s"), {"number": request.number}),
         f"{request.category.name}：{request.description[:60]}",
         _handlers(request),
         at=at,
@@ -551,8 +562,8 @@ def request_return(
     _notify(
         request,
         "returned",
-        gettext_noop("诉求被退单 %(number)s") % {"number": request.number},
-        gettext_noop("退单原因：%(reason)s") % {"reason": reason},
+        Text(gettext_noop("诉求被退单 %(number)s"), {"number": request.number}),
+        Text(gettext_noop("退单原因：%(reason)s"), {"reason": reason}),
         _community_staff(request),
     )
     return request
@@ -760,8 +771,8 @@ def request_resolve(
     _notify(
         request,
         "resolved",
-        gettext_noop("您反映的问题已办结 %(number)s") % {"number": request.number},
-        gettext_noop("处理结果：%(result)s。请对本次服务进行评价。") % {"result": note[:80]},
+        Text(gettext_noop("您反映的问题已办结 %(number)s"), {"number": request.number}),
+        Text(gettext_noop("处理结果：%(result)s。请对本次服务进行评价。"), {"result": note[:80]}),
         _reporters(request),
     )
     return request
@@ -905,7 +916,7 @@ def request_reopen(
     _notify(
         request,
         "reopened",
-        gettext_noop("诉求重新办理 %(number)s") % {"number": request.number},
+        Text(gettext_noop("诉求重新办理 %(number)s"), {"number": request.number}),
         reason,
         _handlers(request),
     )
@@ -1029,8 +1040,8 @@ def request_merge(
     _notify(
         into,
         "merged",
-        gettext_noop("您反映的问题已与 %(number)s 合并办理") % {"number": into.number},
-        gettext_noop("同一问题已有人反映，您将收到该诉求的办理进展。"),
+        Text(gettext_noop("您反映的问题已与 %(number)s 合并办理"), {"number": into.number}),
+        Text(gettext_noop("同一问题已有人反映，您将收到该诉求的办理进展。")),
         _reporters(request),
         merged=request.pk,
     )
@@ -1092,7 +1103,7 @@ def request_escalate(
     _notify(
         request,
         "escalated",
-        gettext_noop("诉求上报街道 %(number)s") % {"number": request.number},
+        Text(gettext_noop("诉求上报街道 %(number)s"), {"number": request.number}),
         reason,
         _escalation_targets(request, 3),
     )
@@ -1133,9 +1144,11 @@ def sla_check(*, request_id: int, now: dt.datetime | None = None) -> list[str]:
                 _notify(
                     request,
                     "deadline_warning",
-                    gettext_noop("诉求即将超时 %(number)s") % {"number": request.number},
-                    gettext_noop("%(category)s：请在时限内处理")
-                    % {"category": request.category.name},
+                    Text(gettext_noop("诉求即将超时 %(number)s"), {"number": request.number}),
+                    Text(
+                        gettext_noop("%(category)s：请在时限内处理"),
+                        {"category": request.category.name},
+                    ),
                     _handlers(request),
                     clock=which,
                 )
@@ -1175,8 +1188,12 @@ def sla_check(*, request_id: int, now: dt.datetime | None = None) -> list[str]:
                 _notify(
                     request,
                     "escalated",
-                    gettext_noop("超时诉求上报%(target)s %(number)s")
-                    % {"target": target, "number": request.number},
+                    Text(
+                        gettext_noop("超时诉求上报%(target)s %(number)s"),
+                        {"target": target, "number": request.number},
+                        translated=("target",),
+                        context="escalation target",
+                    ),
                     f"{request.category.name}：{request.description[:60]}",
                     _escalation_targets(request, level),
                     level=level,

@@ -94,3 +94,42 @@ def test_a_failed_expansion_is_retried_and_writes_nothing_half(world, relay, mon
     message.refresh_from_db()
     assert message.status == OutboxStatus.RETRYING
     assert not OutboxMessage.objects.filter(subject="half").exists()  # rolled back
+
+
+def test_inbox_messages_go_in_batches_exactly_once(world, relay, django_assert_max_num_queries):
+    """Forty inbox messages: a few statements for the lot, one item each, all delivered;
+    another pass finds nothing."""
+    from redprop.notifications.services import deliver_inbox_batch, outbox_enqueue
+
+    users = [world.users[r] for r in (Role.COMMUNITY_STAFF, Role.STREET_OFFICER)]
+    for i in range(20):
+        outbox_enqueue(kind="request.closed", subject=f"第{i}件", body="", recipients=users)
+    assert OutboxMessage.objects.filter(channel=Channel.INBOX).count() == 40
+    with django_assert_max_num_queries(6):
+        assert deliver_inbox_batch() == 40
+    assert InboxItem.objects.count() == 40
+    assert set(OutboxMessage.objects.values_list("status", flat=True)) == {OutboxStatus.DELIVERED}
+    assert set(OutboxMessage.objects.values_list("attempts", flat=True)) == {1}
+    assert deliver_inbox_batch() == 0
+    assert relay() == 0
+
+
+def test_a_batch_that_fails_falls_back_to_one_by_one(world, relay, monkeypatch):
+    from redprop.notifications import channels
+    from redprop.notifications.services import outbox_enqueue
+
+    staff = world.users[Role.COMMUNITY_STAFF]
+    for i in range(3):
+        outbox_enqueue(kind="request.closed", subject=f"第{i}件", body="", recipients=[staff])
+    original = channels.inbox_item
+    calls = {"n": 0}
+
+    def flaky(message):
+        calls["n"] += 1
+        if calls["n"] == 2:  # the batch breaks on its second message, once
+            raise RuntimeError("boom")
+        return original(message)
+
+    monkeypatch.setattr(channels, "inbox_item", flaky)
+    assert relay() == 3
+    assert InboxItem.objects.count() == 3
