@@ -15,7 +15,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop, pgettext_lazy, pgettext_noop
+from django.utils.translation import gettext_noop, pgettext_lazy
 
 from redprop.accounts.choices import Role
 from redprop.core import clock, rows
@@ -50,10 +50,10 @@ from redprop.requests.photos import MAX_PHOTOS, clean_photo, new_token
 # The escalation targets (网格/社区/街道/上级) as notifications render them for each
 # reader: marked for the catalogue here, in the context that gives English its article.
 ESCALATION_TARGETS = (
-    pgettext_noop("escalation target", "网格"),
-    pgettext_noop("escalation target", "社区"),
-    pgettext_noop("escalation target", "街道"),
-    pgettext_noop("escalation target", "上级"),
+    pgettext_lazy("escalation target", "网格"),
+    pgettext_lazy("escalation target", "社区"),
+    pgettext_lazy("escalation target", "街道"),
+    pgettext_lazy("escalation target", "上级"),
 )
 
 
