@@ -23,7 +23,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from redprop.duty.choices import DayRule
@@ -170,15 +170,3 @@ def first_overlap(
                         return day
         day += _DAY
     return None
-
-
-def pattern_of(obj: Any) -> Pattern:
-    return Pattern(
-        weekdays=obj.weekdays,
-        starts_at=obj.starts_at,
-        ends_at=obj.ends_at,
-        effective_from=obj.effective_from,
-        effective_to=obj.effective_to,
-        day_rule=obj.day_rule,
-        every_weeks=obj.every_weeks,
-    )

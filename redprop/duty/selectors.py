@@ -8,7 +8,6 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import connection
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
@@ -34,6 +33,13 @@ def _staff_q(org_ids: list[int], today: dt.date) -> Q:
             Q(person__org_memberships__ended_on__isnull=True)
             | Q(person__org_memberships__ended_on__gte=today)
         )
+    )
+
+
+def _in_force_q(day: dt.date) -> Q:
+    """In force on ``day``, or on the day before (a night shift runs into ``day``)."""
+    return Q(effective_from__lte=day) & (
+        Q(effective_to__isnull=True) | Q(effective_to__gte=day - dt.timedelta(days=1))
     )
 
 
@@ -76,9 +82,7 @@ def shift_list(
     if duty is not None:
         qs = qs.filter(duty=duty)
     if in_force_on is not None:
-        qs = qs.filter(effective_from__lte=in_force_on).filter(
-            Q(effective_to__isnull=True) | Q(effective_to__gte=in_force_on - dt.timedelta(days=1))
-        )
+        qs = qs.filter(_in_force_q(in_force_on))
     return qs.order_by("org_id", "starts_at", "id")
 
 
@@ -141,14 +145,6 @@ class OnDuty:
 _ON_DUTY_FIELDS = tuple(OnDuty.__dataclass_fields__)
 
 
-def _date(value: Any) -> dt.date | None:
-    return dt.date.fromisoformat(value) if isinstance(value, str) else value
-
-
-def _time(value: Any) -> dt.time:
-    return dt.time.fromisoformat(value) if isinstance(value, str) else value
-
-
 def shifts_on_duty(
     *, org_id: int, street_id: int | None, at: dt.datetime, duty: str = Duty.MAINTENANCE
 ) -> list[OnDuty]:
@@ -158,8 +154,7 @@ def shifts_on_duty(
     when the organisation keeps no roster there (the roster is opt-in).
 
     This is on the intake's path for every company, with or without a roster, so it
-    costs no query once the day's shifts are loaded; the load itself is written out:
-    the ORM spent ~1 ms of CPU compiling it, a fifth of that runs it
+    costs no query once the day's shifts are loaded
     (docs/adr/0005-duty-roster-and-assignment.md)."""
     if street_id is None:
         return []
@@ -173,39 +168,11 @@ def shifts_on_duty(
 
 
 def _shifts_in_force(*, org_id: int, street_id: int, duty: str, day: dt.date) -> tuple[OnDuty, ...]:
-    """The organisation's shifts of ``duty`` in the street in force on ``day`` (or
-    starting the day before: a night shift runs into ``day``). One query."""
-    ops = connection.ops
-    sql = (
-        f"SELECT {', '.join(_ON_DUTY_FIELDS)} FROM {Shift._meta.db_table} "  # noqa: S608 - names from the model
-        "WHERE org_id = %s AND street_id = %s AND duty = %s AND effective_from <= %s "
-        "AND (effective_to IS NULL OR effective_to >= %s) ORDER BY id"
+    """The organisation's shifts of ``duty`` in the street in force on ``day``. One query
+    on the ``shift_in_force`` index."""
+    rows = (
+        Shift.objects.filter(_in_force_q(day), org_id=org_id, street_id=street_id, duty=duty)
+        .order_by("id")
+        .values_list(*_ON_DUTY_FIELDS)
     )
-    params: list[Any] = [
-        org_id,
-        street_id,
-        str(duty),
-        ops.adapt_datefield_value(day),
-        ops.adapt_datefield_value(day - dt.timedelta(days=1)),
-    ]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
-    shifts = [
-        OnDuty(
-            id=r[0],
-            user_id=r[1],
-            kind=r[2],
-            grid_id=r[3],
-            community_id=r[4],
-            weekdays=r[5],
-            day_rule=r[6],
-            every_weeks=r[7],
-            starts_at=_time(r[8]),
-            ends_at=_time(r[9]),
-            effective_from=_date(r[10]) or day,
-            effective_to=_date(r[11]),
-        )
-        for r in rows
-    ]
-    return tuple(shifts)
+    return tuple(OnDuty(*row) for row in rows)

@@ -429,13 +429,19 @@ def assignee_for(*, request: ServiceRequest, org: Org | None, mode: str) -> Any:
             return workers[(ids.index(last) + 1) % len(ids)]
         return min(workers, key=lambda w: (distance[w.pk], w.pk))
     if not on_duty:
-        load = dict(
-            ServiceRequest.objects.filter(assignee__in=workers, status__in=OPEN_STATES)
-            .values_list("assignee_id")
-            .annotate(n=Count("id"))
-            .values_list("assignee_id", "n")
-        )
+        load = open_orders([w.pk for w in workers])
     return min(workers, key=lambda w: (load.get(w.pk, 0), distance[w.pk], w.pk))
+
+
+def open_orders(user_ids: list[int]) -> dict[int, int]:
+    """How many open orders (``OPEN_STATES``) each of ``user_ids`` is the assignee of
+    (absent: none). One query."""
+    return dict(
+        ServiceRequest.objects.filter(assignee_id__in=user_ids, status__in=OPEN_STATES)
+        .values_list("assignee_id")
+        .annotate(n=Count("id"))
+        .values_list("assignee_id", "n")
+    )
 
 
 def eligible_assignees(*, request: ServiceRequest, org: Org) -> Any:
@@ -452,8 +458,6 @@ def eligible_assignees(*, request: ServiceRequest, org: Org) -> Any:
 
     Active users with unrevoked roles only.
     """
-    from django.db.models import Exists, OuterRef
-
     from redprop.accounts.models import RoleAssignment
     from redprop.orgs.models import OrgMembership
     from redprop.territory.models import Building

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -20,7 +20,6 @@ from redprop.orgs.choices import OrgKind
 from redprop.orgs.models import Org
 from redprop.requests import policies as request_policies
 from redprop.requests import selectors as request_selectors
-from redprop.requests.choices import OPEN_STATES
 from redprop.requests.models import Category, ServiceRequest
 from redprop.requests.permissions import DISPATCHERS, FILERS
 from redprop.territory import selectors as territory_selectors
@@ -286,12 +285,7 @@ def dispatch_people(*, request: ServiceRequest, org: Org | None) -> list[PersonO
         names.add(ra.role)
         if ra.grid is not None and ra.grid.name not in grids:
             grids.append(ra.grid.name)
-    load = dict(
-        ServiceRequest.objects.filter(assignee_id__in=list(found), status__in=OPEN_STATES)
-        .values_list("assignee_id")
-        .annotate(n=Count("id"))
-        .values_list("assignee_id", "n")
-    )
+    load = request_policies.open_orders(list(found))
     people = [
         PersonOption(
             user=user,

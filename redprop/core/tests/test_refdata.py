@@ -67,7 +67,7 @@ def test_a_change_rolled_back_leaves_nothing_stale(world):
     the transaction saw. (The dispatch simulation removes a roster this way.)"""
     from django.db import transaction
 
-    from redprop.requests.models import Category, RoutingRule
+    from redprop.requests.models import RoutingRule
 
     rule = RoutingRule.objects.create(
         region=world.city, category=Category.objects.get(code="pipe_dredging")
