@@ -33,6 +33,7 @@ INSTALLED_APPS = [
     "redprop.notifications",
     "redprop.requests",
     "redprop.duty",
+    "redprop.votes",
     "redprop.web",
     "redprop.dashboards",
     "redprop.demo",
