@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "redprop.requests",
     "redprop.duty",
     "redprop.votes",
+    "redprop.open311",
     "redprop.web",
     "redprop.dashboards",
     "redprop.demo",

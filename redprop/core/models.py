@@ -105,6 +105,9 @@ class AuditEvent(models.IntegerChoices):
     SHIFT_CHANGED = 602, _("修改排班")
     SHIFT_ENDED = 603, _("结束排班")
     SHIFT_DELETED = 604, _("删除排班")
+    OPEN311_KEY_ISSUED = 701, _("签发 Open311 密钥")
+    OPEN311_KEY_REVOKED = 702, _("吊销 Open311 密钥")
+    OPEN311_KEY_USED = 703, _("使用 Open311 密钥")
     ADMIN_CHANGE = 900, _("后台修改")
 
 
