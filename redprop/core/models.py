@@ -87,6 +87,7 @@ class AuditEvent(models.IntegerChoices):
     REGION_CREATED = 201, _("创建行政区域")
     COMPOUND_CREATED = 202, _("创建小区")
     COMPOUND_COMPANY_CHANGED = 203, _("更换物业企业")
+    COMPOUND_POINT_SET = 212, _("设置小区坐标")
     BUILDING_GRID_ASSIGNED = 204, _("楼栋划入网格")
     GRID_STAFF_CHANGED = 205, _("网格人员调整")
     UNIT_CREATED = 206, _("创建房屋")

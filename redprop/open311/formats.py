@@ -66,10 +66,12 @@ def to_xml(kind: str, items: list[dict[str, Any]] | dict[str, Any]) -> bytes:
         for item in items if isinstance(items, list) else [items]:
             _append(root, child, item)
         body = root
-    else:  # a single object: discovery, service_definition
+    elif isinstance(items, dict):  # a single object: discovery, service_definition
         body = ET.Element(kind)
-        for k, v in dict(items).items():
+        for k, v in items.items():
             _append(body, k, v)
+    else:
+        raise TypeError(kind)
     return ET.tostring(body, encoding="utf-8", xml_declaration=True)
 
 

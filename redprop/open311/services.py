@@ -58,9 +58,11 @@ def key_issue(
     per_minute: int = 60,
     expires_at: dt.datetime | None = None,
     channel: str = Channel.HOTLINE,
+    raw: str | None = None,
 ) -> tuple[ClientKey, str]:
     """Issue a key to a client system for ``region`` (a street, district or city). The
-    raw key is returned once and never stored; its SHA-256 is."""
+    raw key is returned once and never stored; its SHA-256 is. ``raw`` is for the demo
+    only (a key printed on every start): otherwise the key is random."""
     name = (name or "").strip()
     if not name or len(name) > 64:
         raise _err(Open311Error.INVALID_FIELD, _("请填写客户系统名称（不超过 64 个字）"), "name")
@@ -70,8 +72,11 @@ def key_issue(
         raise _err(Open311Error.INVALID_FIELD, _("每分钟限额须在 1 到 10000 之间"), "per_minute")
     if channel not in Channel.values:
         raise _err(Open311Error.INVALID_FIELD, _("未知的渠道"), "channel")
-    prefix = secrets.token_hex(4)
-    raw = f"{KEY_PREFIX}_{prefix}_{secrets.token_urlsafe(24)}"
+    if raw is None:
+        prefix = secrets.token_hex(4)
+        raw = f"{KEY_PREFIX}_{prefix}_{secrets.token_urlsafe(24)}"
+    else:
+        prefix = raw.split("_")[1]
     user = user_create(
         username=f"open311-{prefix}", password=None, display_name=name, acting_user=acting_user
     )
@@ -117,7 +122,7 @@ def key_authenticate(raw: str) -> ClientKey:
     if key is None or not key.usable():
         raise _err(Open311Error.BAD_KEY, _("缺少或无效的 api_key"), "api_key", 403)
     window = int(timezone.now().timestamp() // 60)
-    slot = f"open311:rate:{key.pk}:{window}"
+    slot = f"open311:rate:{key.prefix}:{window}"
     cache.add(slot, 0, timeout=120)
     try:
         used = cache.incr(slot)

@@ -14,6 +14,14 @@ HOME = (Decimal("30.640500"), Decimal("114.179600"))
 OTHER = (Decimal("30.628000"), Decimal("114.195000"))
 
 
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits() -> None:
+    """Rate-limit windows live in the cache, which outlives a test's database."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture
 def o311(world: Any) -> Any:
     """The world with coordinates, a key for 径河街道, and one service that asks a
