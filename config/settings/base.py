@@ -33,6 +33,8 @@ INSTALLED_APPS = [
     "redprop.notifications",
     "redprop.requests",
     "redprop.duty",
+    "redprop.votes",
+    "redprop.open311",
     "redprop.web",
     "redprop.dashboards",
     "redprop.demo",

@@ -12,6 +12,9 @@ class Role(models.TextChoices):
     STREET_OFFICER = "street_officer", _("街道工作人员")
     HOUSING_BUREAU = "housing_bureau", _("房管局")
     SYSADMIN = "sysadmin", _("系统管理员")
+    # A client system (the 12345 hotline, a civic app) filing through Open311 with its
+    # key; a service account that never logs in (docs/api/open311.md).
+    HOTLINE = "hotline", _("热线/外部系统")
 
 
 # What each role is anchored to: the target column that must be set.
@@ -25,6 +28,7 @@ ROLE_TARGET = {
     Role.STREET_OFFICER: "region",
     Role.HOUSING_BUREAU: "region",
     Role.SYSADMIN: None,
+    Role.HOTLINE: "region",
 }
 
 # Which region level each region-anchored role sits at.
@@ -32,6 +36,7 @@ ROLE_REGION_LEVELS = {
     Role.COMMUNITY_STAFF: {"community"},
     Role.STREET_OFFICER: {"street"},
     Role.HOUSING_BUREAU: {"city", "district"},
+    Role.HOTLINE: {"city", "district", "street"},
 }
 
 # Roles that work in the admin site (is_staff).

@@ -110,7 +110,7 @@ class RoleAssignment(BaseModel):
                     | Q(role__in=["grid_butler", "maintenance_worker"], grid__isnull=False)
                     | Q(role__in=["company_staff", "unit_staff"], org__isnull=False)
                     | Q(
-                        role__in=["community_staff", "street_officer", "housing_bureau"],
+                        role__in=["community_staff", "street_officer", "housing_bureau", "hotline"],
                         region__isnull=False,
                     )
                     | Q(role="sysadmin")

@@ -127,11 +127,13 @@ def _register_routers() -> None:
     from redprop.people.api import router as people_router
     from redprop.requests.api import router as requests_router
     from redprop.territory.api import router as territory_router
+    from redprop.votes.api import router as votes_router
 
     api.add_router("/territory", territory_router)
     api.add_router("/people", people_router)
     api.add_router("/notifications", notifications_router)
     api.add_router("/requests", requests_router)
+    api.add_router("/votes", votes_router)
 
 
 _register_routers()

@@ -87,6 +87,7 @@ class AuditEvent(models.IntegerChoices):
     REGION_CREATED = 201, _("创建行政区域")
     COMPOUND_CREATED = 202, _("创建小区")
     COMPOUND_COMPANY_CHANGED = 203, _("更换物业企业")
+    COMPOUND_POINT_SET = 212, _("设置小区坐标")
     BUILDING_GRID_ASSIGNED = 204, _("楼栋划入网格")
     GRID_STAFF_CHANGED = 205, _("网格人员调整")
     UNIT_CREATED = 206, _("创建房屋")
@@ -105,6 +106,9 @@ class AuditEvent(models.IntegerChoices):
     SHIFT_CHANGED = 602, _("修改排班")
     SHIFT_ENDED = 603, _("结束排班")
     SHIFT_DELETED = 604, _("删除排班")
+    OPEN311_KEY_ISSUED = 701, _("签发 Open311 密钥")
+    OPEN311_KEY_REVOKED = 702, _("吊销 Open311 密钥")
+    OPEN311_KEY_USED = 703, _("使用 Open311 密钥")
     ADMIN_CHANGE = 900, _("后台修改")
 
 

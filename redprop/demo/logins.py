@@ -93,3 +93,16 @@ def print_logins(out: Any) -> None:
         if i == 0:
             out.write("  " + "  ".join("-" * w for w in widths) + "  " + "-" * 16 + "\n")
     out.write("\n")
+    print_open311_key(out)
+
+
+def print_open311_key(out: Any) -> None:
+    from redprop.demo.seed.open311 import DEMO_KEY, DEMO_KEY_NAME
+    from redprop.open311.models import ClientKey
+    from redprop.open311.services import key_hash
+
+    key = ClientKey.objects.filter(key_hash=key_hash(DEMO_KEY), revoked_at=None).first()
+    if key is None:
+        return
+    out.write(f"Open311 演示密钥 / demo key ({DEMO_KEY_NAME}, {key.region}):\n  {DEMO_KEY}\n")
+    out.write(f"  curl -s '{DEMO_URL}open311/v2/services.json'   (docs/api/open311.md)\n\n")

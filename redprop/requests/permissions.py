@@ -20,6 +20,7 @@ FILERS = (
     Role.COMMUNITY_STAFF,
     Role.STREET_OFFICER,
     Role.SYSADMIN,
+    Role.HOTLINE,
 )
 
 

@@ -4,6 +4,7 @@ import enum
 class TerritoryError(enum.StrEnum):
     INVALID_PARENT = "invalid_parent"
     INVALID_AREA = "invalid_area"
+    INVALID_POINT = "invalid_point"
     GRID_OTHER_COMMUNITY = "grid_other_community"
     BUILDING_ALREADY_IN_GRID = "building_already_in_grid"
     COMPANY_REQUIRED = "company_required"

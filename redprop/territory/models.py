@@ -10,7 +10,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.conf import settings
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -160,6 +160,23 @@ class Compound(ScopedModel):
     )
     address = models.CharField(_("地址"), max_length=128, blank=True)
     built_year = models.PositiveSmallIntegerField(_("建成年份"), null=True, blank=True)
+    # WGS-84, as Open311 and GPS give them (not GCJ-02: see docs/api/open311.md).
+    lat = models.DecimalField(
+        _("纬度"),
+        max_digits=9,
+        decimal_places=6,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(-90), MaxValueValidator(90)],
+    )
+    lng = models.DecimalField(
+        _("经度"),
+        max_digits=9,
+        decimal_places=6,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(-180), MaxValueValidator(180)],
+    )
 
     class Meta:
         verbose_name = _("小区")

@@ -173,6 +173,33 @@ def compound_create(
 
 
 @transaction.atomic
+def compound_set_point(
+    *, compound: Compound, lat: Decimal | str, lng: Decimal | str, acting_user: Any
+) -> Compound:
+    """Record the compound's WGS-84 point (what Open311 clients file by)."""
+    try:
+        lat, lng = Decimal(str(lat)), Decimal(str(lng))
+    except InvalidOperation:
+        raise ApplicationError(
+            TerritoryError.INVALID_POINT, _("坐标须为十进制数"), field="lat"
+        ) from None
+    if not (lat.is_finite() and lng.is_finite() and -90 <= lat <= 90 and -180 <= lng <= 180):
+        raise ApplicationError(TerritoryError.INVALID_POINT, _("坐标超出范围"), field="lat")
+    q = Decimal("0.000001")
+    before = {"lat": str(compound.lat), "lng": str(compound.lng)}
+    compound.lat, compound.lng = lat.quantize(q), lng.quantize(q)
+    compound.save(update_fields=["lat", "lng"])
+    audit(
+        actor=acting_user,
+        event=AuditEvent.COMPOUND_POINT_SET,
+        target=compound,
+        before=before,
+        after={"lat": str(compound.lat), "lng": str(compound.lng)},
+    )
+    return compound
+
+
+@transaction.atomic
 def compound_change_company(
     *,
     compound: Compound,

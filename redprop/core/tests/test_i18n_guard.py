@@ -102,6 +102,10 @@ DATA: dict[str, set[str]] = {
     },
     # The console SMS backend's line for developers.
     "redprop/notifications/sms.py": {"[短信] "},
+    # Open311's public reads mask flat numbers such as "3栋2单元501" (a pattern, not text).
+    "redprop/open311/selectors.py": {
+        r"\d[\d\s-]{5,}\d[\dXx]?|\d+\s*(?:栋|幢|号楼)\s*\d*\s*单元?\s*\d*(?:室|号)?"
+    },
     # The From: of outgoing mail (a setting, overridden by DJANGO_DEFAULT_FROM_EMAIL).
     "config/settings/base.py": {"红色物业平台 <noreply@localhost>"},
 }

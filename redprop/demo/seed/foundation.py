@@ -23,6 +23,7 @@ from redprop.core.models import AuditEvent
 from redprop.demo.logins import DEMO_PASSWORD
 from redprop.demo.registry import SeedContext
 from redprop.demo.seed import catalog as cat
+from redprop.demo.seed.geo import compound_point
 from redprop.demo.seed.people import Household, NewPerson, PeopleFactory
 from redprop.demo.seed.plan import CN_NUMERALS, CommunityPlan, CompoundPlan, plan_city
 from redprop.orgs.choices import OrgKind, PartyOrgKind, UnitType
@@ -326,6 +327,12 @@ class Foundation:
 
         grids = self.grids(state, community, plan, rc)
         compounds = [self.compound(state, community, cp) for cp in plan.compounds]
+        for i, compound in enumerate(compounds):
+            point = compound_point(community.name, i)
+            if point is not None:
+                territory.compound_set_point(
+                    compound=compound, lat=point[0], lng=point[1], acting_user=self.actor
+                )
         buildings: dict[tuple[int, int], Building] = {}
         for gi, refs in enumerate(plan.grids):
             for ci, bi in refs:

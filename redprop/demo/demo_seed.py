@@ -1,0 +1,7 @@
+"""Seeders of the mechanisms whose demo data lives in the demo app (found by
+``autodiscover_modules("demo_seed")`` like every app's)."""
+
+from redprop.demo.registry import register_seeder
+from redprop.demo.seed.open311 import seed_open311
+
+register_seeder(50, seed_open311)
