@@ -192,6 +192,7 @@ def build_world() -> World:
         Role.STREET_OFFICER: {"region": street},
         Role.HOUSING_BUREAU: {"region": city},
         Role.SYSADMIN: {},
+        Role.HOTLINE: {"region": street},
     }
     for role, anchor in anchors.items():
         user = user_create(
