@@ -15,7 +15,7 @@ import unicodedata
 from decimal import Decimal
 from typing import Annotated, Any
 
-from annotated_types import Ge, Gt, Le, MaxLen, MinLen
+from annotated_types import Ge, Le, MaxLen, MinLen
 from pydantic import AfterValidator, Field
 from pydantic_core import PydanticCustomError
 
@@ -112,5 +112,6 @@ def Int(low: int, high: int) -> Any:
 # An id in a query, a body or a list. (An id in a path out of this range is a 404:
 # Django answers an out-of-range lookup with no rows.)
 Id = Annotated[int, Ge(1), Le(MAX_ID)]
-# Floor areas, m² (DecimalField(max_digits=8, decimal_places=2)).
-Area = Annotated[Decimal, Gt(0), Field(max_digits=8, decimal_places=2)]
+# Floor areas, m² (DecimalField(max_digits=8, decimal_places=2)). The range is
+# documented here and judged by territory.services (``invalid_area``, as the pages get).
+Area = Annotated[Decimal, Field(json_schema_extra={"exclusiveMinimum": 0, "maximum": 999999.99})]
