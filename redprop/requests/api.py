@@ -211,7 +211,7 @@ class MergeIn(Schema):
 
 class SimilarIn(Schema):
     category: CategoryCode
-    # As long as filing allows, no longer: its cost grows with the square of the text.
+    # As long as filing allows, no longer (the finder compares the first 300 characters).
     description: Description
     compound_id: Id | None = None
     unit_id: Id | None = None
