@@ -42,6 +42,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "redprop.core.middleware.BodyLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -139,6 +140,14 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+
+# --- Input limits. See docs/adr/0009-input-limits.md and docs/api.md "Limits" --------
+# Any body but a multipart upload: 1 MiB (a request with a 2,000-character
+# description is under 10 KB); past it, 413 before anything reads the body.
+DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("REDPROP_MAX_BODY_BYTES", default=1024 * 1024)
+# A multipart body: 9 photos of at most 10 MiB each (redprop.requests.photos) and
+# the form fields.
+REDPROP_MAX_UPLOAD_BYTES = env.int("REDPROP_MAX_UPLOAD_BYTES", default=91 * 1024 * 1024)
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 

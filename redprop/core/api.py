@@ -6,6 +6,7 @@ import datetime as dt
 import hashlib
 from typing import Any
 
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import timezone
@@ -15,7 +16,12 @@ from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.security import APIKeyCookie, HttpBearer
 
-from redprop.core.errors import ApplicationError, ErrorCode, validation_error_from_django
+from redprop.core.errors import (
+    ApplicationError,
+    ErrorCode,
+    request_too_large,
+    validation_error_from_django,
+)
 
 TOKEN_TOUCH_EVERY = dt.timedelta(minutes=5)
 
@@ -74,25 +80,60 @@ def _django_validation(request: HttpRequest, exc: DjangoValidationError) -> Http
     return error_response(request, validation_error_from_django(exc))
 
 
+def _validation_message(error: dict[str, Any]) -> str:
+    """A Chinese sentence for one pydantic error: the limit it broke, with its figure."""
+    kind = error.get("type", "")
+    ctx = error.get("ctx") or {}
+    if kind == "json_invalid" or "JSON" in str(error.get("msg", "")):
+        return _("请求体不是有效的 JSON")
+    if kind == "missing":
+        return _("缺少必填字段")
+    if kind == "string_too_long":
+        return _("不能超过 %(max)s 个字符") % {"max": ctx.get("max_length")}
+    if kind == "too_long":
+        return _("最多 %(max)s 项") % {"max": ctx.get("max_length")}
+    if kind in ("string_too_short", "blank"):
+        return _("不能为空，也不能只含空白或不可见字符")
+    if kind == "invalid_characters":
+        return _("含有不允许的字符（如 NUL、控制字符或不成对的代理项）")
+    if kind in ("greater_than_equal", "greater_than"):
+        return _("数值不能小于 %(min)s") % {"min": ctx.get("ge", ctx.get("gt"))}
+    if kind in ("less_than_equal", "less_than"):
+        return _("数值不能大于 %(max)s") % {"max": ctx.get("le", ctx.get("lt"))}
+    if kind in ("int_parsing", "int_type", "int_from_float"):
+        return _("应为整数")
+    if kind in ("enum", "literal_error"):
+        return _("取值无效，可选：%(expected)s") % {"expected": ctx.get("expected", "")}
+    return _("字段格式不正确")
+
+
 @api.exception_handler(NinjaValidationError)
 def _ninja_validation(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
     first = exc.errors[0] if exc.errors else {}
     loc = [str(p) for p in first.get("loc", ()) if p not in ("body", "query", "path", "payload")]
-    kind = first.get("type", "")
-    if kind == "json_invalid" or "JSON" in str(first.get("msg", "")):
-        message = _("请求体不是有效的 JSON")
-    elif kind == "missing":
-        message = _("缺少必填字段")
-    else:
-        message = _("字段格式不正确")
     err = ApplicationError(
         ErrorCode.VALIDATION,
-        message,
+        _validation_message(first),
         field=".".join(loc) or None,
         status=400,
         extra={"detail": [{"loc": e.get("loc"), "type": e.get("type")} for e in exc.errors]},
     )
     return error_response(request, err)
+
+
+@api.exception_handler(RequestDataTooBig)
+def _too_big(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
+    """A body past DATA_UPLOAD_MAX_MEMORY_SIZE (one sent without Content-Length; the
+    others are refused by core.middleware.BodyLimitMiddleware before any view)."""
+    return error_response(request, request_too_large())
+
+
+@api.exception_handler(SuspiciousOperation)
+def _suspicious(request: HttpRequest, exc: SuspiciousOperation) -> HttpResponse:
+    """Too many form fields or files, a malformed multipart body: the client's fault."""
+    return error_response(
+        request, ApplicationError(ErrorCode.VALIDATION, _("请求格式不正确"), status=400)
+    )
 
 
 @api.exception_handler(AuthenticationError)
@@ -116,7 +157,7 @@ def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     known = {
         400: (ErrorCode.VALIDATION, _("请求体格式不正确（不是有效的 JSON）")),
         405: ("method_not_allowed", _("不支持该请求方法")),
-        413: ("too_large", _("请求体过大")),
+        413: (ErrorCode.TOO_LARGE, _("请求体过大")),
     }
     code, message = known.get(exc.status_code, ("http_error", str(exc)))
     return error_response(request, ApplicationError(code, message, status=exc.status_code))

@@ -21,6 +21,8 @@ class ErrorCode(enum.StrEnum):
     PERMISSION_DENIED = "permission_denied"
     CONFLICT = "conflict"
     NOT_AUTHENTICATED = "not_authenticated"
+    TOO_LARGE = "request_too_large"
+    IDEMPOTENCY_KEY_REUSED = "idempotency_key_reused"
 
 
 class ApplicationError(Exception):
@@ -71,6 +73,21 @@ class Conflict(ApplicationError):
 
     def __init__(self, code: str | enum.Enum, message: str) -> None:
         super().__init__(code, message)
+
+
+def request_too_large() -> ApplicationError:
+    """413: the body is past the limit (docs/api.md, "Limits")."""
+    from django.conf import settings
+
+    return ApplicationError(
+        ErrorCode.TOO_LARGE,
+        _("请求体过大：最多 %(kb)s KB（上传照片时最多 %(mb)s MB）")
+        % {
+            "kb": settings.DATA_UPLOAD_MAX_MEMORY_SIZE // 1024,
+            "mb": settings.REDPROP_MAX_UPLOAD_BYTES // (1024 * 1024),
+        },
+        status=413,
+    )
 
 
 def validation_error_from_django(exc: Any) -> ApplicationError:

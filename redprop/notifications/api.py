@@ -7,6 +7,8 @@ import datetime as dt
 from django.http import HttpRequest
 from ninja import Field, Router, Schema
 
+from redprop.core import inputs
+from redprop.core.inputs import Id
 from redprop.notifications import selectors, services
 
 router = Router(tags=["notifications 通知"])
@@ -28,7 +30,7 @@ class InboxItemOut(Schema):
 
 
 class MarkReadIn(Schema):
-    ids: list[int] = Field(..., max_length=500)
+    ids: list[Id] = Field(..., max_length=inputs.IDS_MAX)
 
 
 class MarkReadOut(Schema):

@@ -4,9 +4,11 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Router, Schema
+from ninja import Field, Router, Schema
 
+from redprop.core import inputs
 from redprop.core.api_utils import require_perm
+from redprop.core.inputs import Id, Text
 from redprop.people import services
 from redprop.people.models import Person
 
@@ -39,16 +41,16 @@ class PersonOut(Schema):
 
 
 class PersonIn(Schema):
-    name: str
-    id_number: str = ""
-    mobile: str = ""
-    tags: list[str] = []
-    unit_id: int | None = None
+    name: Text(inputs.NAME_MAX, required=True)  # type: ignore[valid-type]
+    id_number: Text(inputs.SHORT_MAX) = ""  # type: ignore[valid-type]
+    mobile: Text(inputs.SHORT_MAX) = ""  # type: ignore[valid-type]
+    tags: list[Text(inputs.CODE_MAX, required=True)] = Field([], max_length=inputs.TAGS_MAX)  # type: ignore[valid-type]
+    unit_id: Id | None = None
 
 
 class RevealIn(Schema):
-    field: str
-    reason: str
+    field: Text(inputs.SHORT_MAX, required=True)  # type: ignore[valid-type]
+    reason: Text(inputs.NOTE_MAX)  # type: ignore[valid-type]
 
 
 class RevealOut(Schema):

@@ -11,10 +11,12 @@ from django.utils.translation import gettext as _
 from ninja import File, Form, Router, Schema
 from ninja.files import UploadedFile
 
+from redprop.core import inputs
 from redprop.core.errors import ApplicationError, ErrorCode, NotFound, PermissionDenied
+from redprop.core.inputs import Id, Int, Text
 from redprop.core.scope import Scope
 from redprop.requests import dedupe, permissions, policies, selectors, services
-from redprop.requests.choices import Channel, EventKind, Status
+from redprop.requests.choices import Channel, EventKind, Severity, Status
 from redprop.requests.errors import RequestError
 from redprop.requests.models import Category, IdempotencyKey, ServiceRequest
 
@@ -39,19 +41,27 @@ class CategoryOut(Schema):
         return obj.parent.code if obj.parent_id else None
 
 
+# Limits: redprop.core.inputs and docs/api.md "Limits" (over-long text is refused).
+# Emptiness (also of invisible-only text) is the service's to judge: it answers
+# ``description_required`` from the API and the pages alike.
+Description = Text(inputs.DESCRIPTION_MAX)
+Note = Text(inputs.NOTE_MAX)
+CategoryCode = Text(inputs.CODE_MAX, required=True)
+
+
 class RequestIn(Schema):
-    category: str
-    description: str
-    unit_id: int | None = None
-    building_id: int | None = None
-    compound_id: int | None = None
-    location_text: str = ""
+    category: CategoryCode
+    description: Description  # type: ignore[valid-type]
+    unit_id: Id | None = None
+    building_id: Id | None = None
+    compound_id: Id | None = None
+    location_text: Text(inputs.LOCATION_MAX) = ""  # type: ignore[valid-type]
     channel: Channel = Channel.RESIDENT_APP
-    severity: str | None = None
+    severity: Severity | None = None
     urgent: bool | None = None
     anonymous: bool = False
-    reporter_id: int | None = None
-    external_ref: str = ""
+    reporter_id: Id | None = None
+    external_ref: Text(inputs.EXTERNAL_REF_MAX) = ""  # type: ignore[valid-type]
 
 
 class RequestRow(Schema):
@@ -162,45 +172,49 @@ class RequestPage(Schema):
 
 
 class ReasonIn(Schema):
-    reason: str = ""
+    reason: Note = ""  # type: ignore[valid-type]
 
 
 class NoteIn(Schema):
-    note: str = ""
+    note: Note = ""  # type: ignore[valid-type]
 
 
 class DispatchIn(Schema):
-    org_id: int
-    assignee_id: int | None = None
-    note: str = ""
+    org_id: Id
+    assignee_id: Id | None = None
+    note: Note = ""  # type: ignore[valid-type]
 
 
 class PlanIn(Schema):
-    plan: str
+    plan: Description
     resolve_by: dt.datetime
 
 
+Score = Int(1, 5)
+
+
 class RateIn(Schema):
-    score: int
+    score: Score
     solved: bool
-    comment: str = ""
+    comment: Note = ""  # type: ignore[valid-type]
 
 
 class RevisitIn(Schema):
     solved: bool
-    score: int | None = None
-    note: str = ""
+    score: Score | None = None
+    note: Note = ""  # type: ignore[valid-type]
 
 
 class MergeIn(Schema):
-    into_id: int
+    into_id: Id
 
 
 class SimilarIn(Schema):
-    category: str
-    description: str
-    compound_id: int | None = None
-    unit_id: int | None = None
+    category: CategoryCode
+    # As long as filing allows, no longer (the finder compares the first 300 characters).
+    description: Description
+    compound_id: Id | None = None
+    unit_id: Id | None = None
 
 
 class SimilarOut(Schema):
@@ -329,30 +343,62 @@ def _place(
     return out
 
 
-def idempotent(request: HttpRequest, endpoint: str, run: Any) -> tuple[int, Any]:
-    """Run ``run`` once per Idempotency-Key: a retry returns the first response."""
+def idempotent(
+    request: HttpRequest, endpoint: str, run: Any, params: Any = None
+) -> tuple[int, Any]:
+    """Run ``run`` once per Idempotency-Key: a retry returns the first response.
+
+    ``params`` are the validated parameters; a retry must send the same ones (key
+    order and spacing aside), else 422 ``idempotency_key_reused``, as payment APIs do:
+    answering the first request to a different one would hide a client's bug.
+    """
     key = request.headers.get("Idempotency-Key", "").strip()
     if not key:
         return run()
-    if len(key) > 128:
+    if len(key) > inputs.IDEMPOTENCY_KEY_MAX or inputs.text_problem(key):
         raise ApplicationError(
-            ErrorCode.VALIDATION, _("Idempotency-Key 过长"), field="Idempotency-Key"
+            ErrorCode.VALIDATION,
+            _("Idempotency-Key 不能超过 %(max)s 个字符") % {"max": inputs.IDEMPOTENCY_KEY_MAX},
+            field="Idempotency-Key",
         )
     user = request.user
+    digest = _params_hash(params)
     found = IdempotencyKey.objects.filter(user=user, key=key, endpoint=endpoint).first()
-    if found is not None:
-        return found.status_code, found.response
-    try:
-        with transaction.atomic():
-            status, body = run()
-            IdempotencyKey.objects.create(
-                user=user, key=key, endpoint=endpoint, status_code=status, response=_jsonable(body)
-            )
-    except IntegrityError:
-        # A concurrent retry won the race: its transaction committed first.
-        found = IdempotencyKey.objects.get(user=user, key=key, endpoint=endpoint)
-        return found.status_code, found.response
-    return status, body
+    if found is None:
+        try:
+            with transaction.atomic():
+                status, body = run()
+                IdempotencyKey.objects.create(
+                    user=user,
+                    key=key,
+                    endpoint=endpoint,
+                    status_code=status,
+                    response=_jsonable(body),
+                    request_hash=digest,
+                )
+        except IntegrityError:
+            # A concurrent retry won the race: its transaction committed first.
+            found = IdempotencyKey.objects.get(user=user, key=key, endpoint=endpoint)
+        else:
+            return status, body
+    if found.request_hash and found.request_hash != digest:
+        raise ApplicationError(
+            ErrorCode.IDEMPOTENCY_KEY_REUSED,
+            _("该 Idempotency-Key 已用于另一份请求内容，请换一个新的 Key"),
+            field="Idempotency-Key",
+            status=422,
+        )
+    return found.status_code, found.response
+
+
+def _params_hash(params: Any) -> str:
+    import hashlib
+    import json
+
+    from django.core.serializers.json import DjangoJSONEncoder
+
+    text = json.dumps(params, cls=DjangoJSONEncoder, sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def _jsonable(body: Any) -> Any:
@@ -395,9 +441,7 @@ def request_create(request: HttpRequest, payload: RequestIn) -> Any:
             description=payload.description,
             channel=payload.channel,
             location_text=payload.location_text,
-            severity=payload.severity
-            if payload.severity in ("normal", "major", "complex")
-            else None,
+            severity=payload.severity,
             urgent=payload.urgent,
             anonymous=payload.anonymous,
             reporter=reporter,
@@ -408,7 +452,8 @@ def request_create(request: HttpRequest, payload: RequestIn) -> Any:
         # loaded to file it, and its events came back from request_file.
         return 201, _detail(request, obj)
 
-    return _respond(request, *idempotent(request, "requests.create", run))
+    params = payload.model_dump(mode="json")
+    return _respond(request, *idempotent(request, "requests.create", run, params))
 
 
 @router.post("/with-photos", response={201: RequestDetail})
@@ -434,7 +479,19 @@ def request_create_multipart(
         )
         return 201, _detail(request, obj)
 
-    return _respond(request, *idempotent(request, "requests.create_multipart", run))
+    params = payload.model_dump(mode="json")
+    params["photos"] = [_file_digest(p) for p in photos or []]
+    return _respond(request, *idempotent(request, "requests.create_multipart", run, params))
+
+
+def _file_digest(upload: UploadedFile) -> str:
+    import hashlib
+
+    digest = hashlib.sha256()
+    for chunk in upload.chunks():
+        digest.update(chunk)
+    upload.seek(0)
+    return digest.hexdigest()
 
 
 @router.post("/similar", response=SuggestOut)
@@ -488,19 +545,19 @@ def _all_scope() -> Any:
 @router.get("", response=RequestPage)
 def request_list(
     request: HttpRequest,
-    status: str | None = None,
-    category: str | None = None,
-    community_id: int | None = None,
-    grid_id: int | None = None,
-    compound_id: int | None = None,
-    org_id: int | None = None,
+    status: Text(400) | None = None,  # type: ignore[valid-type]
+    category: Text(inputs.CODE_MAX) | None = None,  # type: ignore[valid-type]
+    community_id: Id | None = None,
+    grid_id: Id | None = None,
+    compound_id: Id | None = None,
+    org_id: Id | None = None,
     filed_from: dt.date | None = None,
     filed_to: dt.date | None = None,
     overdue: bool | None = None,
-    queue: str | None = None,
-    q: str | None = None,
-    cursor: int | None = None,
-    limit: int = 20,
+    queue: Text(inputs.CODE_MAX) | None = None,  # type: ignore[valid-type]
+    q: Text(inputs.QUERY_MAX) | None = None,  # type: ignore[valid-type]
+    cursor: Id | None = None,
+    limit: Int(1, 100) = 20,  # type: ignore[valid-type]
 ) -> Any:
     """Requests in your scope, newest first; `cursor` is the last id of the previous page."""
     statuses = [s for s in (status or "").split(",") if s]
@@ -537,7 +594,12 @@ def my_orders(request: HttpRequest) -> Any:
 
 
 @router.get("/rates", response=list[RateRow])
-def rates(request: HttpRequest, month: str, months: int = 1, group_by: str | None = None) -> Any:
+def rates(
+    request: HttpRequest,
+    month: Text(7, required=True),  # type: ignore[valid-type]
+    months: Int(1, 24) = 1,  # type: ignore[valid-type]
+    group_by: Text(inputs.CODE_MAX) | None = None,  # type: ignore[valid-type]
+) -> Any:
     """响应率/解决率/满意率 and 5341 compliance from the rollups (group_by: street, community, grid, org, category, month)."""
     try:
         start = dt.date.fromisoformat(f"{month}-01")
@@ -590,10 +652,21 @@ def request_duplicates(request: HttpRequest, request_id: int) -> Any:
 
 def _transition(request: HttpRequest, request_id: int, fn: Any, **kwargs: Any) -> Any:
     obj = _get(request, request_id)
-    version = request.headers.get("If-Match")
-    expected = int(version) if version and version.isdigit() else None
+    expected = _if_match(request)
     fn(request=obj, acting_user=request.user, expected_version=expected, **kwargs)
     return _respond(request, 200, _detail(request, _get(request, request_id)))
+
+
+def _if_match(request: HttpRequest) -> int | None:
+    """The version a client read (``If-Match: 3`` or ``"3"``); absent means any."""
+    version = request.headers.get("If-Match", "").strip().strip('"')
+    if not version or version == "*":
+        return None
+    if not (version.isascii() and version.isdigit() and int(version) <= inputs.MAX_INT32):
+        raise ApplicationError(
+            ErrorCode.VALIDATION, _("If-Match 应为诉求的版本号"), field="If-Match"
+        )
+    return int(version)
 
 
 def _org(request: HttpRequest, org_id: int) -> Any:
@@ -736,7 +809,10 @@ def request_follow(request: HttpRequest, request_id: int) -> Any:
 
 @router.post("/{request_id}/photos", response={201: PhotoOut})
 def photo_upload(
-    request: HttpRequest, request_id: int, photo: File[UploadedFile], kind: Form[str] = "before"
+    request: HttpRequest,
+    request_id: int,
+    photo: File[UploadedFile],
+    kind: str = Form("before", max_length=inputs.CODE_MAX),
 ) -> Any:
     obj = _get(request, request_id)
     if kind not in ("before", "after"):

@@ -489,11 +489,15 @@ class Rating(BaseModel):
 
 
 class IdempotencyKey(models.Model):
-    """A POST retried with the same Idempotency-Key returns the first result."""
+    """A POST retried with the same Idempotency-Key returns the first result; the same
+    key with other parameters is refused (422, docs/adr/0009-input-limits.md)."""
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, models.CASCADE, related_name="+")
     key = models.CharField(max_length=128)
     endpoint = models.CharField(max_length=128)
+    # SHA-256 of the parameters as validated (canonical JSON; photos by content).
+    # Empty on keys stored before it was kept: those replay as before.
+    request_hash = models.CharField(max_length=64, blank=True, default="")
     status_code = models.PositiveSmallIntegerField()
     response = models.JSONField()
     created_at = models.DateTimeField(default=timezone.now)

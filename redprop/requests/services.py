@@ -18,8 +18,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop, pgettext_lazy
 
 from redprop.accounts.choices import Role
-from redprop.core import clock, rows
-from redprop.core.errors import ApplicationError, Conflict, NotFound, PermissionDenied
+from redprop.core import clock, inputs, rows
+from redprop.core.errors import (
+    ApplicationError,
+    Conflict,
+    ErrorCode,
+    NotFound,
+    PermissionDenied,
+)
 from redprop.notifications.audience import audience
 from redprop.notifications.texts import Text
 from redprop.requests import permissions, policies, search, sla, stats
@@ -306,14 +312,25 @@ def request_file(
     docs/adr/0006-lean-intake.md.
     """
     description = (description or "").strip()
-    if not description:
+    if not description or inputs.is_invisible(description):
         raise ApplicationError(
             RequestError.DESCRIPTION_REQUIRED, _("请描述遇到的问题"), field="description"
         )
-    if len(description) > 2000:
+    if len(description) > inputs.DESCRIPTION_MAX:
         raise ApplicationError(
             RequestError.DESCRIPTION_REQUIRED, _("问题描述不能超过 2000 字"), field="description"
         )
+    # Refused, never cut: a cut text would silently lose what the person wrote.
+    for name, value, limit in (
+        ("location_text", location_text, inputs.LOCATION_MAX),
+        ("external_ref", external_ref, inputs.EXTERNAL_REF_MAX),
+    ):
+        if len(value or "") > limit:
+            raise ApplicationError(
+                ErrorCode.VALIDATION,
+                _("不能超过 %(max)s 个字符") % {"max": limit},
+                field=name,
+            )
     if not category.is_active:
         raise ApplicationError(RequestError.UNKNOWN_CATEGORY, _("该分类已停用"), field="category")
     if len(photos) > MAX_PHOTOS:
@@ -345,11 +362,11 @@ def request_file(
         compound=compound,
         building=building,
         unit=unit,
-        location_text=location_text[:128],
+        location_text=location_text or "",
         reporter_id=reporter_id,
         filed_by=acting_user,
         anonymous=anonymous,
-        external_ref=external_ref[:64],
+        external_ref=external_ref or "",
         policy=policy,
         sla=policies.sla_snapshot(policy, severity=severity, urgent=urgent),
         created_at=now,

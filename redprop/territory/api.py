@@ -4,10 +4,12 @@ from decimal import Decimal
 
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Router, Schema
+from ninja import Field, Router, Schema
 
+from redprop.core import inputs
 from redprop.core.api_utils import require_perm
 from redprop.core.errors import NotFound
+from redprop.core.inputs import Area, Id, Text
 from redprop.territory import selectors, services
 from redprop.territory.models import Building
 
@@ -35,11 +37,11 @@ class UnitOut(Schema):
 
 
 class UnitIn(Schema):
-    building_id: int
-    label: str
-    floor_area: Decimal
-    exclusive_area: Decimal | None = None
-    owner_ids: list[int] = []
+    building_id: Id
+    label: Text(inputs.LABEL_MAX, required=True)  # type: ignore[valid-type]
+    floor_area: Area
+    exclusive_area: Area | None = None
+    owner_ids: list[Id] = Field([], max_length=inputs.IDS_MAX)
 
 
 @router.get("/compounds", response=list[CompoundOut])

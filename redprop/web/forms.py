@@ -17,7 +17,9 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from redprop.accounts.choices import Role
+from redprop.core import inputs
 from redprop.core.errors import ApplicationError
+from redprop.core.inputs import parse_id
 from redprop.orgs.models import Org
 from redprop.requests import policies, services
 from redprop.requests.choices import Channel, Satisfaction
@@ -54,6 +56,7 @@ class ServiceForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
+        self._refuse_bad_text(data)
         if self.errors:
             return data
         try:
@@ -63,6 +66,20 @@ class ServiceForm(forms.Form):
             field = self.field_aliases.get(err.field or "", err.field)
             self.add_error(field if field in self.fields else None, err.message)
         return data
+
+    def _refuse_bad_text(self, data: dict[str, Any]) -> None:
+        """Control characters anywhere are refused next to their field; a text of only
+        invisible characters (zero-width spaces...) counts as empty (inputs.clean_text).
+        Django's CharField already strips whitespace, refuses NUL and checks max_length."""
+        for name, value in list(data.items()):
+            if not isinstance(value, str) or not isinstance(self.fields.get(name), forms.CharField):
+                continue
+            if inputs.text_problem(value) == "invalid_characters":
+                self.add_error(name, _("含有不允许的字符（如 NUL、控制字符或不成对的代理项）"))
+            elif inputs.is_invisible(value):
+                data[name] = ""
+                if self.fields[name].required:
+                    self.add_error(name, _("不能为空，也不能只含空白或不可见字符"))
 
 
 class MultiplePhotoInput(forms.FileInput):
@@ -199,7 +216,9 @@ class ActionForm(ServiceForm):
     style: ClassVar[str] = "btn"
     multipart: ClassVar[bool] = False
 
-    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    version = forms.IntegerField(
+        widget=forms.HiddenInput, required=False, min_value=1, max_value=inputs.MAX_INT32
+    )
 
     def __init__(self, *args: Any, obj: ServiceRequest, acting_user: Any, **kwargs: Any) -> None:
         kwargs.setdefault("initial", {})
@@ -435,8 +454,14 @@ class DispatchForm(ActionForm):
     assignee = forms.IntegerField(
         label=_("指定处理人（选填）"),
         required=False,
+        min_value=1,
+        max_value=inputs.MAX_ID,
         widget=forms.Select,
-        error_messages={"invalid": _("请从名单中选择处理人")},
+        error_messages={
+            "invalid": _("请从名单中选择处理人"),
+            "min_value": _("请从名单中选择处理人"),
+            "max_value": _("请从名单中选择处理人"),
+        },
     )
     note = forms.CharField(
         label=_("派单说明（选填）"),
@@ -457,7 +482,8 @@ class DispatchForm(ActionForm):
                 self.initial["org"] = self.route.org.pk
         raw = self.data.get(self.add_prefix("org")) if self.is_bound else self.initial.get("org")
         raw = str(getattr(raw, "pk", raw) or "")
-        self.people_org: Org | None = units.filter(pk=int(raw)).first() if raw.isdigit() else None
+        org_pk = parse_id(raw)
+        self.people_org: Org | None = units.filter(pk=org_pk).first() if org_pk else None
         self.people = selectors.dispatch_people(request=obj, org=self.people_org)
         field = self.fields["assignee"]
         field.widget.choices = [  # type: ignore[attr-defined]

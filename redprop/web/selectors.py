@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy
 
 from redprop.accounts.choices import Role
 from redprop.accounts.models import User
+from redprop.core.inputs import parse_id
 from redprop.orgs.choices import OrgKind
 from redprop.orgs.models import Org
 from redprop.requests import policies as request_policies
@@ -322,6 +323,7 @@ def request_by_number(*, user: Any, text: str) -> ServiceRequest | None:
     text = (text or "").strip().upper()
     if text.startswith("RP"):
         text = text[2:]
-    if not text.isdigit():
+    pk = parse_id(text)
+    if pk is None:
         return None
-    return request_selectors.request_get(scope=user.scope_set(), request_id=int(text))
+    return request_selectors.request_get(scope=user.scope_set(), request_id=pk)

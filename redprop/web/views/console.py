@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.http import urlencode
 from django.views.decorators.http import require_GET
 
+from redprop.core.inputs import parse_id
 from redprop.requests import dedupe, permissions, policies
 from redprop.requests.models import ServiceRequest
 from redprop.requests.permissions import DISPATCHERS
@@ -34,7 +35,7 @@ def console_url(tab: str | None, pk: int | None = None) -> str:
 
 def _id(value: str | None) -> int | None:
     """A cursor or request id from the query string (anything else is ignored)."""
-    return int(value) if value and value.isdigit() else None
+    return parse_id(value)
 
 
 def _rows(page: web_selectors.QueuePage, now: Any) -> list[tuple[Any, Any, str]]:
@@ -128,8 +129,8 @@ def render_console(
 @require_GET
 @role_required(*DISPATCHERS)
 def console(request: HttpRequest) -> HttpResponse:
-    raw = request.GET.get("r", "")
-    obj = _dispatchable(request.user, int(raw)) if raw.isdigit() else None
+    pk = parse_id(request.GET.get("r"))
+    obj = _dispatchable(request.user, pk) if pk else None
     return render_console(request, tab=request.GET.get("tab"), obj=obj)
 
 

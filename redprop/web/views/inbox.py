@@ -9,6 +9,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from redprop.core.inputs import IDS_MAX, parse_id
 from redprop.notifications.selectors import inbox_for
 from redprop.notifications.services import inbox_mark_read
 from redprop.web.access import role_required
@@ -39,7 +40,7 @@ def inbox_read(request: HttpRequest) -> HttpResponse:
     if request.POST.get("all"):
         ids = list(inbox_for(user=request.user, unread_only=True).values_list("pk", flat=True))
     else:
-        ids = [int(v) for v in request.POST.getlist("ids") if v.isdigit()]
+        ids = [pk for v in request.POST.getlist("ids")[:IDS_MAX] if (pk := parse_id(v))]
     changed = inbox_mark_read(user=request.user, item_ids=ids)
     if changed:
         messages.success(request, _("已标为已读 %(n)d 条") % {"n": changed})
