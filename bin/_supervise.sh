@@ -44,36 +44,39 @@ supervise_stop() {
   wait $pids 2>/dev/null || true
 }
 
+# Polls once a second rather than `wait -n PIDS`: a process that exits before bash
+# reaches `wait -n` is dropped from bash's job table and `wait -n` would then never
+# report it ("no such job"); `kill -0` then `wait PID` (which finds it) always does.
 supervise_loop() {
   local died status name now recent delay t
   set +e # an exit status is what we handle here, not a reason to stop
   while true; do
-    died=""
-    # shellcheck disable=SC2046
-    wait -n -p died $(supervise_pids)
-    status=$?
+    sleep 1 &
+    wait $! # interruptible: a TERM stops at once
     [ "$_sup_stopping" = 1 ] && return 0
-    [ -n "$died" ] || continue
-    name=""
-    for t in "${_sup_names[@]}"; do [ "${_sup_pid[$t]}" = "$died" ] && name=$t; done
-    [ -n "$name" ] || continue
-    now=$(date +%s)
-    recent=""
-    for t in ${_sup_starts[$name]:-}; do [ $((now - t)) -lt "$RESTART_WINDOW" ] && recent+="$t "; done
-    # shellcheck disable=SC2086
-    set -- $recent
-    if [ $# -ge "$RESTART_LIMIT" ]; then
-      echo ">> $name (pid $died) exited with status $status, its $((RESTART_LIMIT + 1))th exit within ${RESTART_WINDOW} s: giving up" >&2
-      return 1
-    fi
-    delay=$((1 << $#))
-    [ "$delay" -gt 30 ] && delay=30
-    echo ">> $name (pid $died) exited with status $status; restart $(($# + 1))/$RESTART_LIMIT in ${delay} s" >&2
-    sleep "$delay" &
-    wait $! # interruptible: a TERM during the pause stops at once
-    [ "$_sup_stopping" = 1 ] && return 0
-    _sup_starts[$name]="$recent$now"
-    _sup_start "$name"
-    echo ">> $name restarted (pid ${_sup_pid[$name]})" >&2
+    for name in "${_sup_names[@]}"; do
+      died=${_sup_pid[$name]}
+      kill -0 "$died" 2>/dev/null && continue
+      wait "$died"
+      status=$?
+      now=$(date +%s)
+      recent=""
+      for t in ${_sup_starts[$name]:-}; do [ $((now - t)) -lt "$RESTART_WINDOW" ] && recent+="$t "; done
+      # shellcheck disable=SC2086
+      set -- $recent
+      if [ $# -ge "$RESTART_LIMIT" ]; then
+        echo ">> $name (pid $died) exited with status $status: $((RESTART_LIMIT + 1)) exits within ${RESTART_WINDOW} s, giving up" >&2
+        return 1
+      fi
+      delay=$((1 << $#))
+      [ "$delay" -gt 30 ] && delay=30
+      echo ">> $name (pid $died) exited with status $status; restart $(($# + 1))/$RESTART_LIMIT in ${delay} s" >&2
+      sleep "$delay" &
+      wait $!
+      [ "$_sup_stopping" = 1 ] && return 0
+      _sup_starts[$name]="$recent$now"
+      _sup_start "$name"
+      echo ">> $name restarted (pid ${_sup_pid[$name]})" >&2
+    done
   done
 }

@@ -306,7 +306,7 @@ class Clients:
     base: str
     accounts: list[dict[str, Any]]
     retry_pause: float = 0.2
-    think: float = 0.1  # between two requests of one client: load, not a flood
+    think: float = 0.3  # between two requests of one client: load, not a flood
     outcomes: list[Outcome] = field(default_factory=list)
     acknowledged: dict[str, int] = field(default_factory=dict)  # Idempotency-Key -> id
     failed: list[tuple[int, str]] = field(default_factory=list)
