@@ -10,6 +10,9 @@ admin.site.site_header = _("红色物业平台 · 管理后台")
 admin.site.site_title = _("红色物业平台")
 admin.site.index_title = _("管理首页")
 
+# A database outage in a middleware answers 503 too; the API's 500 is JSON.
+handler500 = "redprop.core.middleware.server_error"
+
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),

@@ -52,6 +52,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last, so its process_exception sees a view's database error first: 503, not 500.
+    "redprop.core.middleware.DatabaseUnavailableMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -85,7 +87,11 @@ def database(url: str) -> dict:
         options.setdefault("init_command", "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;")
         options.setdefault("transaction_mode", "IMMEDIATE")
         options.setdefault("timeout", 20)
-    elif db["ENGINE"].endswith("postgresql") and env.bool(
+    elif db["ENGINE"].endswith("postgresql"):
+        # A database host that does not answer (network partition, not a refused
+        # connection) must fail a request in seconds, not hang a worker: 503 meanwhile.
+        options.setdefault("connect_timeout", env.int("DJANGO_DB_CONNECT_TIMEOUT", default=5))
+    if db["ENGINE"].endswith("postgresql") and env.bool(
         "DJANGO_DB_SERVER_SIDE_BINDING", default=True
     ):
         # Parameters bound by the server, and psycopg prepares a statement once it has
@@ -150,6 +156,10 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("REDPROP_MAX_BODY_BYTES", default=1024 * 1
 REDPROP_MAX_UPLOAD_BYTES = env.int("REDPROP_MAX_UPLOAD_BYTES", default=91 * 1024 * 1024)
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# manage.py run_worker (redprop/core/worker.py): a task left RUNNING by a worker silent
+# for this long is requeued; after this many workers died running it, it is failed.
+REDPROP_TASK_LEASE_SECONDS = env.int("REDPROP_TASK_LEASE_SECONDS", default=60)
+REDPROP_TASK_MAX_ATTEMPTS = env.int("REDPROP_TASK_MAX_ATTEMPTS", default=3)
 
 # The CJK font the PDF reports embed (bin/_assets.sh copies it there; docs/adr/0004).
 REDPROP_PDF_FONT_DIR = env.path("REDPROP_PDF_FONT_DIR", default=BASE_DIR / "var" / "fonts")

@@ -9,7 +9,7 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     DATABASES["default"]["TEST"] = {
         "NAME": env("REDPROP_TEST_DB", default=str(BASE_DIR / "var" / "test.sqlite3"))
     }
-MEDIA_ROOT = BASE_DIR / "var" / "test-media"
+MEDIA_ROOT = env.path("REDPROP_MEDIA_ROOT", default=BASE_DIR / "var" / "test-media")
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 # A worker process started by a test (redprop/notifications/tests) must use the
 # database queue, which the in-process ImmediateBackend above replaces.

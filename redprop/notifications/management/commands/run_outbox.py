@@ -6,7 +6,8 @@ them, then sleeps ``--interval`` seconds when there was nothing to do. Each mess
 is claimed before it is tried, so several relays may run side by side and a relay
 killed mid-delivery loses nothing (the claim lapses and the message is tried again).
 Its own process, so a slow webhook receiver delays notifications only, never the
-SLA clock. ``--once`` runs one sweep.
+SLA clock. ``--once`` runs one sweep. When the database is unreachable the loop
+backs off and retries (``redprop.core.resilience.run_forever``) instead of exiting.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from django.core.management.base import BaseCommand
 from django.db import close_old_connections
 
 from redprop.core.models import Heartbeat
+from redprop.core.resilience import run_forever
 from redprop.notifications.services import outbox_sweep
 
 log = logging.getLogger("redprop.outbox")
@@ -38,21 +40,18 @@ class Command(BaseCommand):
     def handle(self, *args, once: bool, interval: float, batch: int, **options):
         last_beat = 0.0
         total = 0
-        while True:
+
+        def step() -> float:
+            nonlocal last_beat, total
             close_old_connections()
-            delivered = 0
-            try:
-                delivered = outbox_sweep(limit=batch)
-                total += delivered
-                if time.monotonic() - last_beat > HEARTBEAT_EVERY or once:
-                    Heartbeat.beat("outbox", delivered=total)
-                    last_beat = time.monotonic()
-            except Exception:  # keep relaying: every delivery is claimed and idempotent
-                log.exception("outbox pass failed")
-                if once:
-                    raise
+            delivered = outbox_sweep(limit=batch)
+            total += delivered
+            if time.monotonic() - last_beat > HEARTBEAT_EVERY or once:
+                Heartbeat.beat("outbox", delivered=total)
+                last_beat = time.monotonic()
             if once:
                 self.stdout.write(f"delivered {delivered}")
-                return
-            if delivered < batch:
-                time.sleep(interval)
+            return 0.0 if delivered >= batch else interval
+
+        # Keep relaying through errors: every delivery is claimed and idempotent.
+        run_forever(step, log=log, name="relay", once=once)

@@ -3,17 +3,19 @@
 django-tasks has no scheduler, so this small loop is the platform's timer. Each
 sweep is idempotent (unique checkpoints), so running
 it after a crash, twice, or on several machines is safe. ``--once`` runs one pass.
+When the database is unreachable the loop backs off and retries
+(``redprop.core.resilience.run_forever``) instead of exiting.
 """
 
 from __future__ import annotations
 
 import logging
-import time
 
 from django.core.management.base import BaseCommand
 from django.db import close_old_connections
 
 from redprop.core.models import Heartbeat
+from redprop.core.resilience import run_forever
 
 log = logging.getLogger("redprop.clock")
 
@@ -36,16 +38,12 @@ class Command(BaseCommand):
         parser.add_argument("--interval", type=float, default=15.0)
 
     def handle(self, *args, once: bool, interval: float, **options):
-        while True:
+        def step() -> float:
             close_old_connections()
-            try:
-                result = one_pass()
-                if options["verbosity"] > 1 or once:
-                    self.stdout.write(str(result))
-            except Exception:  # keep ticking: the next pass retries (every sweep is idempotent)
-                log.exception("clock pass failed")
-                if once:
-                    raise
-            if once:
-                return
-            time.sleep(interval)
+            result = one_pass()
+            if options["verbosity"] > 1 or once:
+                self.stdout.write(str(result))
+            return interval
+
+        # Keep ticking through errors: the next pass retries (every sweep is idempotent).
+        run_forever(step, log=log, name="clock", once=once)
