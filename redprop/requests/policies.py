@@ -369,8 +369,15 @@ def _candidate_workers(request: ServiceRequest, org: Org) -> list[Any]:
             org=org, ended_on__isnull=True, person_id=OuterRef("person_id")
         )
     )
+    elsewhere = Exists(
+        OrgMembership.objects.filter(
+            org__kind=OrgKind.PROPERTY_COMPANY,
+            ended_on__isnull=True,
+            person_id=OuterRef("person_id"),
+        ).exclude(org=org)
+    )
     workers = User.objects.filter(
-        Q(roles__grid_id__in=serving) | employed,
+        (Q(roles__grid_id__in=serving) & ~elsewhere) | employed,
         is_active=True,
         roles__role=Role.MAINTENANCE_WORKER,
         roles__revoked_at__isnull=True,
@@ -489,10 +496,19 @@ def eligible_assignees(*, request: ServiceRequest, org: Org) -> Any:
                 org=org, ended_on__isnull=True, person_id=OuterRef("user__person_id")
             )
         )
+        # A recorded employer is authoritative (permissions.works_for): a grid's worker
+        # employed by another company is not this company's, whatever their grid.
+        elsewhere = Exists(
+            OrgMembership.objects.filter(
+                org__kind=OrgKind.PROPERTY_COMPANY,
+                ended_on__isnull=True,
+                person_id=OuterRef("user__person_id"),
+            ).exclude(org=org)
+        )
         return roles.filter(
             role__in=(Role.GRID_BUTLER, Role.MAINTENANCE_WORKER),
             grid__community_id=request.community_id,
-        ).filter(Q(grid_id__in=serving) | employed)
+        ).filter((Q(grid_id__in=serving) & ~elsewhere) | employed)
     anchored = Q(org=org, role__in=(Role.COMPANY_STAFF, Role.UNIT_STAFF))
     if org.kind == OrgKind.RESIDENTS_COMMITTEE and org.community_id:
         anchored |= Q(role=Role.COMMUNITY_STAFF, region_id=org.community_id)

@@ -49,6 +49,9 @@ class Action:
     targets: frozenset[str]
     who: dict[str, frozenset[str] | None] = field(default_factory=dict)
     staff_never: bool = False
+    # A rule of the request itself that the service answers with its own error (the
+    # reopen limit: 409 reopen_limit); the page does not offer the step while it fails.
+    offered_if: Callable[[Any], bool] | None = None
 
     def relationships(self, user: Any, request: Any) -> set[str]:
         """The relationships in which ``user`` may take this action on ``request`` in its
@@ -117,12 +120,13 @@ ACTIONS: dict[str, Action] = {
             staff_never=True,
         ),
         _a("revisit", {S.RESOLVED}, {S.RATED}, dispatcher=None),
-        _a(
-            "reopen",
-            {S.RESOLVED, S.RATED},
-            {S.REOPENED},
-            reporter=None,
-            dispatcher=None,
+        Action(
+            name="reopen",
+            service="reopen",
+            sources=frozenset({S.RESOLVED, S.RATED}),
+            targets=frozenset({S.REOPENED}),
+            who={"reporter": None, "dispatcher": None},
+            offered_if=lambda r: r.reopen_count < int((r.sla or {}).get("max_reopens", 2)),
         ),
         _a("close", {S.RESOLVED, S.RATED}, {S.CLOSED}, dispatcher=None),
         _a(
@@ -160,6 +164,6 @@ def available(user: Any, request: Any) -> dict[str, set[str]]:
     out = {}
     for action in ACTIONS.values():
         rels = action.relationships(user, request)
-        if rels:
+        if rels and (action.offered_if is None or action.offered_if(request)):
             out[action.name] = rels
     return out

@@ -4,10 +4,12 @@ The list of steps comes from the code: ``workflow.ACTIONS`` must cover every edg
 ``choices.TRANSITIONS`` and each action must have a row in ``STEPS`` below, so a new
 transition without an entry here fails ``test_every_transition_has_a_probe``.
 
-For each action and each state it starts from, a request is brought to that state
-through the services (as users would), then every actor tries the step — inside a
-savepoint that is rolled back, so each probe starts from the same request. The
-expectation is written here, independently of ``permissions.py``:
+For each state some step starts from, a request is brought to that state through
+the services (as users would); then every actor opens its page (which must offer
+exactly the steps allowed to them) and tries every step that starts from that state,
+through the API and through the page's form — each inside a savepoint that is
+rolled back, so each probe starts from the same request. The expectation is written
+here, independently of ``permissions.py``:
 
 * allowed → 200 (API) / 302 (page), and the state changed;
 * refused → 404 when the actor may not even see the request (scope), 403 when they
@@ -15,13 +17,13 @@ expectation is written here, independently of ``permissions.py``:
   relationship allows it in other states only; and nothing changed (status,
   version, events).
 
-The page probe also checks that the request page offers the step's form exactly
-when the step is allowed (``available_actions``).
+docs/security.md "Request relationships" lists the actors and counts the probes.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -276,79 +278,97 @@ def _file(world: Any, description: str = "厨房下水道堵塞，污水倒灌")
     )
 
 
+def _dispatch(w: Any, r: ServiceRequest) -> Any:
+    return services.request_dispatch(
+        request=r, org=w.company, acting_user=w.users["community_staff"]
+    )
+
+
+def _accept(w: Any, r: ServiceRequest) -> Any:
+    return services.request_accept(request=r, acting_user=w.users["maintenance_worker"])
+
+
+def _resolve(w: Any, r: ServiceRequest) -> Any:
+    return services.request_resolve(
+        request=r, note="已疏通", acting_user=w.users["maintenance_worker"]
+    )
+
+
+def _require_plan(w: Any, r: ServiceRequest) -> Any:
+    return services.request_require_plan(
+        request=r, reason="复杂", acting_user=w.users["maintenance_worker"]
+    )
+
+
+# How each state is reached through the services, from a new request.
+PATHS: dict[str, list[Callable[[Any, ServiceRequest], Any]]] = {
+    S.SUBMITTED: [],
+    S.DISPATCHED: [_dispatch],
+    S.RETURNED: [
+        _dispatch,
+        lambda w, r: services.request_return(
+            request=r, reason="不归我们", acting_user=w.users["maintenance_worker"]
+        ),
+    ],
+    S.ACCEPTED: [_dispatch, _accept],
+    S.ON_SITE: [
+        _dispatch,
+        _accept,
+        lambda w, r: services.request_arrive(request=r, acting_user=w.users["maintenance_worker"]),
+    ],
+    S.PLAN_REQUIRED: [_dispatch, _accept, _require_plan],
+    S.PLAN_SUBMITTED: [
+        _dispatch,
+        _accept,
+        _require_plan,
+        lambda w, r: services.request_submit_plan(
+            request=r,
+            plan="更换整段管道",
+            resolve_by=timezone.now() + dt.timedelta(days=3),
+            acting_user=w.users["maintenance_worker"],
+        ),
+    ],
+    S.WAITING_ON_RESIDENT: [
+        _dispatch,
+        _accept,
+        lambda w, r: services.request_pause(
+            request=r, reason="不在家", acting_user=w.users["maintenance_worker"]
+        ),
+    ],
+    S.RESOLVED: [_dispatch, _accept, _resolve],
+    S.RATED: [
+        _dispatch,
+        _accept,
+        _resolve,
+        lambda w, r: services.request_rate(
+            request=r, score=4, solved=True, acting_user=w.users["reporter"]
+        ),
+    ],
+    S.REOPENED: [
+        _dispatch,
+        _accept,
+        _resolve,
+        lambda w, r: services.request_reopen(
+            request=r, reason="又堵了", acting_user=w.users["reporter"]
+        ),
+    ],
+    S.ESCALATED: [
+        lambda w, r: services.request_escalate(
+            request=r, reason="协调不了", acting_user=w.users["community_staff"]
+        )
+    ],
+}
+
+
 def bring_to(world: Any, state: str) -> ServiceRequest:
-    """A request in ``state``, reached through the services."""
-    staff, worker = world.users["community_staff"], world.users["maintenance_worker"]
+    """A request in ``state``, reached through the services, followed by the follower
+    and the street officer who lives in the compound; and a second open request of
+    the same compound (the merge target)."""
     r = _file(world)
     services.request_follow(request=r, acting_user=world.users["follower"])
     services.request_follow(request=r, acting_user=world.users["street_follower"])
-
-    def dispatch() -> None:
-        services.request_dispatch(request=r, org=world.company, acting_user=staff)
-
-    def accept() -> None:
-        services.request_accept(request=r, acting_user=worker)
-
-    def resolve() -> None:
-        services.request_resolve(request=r, note="已疏通", acting_user=worker)
-
-    paths: dict[str, list[Callable[[], Any]]] = {
-        S.SUBMITTED: [],
-        S.DISPATCHED: [dispatch],
-        S.RETURNED: [
-            dispatch,
-            lambda: services.request_return(request=r, reason="不归我们", acting_user=worker),
-        ],
-        S.ACCEPTED: [dispatch, accept],
-        S.ON_SITE: [
-            dispatch,
-            accept,
-            lambda: services.request_arrive(request=r, acting_user=worker),
-        ],
-        S.PLAN_REQUIRED: [
-            dispatch,
-            accept,
-            lambda: services.request_require_plan(request=r, reason="复杂", acting_user=worker),
-        ],
-        S.PLAN_SUBMITTED: [
-            dispatch,
-            accept,
-            lambda: services.request_require_plan(request=r, reason="复杂", acting_user=worker),
-            lambda: services.request_submit_plan(
-                request=r,
-                plan="更换整段管道",
-                resolve_by=timezone.now() + dt.timedelta(days=3),
-                acting_user=worker,
-            ),
-        ],
-        S.WAITING_ON_RESIDENT: [
-            dispatch,
-            accept,
-            lambda: services.request_pause(request=r, reason="不在家", acting_user=worker),
-        ],
-        S.RESOLVED: [dispatch, accept, resolve],
-        S.RATED: [
-            dispatch,
-            accept,
-            resolve,
-            lambda: services.request_rate(
-                request=r, score=4, solved=True, acting_user=world.users["reporter"]
-            ),
-        ],
-        S.REOPENED: [
-            dispatch,
-            accept,
-            resolve,
-            lambda: services.request_reopen(
-                request=r, reason="又堵了", acting_user=world.users["reporter"]
-            ),
-        ],
-        S.ESCALATED: [
-            lambda: services.request_escalate(request=r, reason="协调不了", acting_user=staff)
-        ],
-    }
-    for step in paths[state]:
-        step()
+    for step in PATHS[state]:
+        step(world, r)
         r.refresh_from_db()
     assert r.status == state
     world.survivor = _file(world, "厨房下水道也堵了")
@@ -372,7 +392,8 @@ def expected(action: str, actor: str, state: str, r: ServiceRequest, world: Any)
 
 
 CASES = sorted((a.name, s) for a in workflow.ACTIONS.values() for s in a.sources)
-PROBES = {"api": 0, "page": 0, "offer": 0}
+STATES = sorted({state for _action, state in CASES})
+OFFERED = re.compile(r'action="/r/\d+/do/([a-z_]+)/"')
 
 
 def test_every_transition_has_a_probe():
@@ -385,56 +406,71 @@ def test_every_transition_has_a_probe():
     assert set(STEPS) == set(workflow.ACTIONS)
     for action in workflow.ACTIONS.values():
         assert hasattr(services, f"request_{action.service}"), action.service
+    # Every state a step starts from is one bring_to() reaches (below).
+    assert set(STATES) <= set(PATHS)
 
 
-def _api_probe(world: Any, c: Client, action: str, r: ServiceRequest) -> int:
+def _probe(world: Any, c: Client, channel: str, action: str, r: ServiceRequest) -> int:
     step = STEPS[action]
-    resp = c.post(
-        f"/api/v1/requests/{r.pk}/{step.api}",
-        step.payload(world, r),
-        content_type="application/json",
-    )
+    if channel == "api":
+        resp = c.post(
+            f"/api/v1/requests/{r.pk}/{step.api}",
+            step.payload(world, r),
+            content_type="application/json",
+        )
+    else:
+        resp = c.post(f"/r/{r.pk}/do/{action}/", step.form(world, r))
     return resp.status_code
 
 
-def _page_probe(world: Any, c: Client, action: str, r: ServiceRequest) -> int:
-    resp = c.post(f"/r/{r.pk}/do/{action}/", STEPS[action].form(world, r))
-    return resp.status_code
-
-
-@pytest.mark.parametrize("channel", ["api", "page"])
-@pytest.mark.parametrize(("action", "state"), CASES)
-def test_step_by_role_scope_and_relationship(world, channel, action, state):
+@pytest.mark.parametrize("state", STATES)
+def test_every_step_by_role_scope_and_relationship(world, state):
+    """From ``state``: for every actor, the page offers exactly the allowed steps; and
+    every step that starts from ``state`` is tried through the API and the page."""
     cast(world)
     r = bring_to(world, state)
     before = _snapshot(r)
+    actions = [a for a, s in CASES if s == state]
     failures = []
+    counts = {"api": 0, "page": 0, "offer": 0}
     for actor in ACTORS:
         c = Client()
         c.force_login(world.users[actor])
-        want = expected(action, actor, state, r, world)
-        if channel == "page" and actor != "nobody":
-            offered = f"/r/{r.pk}/do/{action}/" in c.get(f"/r/{r.pk}/").content.decode()
-            PROBES["offer"] += 1
-            if offered != (want == 200):
-                failures.append(f"{actor}: page offers {action}={offered}, expected {want}")
-        sid = transaction.savepoint()
-        try:
-            if channel == "api":
-                got = _api_probe(world, c, action, r)
-                want = 404 if actor == "nobody" else want
-                ok_code = 200
-            else:
-                got = _page_probe(world, c, action, r)
-                want = 403 if actor == "nobody" else want
-                ok_code = 302
-            PROBES[channel] += 1
-            after = _snapshot(r)
-            if want == 200:
-                if got != ok_code or after == before:
-                    failures.append(f"{actor}: expected success, got {got}")
-            elif got != want or after != before:
-                failures.append(f"{actor}: expected {want}, got {got}, changed={after != before}")
-        finally:
-            transaction.savepoint_rollback(sid)
-    assert not failures, f"{action} from {state} via {channel}:\n" + "\n".join(failures)
+        wants = {a: expected(a, actor, state, r, world) for a in actions}
+        if actor != "nobody":
+            page = c.get(f"/r/{r.pk}/")
+            offered = (
+                set(OFFERED.findall(page.content.decode())) if page.status_code == 200 else set()
+            )
+            for a in actions:
+                counts["offer"] += 1
+                if (a in offered) != (wants[a] == 200):
+                    failures.append(f"{actor}: page offers {a}={a in offered}, expected {wants[a]}")
+            unexpected = offered - set(actions)
+            if unexpected:
+                failures.append(f"{actor}: page offers steps not from {state}: {unexpected}")
+        for action in actions:
+            for channel, ok_code in (("api", 200), ("page", 302)):
+                want = wants[action]
+                if actor == "nobody":
+                    want = 404 if channel == "api" else 403
+                sid = transaction.savepoint()
+                try:
+                    got = _probe(world, c, channel, action, r)
+                    counts[channel] += 1
+                    changed = _snapshot(r) != before
+                finally:
+                    transaction.savepoint_rollback(sid)
+                where = f"{actor} {action} via {channel}"
+                if want == 200:
+                    if got != ok_code or not changed:
+                        failures.append(f"{where}: expected success, got {got}")
+                elif got != want or changed:
+                    failures.append(f"{where}: expected {want}, got {got}, changed={changed}")
+    assert not failures, f"from {state}:\n" + "\n".join(failures)
+    # Every action from this state, for every actor, through both channels.
+    assert counts == {
+        "api": len(actions) * len(ACTORS),
+        "page": len(actions) * len(ACTORS),
+        "offer": len(actions) * (len(ACTORS) - 1),
+    }

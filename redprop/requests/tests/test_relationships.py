@@ -342,3 +342,31 @@ def test_the_named_handler_may_act_wherever_they_work(world):
         acting_user=world.users["community_staff"],
     )
     assert post(world, "maintenance_worker", f"/{r.pk}/accept").status_code == 200
+
+
+def test_another_companys_worker_is_neither_offered_nor_assigned(world):
+    """The dispatcher's list of people and the assignment policy follow the same rule
+    as ``is_handler``: a worker on the grid employed by company B is not company A's."""
+    from redprop.requests import policies
+
+    rival = neighbour(
+        world, "t_rival2", "吴师傅", roles={Role.MAINTENANCE_WORKER: {"grid": world.grid}}
+    )
+    org_add_member(org=world.company_b, person=rival.person, acting_user=None)
+    r = filed(world)
+    offered = set(
+        policies.eligible_assignees(request=r, org=world.company).values_list("user_id", flat=True)
+    )
+    assert world.users["maintenance_worker"].pk in offered and rival.pk not in offered
+    assert rival.pk in set(
+        policies.eligible_assignees(request=r, org=world.company_b).values_list(
+            "user_id", flat=True
+        )
+    )
+    # Company B's order in this grid goes to B's own worker, not the grid's (A's).
+    r = services.request_dispatch(
+        request=r, org=world.company_b, acting_user=world.users["community_staff"]
+    )
+    assert r.assignee_id == rival.pk
+    assert post(world, "maintenance_worker", f"/{r.pk}/accept").status_code == 403
+    assert api(rival, f"/{r.pk}/accept").status_code == 200

@@ -48,7 +48,7 @@ HANDLER_ACTIONS = [
     "return",
     "escalate",
 ]
-DISPATCHER_ACTIONS = ["dispatch", "merge", "escalate", "revisit", "close", "cancel"]
+DISPATCHER_ACTIONS = ["dispatch", "merge", "escalate", "revisit", "reopen", "close", "cancel"]
 REPORTER_ACTIONS = ["rate", "reopen", "cancel"]
 
 
