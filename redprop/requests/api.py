@@ -15,7 +15,7 @@ from redprop.core import inputs
 from redprop.core.errors import ApplicationError, ErrorCode, NotFound, PermissionDenied
 from redprop.core.inputs import Id, Int, Text
 from redprop.core.scope import Scope
-from redprop.requests import dedupe, permissions, policies, selectors, services
+from redprop.requests import dedupe, disclosure, permissions, policies, selectors, services
 from redprop.requests.choices import Channel, EventKind, Severity, Status
 from redprop.requests.errors import RequestError
 from redprop.requests.models import Category, IdempotencyKey, ServiceRequest
@@ -73,7 +73,7 @@ class RequestRow(Schema):
     category_name: str
     severity: str
     urgent: bool
-    description: str
+    description: str | None  # None: not the reader's to see (a follower)
     channel: str
     compound_id: int | None
     compound_name: str | None
@@ -158,7 +158,7 @@ class PhotoOut(Schema):
 
 
 class RequestDetail(RequestRow):
-    location_text: str
+    location_text: str | None
     reporter: str | None
     reporter_mobile: str | None
     events: list[EventOut]
@@ -283,8 +283,45 @@ class _DetailSource(Schema):
         return None if obj.anonymous or not obj.reporter_id else obj.reporter.mobile_masked
 
 
+def _row(request: HttpRequest, obj: ServiceRequest) -> dict[str, Any]:
+    """A list row as the reader may see it (``permissions.view_of``; no query)."""
+    view = permissions.view_of(request.user, obj)
+    return _disclose(RequestRow.from_orm(obj).model_dump(mode="json"), obj, view)
+
+
+def _disclose(data: dict[str, Any], obj: ServiceRequest, view: permissions.View) -> dict[str, Any]:
+    """Blank what ``view`` may not read: a follower sees what the public would
+    (category, status, compound, deadlines, the steps), never the reporter's words,
+    flat, identity or rating, nor a worker's name (docs/adr/0008-follower-view.md)."""
+    if view == permissions.View.STAFF:
+        return data
+    # Staff are named by their display name, never their login.
+    data["assignee_name"] = (obj.assignee.display_name or None) if obj.assignee_id else None
+    if view == permissions.View.PUBLIC:
+        data.update(description=None, assignee_name=None, rating=None, solved=None)
+        for key in ("location_text", "reporter", "reporter_mobile"):
+            if key in data:
+                data[key] = None
+        if "photos" in data:
+            data["photos"] = []
+    return data
+
+
+def _event_json(event: Any, reader: disclosure.Reader) -> dict[str, Any]:
+    data = EventOut.from_orm(event).model_dump(mode="json")
+    data.update(
+        actor=reader.actor(event),
+        note=event.note if reader.shows_note(event) else "",
+        data=reader.data(event),
+    )
+    return data
+
+
 def _detail(request: HttpRequest, obj: ServiceRequest) -> dict[str, Any]:
-    """The detail as plain JSON (also what an Idempotency-Key stores)."""
+    """The detail as plain JSON (also what an Idempotency-Key stores), as the reader
+    may see it (``permissions.view_of``)."""
+    view = permissions.view_of(request.user, obj)
+    reader = disclosure.Reader(obj, view=view, viewer=request.user)
     data = RequestRow.from_orm(obj).model_dump(mode="json")
     data.update(_DetailSource.from_orm(obj).model_dump(mode="json"))
     # A request just filed carries its events (request_file), and has photos only
@@ -297,11 +334,13 @@ def _detail(request: HttpRequest, obj: ServiceRequest) -> dict[str, Any]:
         photos = obj.photos.all()
     data.update(
         location_text=obj.location_text,
-        events=[EventOut.from_orm(e).model_dump(mode="json") for e in events],
-        photos=[PhotoOut.from_orm(p).model_dump(mode="json") for p in photos],
+        events=[_event_json(e, reader) for e in events],
+        photos=[PhotoOut.from_orm(p).model_dump(mode="json") for p in photos]
+        if view != permissions.View.PUBLIC
+        else [],
         merged_into_id=obj.merged_into_id,
     )
-    return data
+    return _disclose(data, obj, view)
 
 
 def _respond(request: HttpRequest, status: int, data: Any) -> Any:
@@ -584,13 +623,15 @@ def request_list(
         ),
     )
     rows, nxt = selectors.after_cursor(qs, cursor, limit)
-    return {"items": rows, "next_cursor": nxt}
+    # Rows as each reader may see them (already JSON: the schema documents them).
+    return _respond(request, 200, {"items": [_row(request, r) for r in rows], "next_cursor": nxt})
 
 
 @router.get("/mine", response=list[RequestRow])
 def my_orders(request: HttpRequest) -> Any:
-    """A worker's orders, by deadline."""
-    return list(selectors.my_orders(user=request.user)[:200])
+    """A worker's orders, by deadline: those they may act on (``permissions.is_handler``)."""
+    user = request.user
+    return [r for r in selectors.my_orders(user=user)[:200] if permissions.is_handler(user, r)]
 
 
 @router.get("/rates", response=list[RateRow])
@@ -789,6 +830,8 @@ def request_escalate(request: HttpRequest, request_id: int, payload: ReasonIn) -
 
 @router.post("/{request_id}/merge", response=RequestDetail)
 def request_merge(request: HttpRequest, request_id: int, payload: MergeIn) -> Any:
+    # The step's permission before the target's lookup: 403, not a 404 for the target.
+    services.authorize("merge", request.user, _get(request, request_id))
     into = _get(request, payload.into_id)
     return _transition(request, request_id, services.request_merge, into=into)
 
@@ -796,11 +839,9 @@ def request_merge(request: HttpRequest, request_id: int, payload: MergeIn) -> An
 @router.post("/{request_id}/follow", response=RequestDetail)
 def request_follow(request: HttpRequest, request_id: int) -> Any:
     """“一起关注”: a resident of the same compound follows a request they also see."""
-    obj = ServiceRequest.objects.filter(pk=request_id).select_related("compound").first()
-    if (
-        obj is None
-        or obj.compound is None
-        or not permissions.can_file_at(request.user, obj.compound)
+    obj = ServiceRequest.objects.filter(pk=request_id).first()
+    if obj is None or not (
+        permissions.can_follow(request.user, obj) or permissions.is_reporter(request.user, obj)
     ):
         raise NotFound(_("诉求不存在或不在您的管辖范围内"))
     services.request_follow(request=obj, acting_user=request.user)

@@ -352,12 +352,32 @@ def pick_on_duty(candidates: list[Candidate]) -> Candidate:
     return min(near, key=lambda c: (c.open, c.tier, c.user.pk))
 
 
-def _candidate_workers(request: ServiceRequest) -> list[Any]:
-    """Maintenance workers of the request's community, in a stable order, each with
-    ``in_grid``: holds the maintenance role of the request's grid."""
+def _candidate_workers(request: ServiceRequest, org: Org) -> list[Any]:
+    """The company's maintenance workers of the request's community, in a stable order,
+    each with ``in_grid``: holds the maintenance role of the request's grid. The
+    company's: on a grid covering a building it serves, or its member (as
+    ``eligible_assignees``), so an order never goes to another company's worker."""
     from redprop.accounts.models import RoleAssignment, User
+    from redprop.orgs.models import OrgMembership
+    from redprop.territory.models import Building
 
+    serving = Building.objects.filter(
+        community_id=request.community_id, compound__company=org, grid_id__isnull=False
+    ).values("grid_id")
+    employed = Exists(
+        OrgMembership.objects.filter(
+            org=org, ended_on__isnull=True, person_id=OuterRef("person_id")
+        )
+    )
+    elsewhere = Exists(
+        OrgMembership.objects.filter(
+            org__kind=OrgKind.PROPERTY_COMPANY,
+            ended_on__isnull=True,
+            person_id=OuterRef("person_id"),
+        ).exclude(org=org)
+    )
     workers = User.objects.filter(
+        (Q(roles__grid_id__in=serving) & ~elsewhere) | employed,
         is_active=True,
         roles__role=Role.MAINTENANCE_WORKER,
         roles__revoked_at__isnull=True,
@@ -402,7 +422,11 @@ def assignee_for(*, request: ServiceRequest, org: Org | None, mode: str) -> Any:
         if on_duty:
             return pick_on_duty(on_duty).user
         grid = request.grid
-        if grid is not None and grid.maintenance_worker_id:
+        # The grid's worker works for the company serving the compound: another
+        # company's order in the grid goes to that company's own people.
+        compound = request.compound if request.compound_id is not None else None
+        serves = compound is not None and compound.company_id == org.pk
+        if grid is not None and grid.maintenance_worker_id and serves:
             return grid.maintenance_worker
         mode = AssignmentMode.LEAST_LOADED
     if on_duty:
@@ -411,7 +435,7 @@ def assignee_for(*, request: ServiceRequest, org: Org | None, mode: str) -> Any:
         distance = {c.user.pk: c.tier for c in near}
         load = {c.user.pk: c.open for c in near}
     else:
-        workers = _candidate_workers(request)
+        workers = _candidate_workers(request, org)
         if not workers:
             return None
         distance = {w.pk: _distance(w) for w in workers}
@@ -472,10 +496,19 @@ def eligible_assignees(*, request: ServiceRequest, org: Org) -> Any:
                 org=org, ended_on__isnull=True, person_id=OuterRef("user__person_id")
             )
         )
+        # A recorded employer is authoritative (permissions.works_for): a grid's worker
+        # employed by another company is not this company's, whatever their grid.
+        elsewhere = Exists(
+            OrgMembership.objects.filter(
+                org__kind=OrgKind.PROPERTY_COMPANY,
+                ended_on__isnull=True,
+                person_id=OuterRef("user__person_id"),
+            ).exclude(org=org)
+        )
         return roles.filter(
             role__in=(Role.GRID_BUTLER, Role.MAINTENANCE_WORKER),
             grid__community_id=request.community_id,
-        ).filter(Q(grid_id__in=serving) | employed)
+        ).filter((Q(grid_id__in=serving) & ~elsewhere) | employed)
     anchored = Q(org=org, role__in=(Role.COMPANY_STAFF, Role.UNIT_STAFF))
     if org.kind == OrgKind.RESIDENTS_COMMITTEE and org.community_id:
         anchored |= Q(role=Role.COMMUNITY_STAFF, region_id=org.community_id)

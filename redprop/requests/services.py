@@ -28,7 +28,7 @@ from redprop.core.errors import (
 )
 from redprop.notifications.audience import audience
 from redprop.notifications.texts import Text
-from redprop.requests import permissions, policies, search, sla, stats
+from redprop.requests import permissions, policies, search, sla, stats, workflow
 from redprop.requests.choices import (
     TRANSITIONS,
     Channel,
@@ -189,6 +189,25 @@ def _reason(reason: str, what: str | None = None) -> str:
 def _require(ok: bool, message: str | None = None) -> None:
     if not ok:
         raise PermissionDenied(message)
+
+
+def authorize(action: str, user: Any, request: ServiceRequest, message: str | None = None) -> None:
+    """403 unless ``user`` holds a relationship that may take ``action`` (workflow.ACTIONS):
+    the one permission check of each transition. Edges that must resolve more input
+    with the user's scope first (the merge target) call it before doing so."""
+    _require(workflow.ACTIONS[action].related(user, request), message)
+
+
+def _guard(action: str, user: Any, request: ServiceRequest, *, to: str) -> None:
+    """409 unless the state allows the step: the TRANSITIONS map, then the action's own
+    states for the user's relationship (the reporter cancels only before acceptance)."""
+    guard_transition(request, to=to)
+    if not workflow.ACTIONS[action].allowed(user, request):
+        raise Conflict(
+            RequestError.INVALID_TRANSITION,
+            _("诉求当前状态为“%(status)s”，不能%(verb)s")
+            % {"status": Status(request.status).label, "verb": _VERB.get(to, _("执行此操作"))},
+        )
 
 
 def _place_of(request: ServiceRequest) -> dict[str, int | None]:
@@ -420,8 +439,8 @@ def request_file(
 def photo_add(*, request: ServiceRequest, upload: Any, kind: str, acting_user: Any) -> RequestPhoto:
     request = _lock(request)
     _require(
-        permissions.can_handle(acting_user, request)
-        or permissions.can_dispatch(acting_user, request)
+        permissions.is_handler(acting_user, request)
+        or permissions.is_dispatcher(acting_user, request)
         or permissions.is_reporter(acting_user, request)
     )
     if request.photos.count() >= MAX_PHOTOS * 2:
@@ -536,8 +555,8 @@ def request_dispatch(
 ) -> ServiceRequest:
     """社区发单: send the request to a responsible unit and start its SLA clock."""
     request = _lock(request, expected_version)
-    _require(permissions.can_dispatch(acting_user, request), _("只有社区或街道工作人员可以派单"))
-    guard_transition(request, to=Status.DISPATCHED)
+    authorize("dispatch", acting_user, request, _("只有社区或街道工作人员可以派单"))
+    _guard("dispatch", acting_user, request, to=Status.DISPATCHED)
     if org is None:
         raise ApplicationError(RequestError.NO_HANDLER, _("请选择承办单位"), field="org_id")
     if (
@@ -566,8 +585,8 @@ def request_return(
     """退单: the unit says the matter is not theirs; it goes back to the dispatcher."""
     reason = _reason(reason, _("退单原因"))
     request = _lock(request, expected_version)
-    _require(permissions.can_handle(acting_user, request), _("只有承办单位可以退单"))
-    guard_transition(request, to=Status.RETURNED)
+    authorize("return", acting_user, request, _("只有承办单位可以退单"))
+    _guard("return", acting_user, request, to=Status.RETURNED)
     from_status, org_id = request.status, request.handling_org_id
     request.status = Status.RETURNED
     request.assignee = None
@@ -592,10 +611,10 @@ def request_accept(
 ) -> ServiceRequest:
     """接单: the unit takes the order. Of two people accepting at once, exactly one wins."""
     request = _lock(request, expected_version)
-    _require(permissions.can_handle(acting_user, request), _("只有承办单位可以接单"))
+    authorize("accept", acting_user, request, _("只有承办单位可以接单"))
     if request.status == Status.ACCEPTED:
         raise Conflict(RequestError.ALREADY_TAKEN, _("该诉求已被他人接单"))
-    guard_transition(request, to=Status.ACCEPTED)
+    _guard("accept", acting_user, request, to=Status.ACCEPTED)
     from_status = request.status
     request.status = Status.ACCEPTED
     if request.assignee_id is None or not acting_user.has_role(Role.COMPANY_STAFF, Role.UNIT_STAFF):
@@ -619,6 +638,7 @@ def _mark_responded(request: ServiceRequest) -> list[str]:
 def _handler_step(
     request: ServiceRequest,
     *,
+    action: str,
     acting_user: Any,
     to: str,
     kind: str,
@@ -627,8 +647,8 @@ def _handler_step(
     **data: Any,
 ) -> ServiceRequest:
     request = _lock(request, expected_version)
-    _require(permissions.can_handle(acting_user, request), _("只有承办单位可以办理"))
-    guard_transition(request, to=to)
+    authorize(action, acting_user, request, _("只有承办单位可以办理"))
+    _guard(action, acting_user, request, to=to)
     from_status = request.status
     request.status = to
     _event(request, kind, actor=acting_user, from_status=from_status, note=note, **data)
@@ -642,6 +662,7 @@ def request_arrive(
     """到场: the worker is on site (the 5-minute response clock of Jinghe's 5341)."""
     request = _handler_step(
         request,
+        action="arrive",
         acting_user=acting_user,
         to=Status.ON_SITE,
         kind=EventKind.ARRIVED,
@@ -663,6 +684,7 @@ def request_require_plan(
     reason = _reason(reason, _("需出具方案的原因"))
     request = _handler_step(
         request,
+        action="require_plan",
         acting_user=acting_user,
         to=Status.PLAN_REQUIRED,
         kind=EventKind.PLAN_REQUIRED,
@@ -695,6 +717,7 @@ def request_submit_plan(
         )
     request = _handler_step(
         request,
+        action="submit_plan",
         acting_user=acting_user,
         to=Status.PLAN_SUBMITTED,
         kind=EventKind.PLAN_SUBMITTED,
@@ -714,8 +737,8 @@ def request_pause(
     """等待居民: the clock stops until the resident is available (on the timeline)."""
     reason = _reason(reason, _("暂停原因"))
     request = _lock(request, expected_version)
-    _require(permissions.can_handle(acting_user, request), _("只有承办单位可以暂停计时"))
-    guard_transition(request, to=Status.WAITING_ON_RESIDENT)
+    authorize("pause", acting_user, request, _("只有承办单位可以暂停计时"))
+    _guard("pause", acting_user, request, to=Status.WAITING_ON_RESIDENT)
     from_status = request.status
     request.paused_from = from_status
     request.status = Status.WAITING_ON_RESIDENT
@@ -730,8 +753,8 @@ def request_resume(
     *, request: ServiceRequest, acting_user: Any, expected_version: int | None = None
 ) -> ServiceRequest:
     request = _lock(request, expected_version)
-    _require(permissions.can_handle(acting_user, request), _("只有承办单位可以恢复计时"))
-    if request.status != Status.WAITING_ON_RESIDENT:
+    authorize("resume", acting_user, request, _("只有承办单位可以恢复计时"))
+    if not workflow.ACTIONS["resume"].allowed(acting_user, request):
         raise Conflict(RequestError.INVALID_TRANSITION, _("诉求未处于暂停状态"))
     request.status = request.paused_from or Status.ACCEPTED
     request.paused_from = ""
@@ -754,8 +777,8 @@ def request_resolve(
     note = _reason(note, _("处理结果"))
     cleaned = [clean_photo(p) for p in photos]
     request = _lock(request, expected_version)
-    _require(permissions.can_handle(acting_user, request), _("只有承办单位可以办结"))
-    guard_transition(request, to=Status.RESOLVED)
+    authorize("resolve", acting_user, request, _("只有承办单位可以办结"))
+    _guard("resolve", acting_user, request, to=Status.RESOLVED)
     from_status = request.status
     fields = ["status", "resolved_at"]
     if request.responded_at is None and request.sla.get("respond_event") != "accepted":
@@ -828,8 +851,9 @@ def request_rate(
 ) -> ServiceRequest:
     """The resident rates the result (非常满意 … 非常不满意) and says whether it was solved."""
     request = _lock(request, expected_version)
-    _require(permissions.is_reporter(acting_user, request), _("只有反映人可以评价"))
-    guard_transition(request, to=Status.RATED)
+    # Only the reporter (never a follower), and never staff of the request's place.
+    authorize("rate", acting_user, request, _("只有反映人可以评价"))
+    _guard("rate", acting_user, request, to=Status.RATED)
     if score is None:
         raise ApplicationError(RequestError.INVALID_RATING, _("请选择满意度"), field="score")
     from_status = request.status
@@ -868,8 +892,8 @@ def request_revisit(
 ) -> ServiceRequest:
     """回访: community staff phone a resident who did not rate, and record the answer."""
     request = _lock(request, expected_version)
-    _require(permissions.can_dispatch(acting_user, request), _("只有社区或街道工作人员可以回访"))
-    guard_transition(request, to=Status.RATED)
+    authorize("revisit", acting_user, request, _("只有社区或街道工作人员可以回访"))
+    _guard("revisit", acting_user, request, to=Status.RATED)
     from_status = request.status
     _record_rating(
         request,
@@ -901,12 +925,8 @@ def request_reopen(
     """重办: not satisfied; back to the same unit, up to the policy's limit. Counted."""
     reason = _reason(reason, _("重新办理的原因"))
     request = _lock(request, expected_version)
-    _require(
-        permissions.is_reporter(acting_user, request)
-        or permissions.can_dispatch(acting_user, request),
-        _("只有反映人或社区工作人员可以要求重新办理"),
-    )
-    guard_transition(request, to=Status.REOPENED)
+    authorize("reopen", acting_user, request, _("只有反映人或社区工作人员可以要求重新办理"))
+    _guard("reopen", acting_user, request, to=Status.REOPENED)
     limit = int(request.sla.get("max_reopens", 2))
     if request.reopen_count >= limit:
         raise ApplicationError(
@@ -950,10 +970,10 @@ def request_close(
 ) -> ServiceRequest:
     request = _lock(request, expected_version)
     if acting_user is not None:
-        _require(
-            permissions.can_dispatch(acting_user, request), _("只有社区或街道工作人员可以关闭诉求")
-        )
-    guard_transition(request, to=Status.CLOSED)
+        authorize("close", acting_user, request, _("只有社区或街道工作人员可以关闭诉求"))
+        _guard("close", acting_user, request, to=Status.CLOSED)
+    else:  # the clock's auto-close
+        guard_transition(request, to=Status.CLOSED)
     from_status = request.status
     request.status = Status.CLOSED
     request.closed_at = clock.now()
@@ -982,15 +1002,13 @@ def request_cancel(
 ) -> ServiceRequest:
     """撤销: by the resident before a unit accepts it, or by staff with a reason."""
     request = _lock(request, expected_version)
-    staff = permissions.can_dispatch(acting_user, request)
-    if staff:
+    authorize("cancel", acting_user, request, _("只有反映人或社区工作人员可以撤销"))
+    as_ = workflow.ACTIONS["cancel"].relationships(acting_user, request)
+    if "dispatcher" in as_:
         reason = _reason(reason, _("撤销原因"))
-    else:
-        _require(
-            permissions.is_reporter(acting_user, request), _("只有反映人或社区工作人员可以撤销")
-        )
-        if request.status not in {Status.SUBMITTED, Status.DISPATCHED, Status.RETURNED}:
-            raise Conflict(RequestError.INVALID_TRANSITION, _("诉求已被接单，不能撤销，请联系社区"))
+    elif not as_ and not permissions.is_dispatcher(acting_user, request):
+        # The reporter, once a unit may have accepted it.
+        raise Conflict(RequestError.INVALID_TRANSITION, _("诉求已被接单，不能撤销，请联系社区"))
     guard_transition(request, to=Status.CANCELLED)
     from_status = request.status
     _withdraw_if_unanswered(request)
@@ -1022,11 +1040,11 @@ def request_merge(
     if expected_version is not None and request.version != expected_version:
         raise Conflict(RequestError.STALE_VERSION, _("诉求已被他人更新，请刷新后重试"))
     _require(
-        permissions.can_dispatch(acting_user, request)
-        and permissions.can_dispatch(acting_user, into),
+        workflow.ACTIONS["merge"].related(acting_user, request)
+        and permissions.is_dispatcher(acting_user, into),
         _("只有社区或街道工作人员可以合并诉求"),
     )
-    guard_transition(request, to=Status.MERGED)
+    _guard("merge", acting_user, request, to=Status.MERGED)
     if not into.is_open or into.status == Status.MERGED:
         raise ApplicationError(
             RequestError.MERGE_INVALID, _("目标诉求已关闭，不能合并"), field="into"
@@ -1069,13 +1087,14 @@ def request_merge(
 def request_follow(*, request: ServiceRequest, acting_user: Any) -> RequestFollower | None:
     """一起关注: a resident follows an open request about the same problem."""
     request = _lock(request)
-    person_id = acting_user.person_id
-    if not person_id:
-        raise PermissionDenied(_("只有居民可以关注诉求"))
+    if permissions.is_reporter(acting_user, request):
+        return None
+    # A resident of the compound only: staff following a request of their own area
+    # could otherwise pass as its residents (docs/adr/0008-follower-view.md).
+    _require(permissions.can_follow(acting_user, request), _("只有本小区居民可以关注诉求"))
     if not request.is_open:
         raise Conflict(RequestError.INVALID_TRANSITION, _("该诉求已关闭"))
-    if request.reporter_id == person_id:
-        return None
+    person_id = acting_user.person_id
     follower, created = RequestFollower.objects.get_or_create(request=request, person_id=person_id)
     if created:
         _event(
@@ -1095,12 +1114,8 @@ def request_escalate(
     """上报: the community hands the request up to the street office."""
     reason = _reason(reason, _("上报原因"))
     request = _lock(request, expected_version)
-    _require(
-        permissions.can_dispatch(acting_user, request)
-        or permissions.can_handle(acting_user, request),
-        _("您没有上报此诉求的权限"),
-    )
-    guard_transition(request, to=Status.ESCALATED)
+    authorize("escalate", acting_user, request, _("您没有上报此诉求的权限"))
+    _guard("escalate", acting_user, request, to=Status.ESCALATED)
     from_status = request.status
     _withdraw_if_unanswered(request)
     first_escalation = request.escalation_level == 0

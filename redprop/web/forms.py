@@ -278,6 +278,7 @@ class ResolveForm(ActionForm):
         required=False,
         max_length=1000,
         widget=forms.Textarea(attrs={"rows": 3, "placeholder": _("例如：已更换楼道灯泡并试亮")}),
+        help_text=_("处理结果会告知反映人和一起关注的居民，请勿填写居民姓名、电话或门牌号"),
     )
     photos = PhotoField(label=_("处理后照片（选填）"))
 
@@ -320,6 +321,7 @@ class SubmitPlanForm(ActionForm):
         required=False,
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("处理方案会告知反映人和一起关注的居民，请勿填写居民姓名、电话或门牌号"),
     )
     resolve_by = forms.DateTimeField(
         label=_("承诺办结时间"),
@@ -544,6 +546,8 @@ class MergeForm(ActionForm):
     )
 
     def perform(self, data: dict[str, Any]) -> Any:
+        # The step's permission before the target's lookup (403, not "not found").
+        services.authorize("merge", self.acting_user, self.obj)
         into = selectors.request_by_number(user=self.acting_user, text=data["into"])
         if into is None:
             raise ApplicationError(

@@ -17,6 +17,8 @@ from django.utils.translation import gettext_lazy, ngettext
 from redprop.accounts.models import User
 from redprop.requests import sla
 from redprop.requests.choices import Clock, EventKind, Satisfaction, Status
+from redprop.requests.disclosure import Reader
+from redprop.requests.permissions import View
 
 # Icons of the SVG sprite (static/redprop/icons.svg) for the default categories;
 # a category added in the admin falls back to its parent's icon, then a dot.
@@ -161,14 +163,16 @@ class Contact:
     org: str
 
 
-def handler_contact(request: Any) -> Contact | None:
-    """Who handles the request: the assignee (masked mobile) or the unit's service phone."""
+def handler_contact(request: Any, *, named: bool = True) -> Contact | None:
+    """Who handles the request: the assignee (masked mobile) or the unit's service phone.
+
+    ``named=False`` (a follower's view): the unit and its service phone only."""
     org = request.handling_org
     if org is None and request.assignee_id is None:
         return None
     phone = ""
     name = ""
-    if request.assignee_id:
+    if request.assignee_id and named:
         assignee = request.assignee
         name = str(assignee)
         person = assignee.person if assignee.person_id else None
@@ -203,71 +207,63 @@ _UNIT_STEPS = {
 }
 
 
-def timeline(request: Any, *, viewer: Any = None, staff_view: bool = True) -> list[TimelineRow]:
-    """The request's events as the timeline shows them (prefetched by request_get).
+def timeline(request: Any, *, viewer: Any = None, view: View = View.STAFF) -> list[TimelineRow]:
+    """The request's events as the timeline shows them (prefetched by request_get),
+    as ``view`` may read them (``requests.disclosure``, the same rules as the API).
 
-    A resident who follows a neighbour's request (一起关注) sees what the units did,
-    but not the neighbour: other residents' names become "居民" and their words
-    (a rating comment, a reopening reason) are left out.
+    A resident who follows a neighbour's request (一起关注) sees what happened and
+    which unit did it, but no person's name and no one's words; the reporter sees
+    the staff by name, but not the neighbours who follow.
     """
-    residents: set[int] = set()
-    if not staff_view:
-        residents = {request.reporter_id, *request.followers.values_list("person_id", flat=True)}
-        residents.discard(None)
-    own_person = getattr(viewer, "person_id", None)
+    reader = Reader(request, view=view, viewer=viewer)
     events = list(request.events.all())
-    # Who each dispatch named as the handler (one query, only if any did).
+    # Who each dispatch named as the handler (one query, only if any did and the
+    # reader may see names).
     assignee_ids = {
         int(e.data["assignee"])
         for e in events
         if e.kind == EventKind.DISPATCHED and e.data.get("assignee")
     }
     assignees: dict[int, str] = {}
-    if assignee_ids:
-        assignees = {u.pk: str(u) for u in User.objects.filter(pk__in=assignee_ids)}
+    if assignee_ids and view != View.PUBLIC:
+        assignees = {
+            u.pk: (str(u) if view == View.STAFF else u.display_name)
+            for u in User.objects.filter(pk__in=assignee_ids)
+        }
     rows = []
     for e in events:
-        actor = e.actor if e.actor_id else None
-        neighbour = (
-            actor is not None
-            and actor.person_id is not None
-            and actor.person_id in residents
-            and actor.person_id != own_person
-        )
+        data = reader.data(e)
         extra = ""
         if e.kind in (EventKind.RATED, EventKind.REVISITED):
             parts = []
-            if e.data.get("score") is not None:
-                parts.append(str(Satisfaction(int(e.data["score"])).label))
-            if e.data.get("solved") is not None:
-                parts.append(_("问题已解决") if e.data["solved"] else _("问题未解决"))
+            if data.get("score") is not None:
+                parts.append(str(Satisfaction(int(data["score"])).label))
+            if data.get("solved") is not None:
+                parts.append(_("问题已解决") if data["solved"] else _("问题未解决"))
             extra = " · ".join(parts)
-        elif e.kind == EventKind.PLAN_SUBMITTED and e.data.get("resolve_by"):
-            by = timezone.localtime(dt.datetime.fromisoformat(e.data["resolve_by"]))
+        elif e.kind == EventKind.PLAN_SUBMITTED and data.get("resolve_by"):
+            by = timezone.localtime(dt.datetime.fromisoformat(data["resolve_by"]))
             extra = _("承诺 %(when)s 前办结") % {"when": cn_datetime(by)}
         elif e.kind == EventKind.DISPATCHED and e.org_id:
             extra = _("派至 %(org)s") % {"org": e.org.name}
-            who_handles = assignees.get(int(e.data.get("assignee") or 0))
+            who_handles = assignees.get(int(data.get("assignee") or 0))
             if who_handles:
                 extra = _("派至 %(org)s · 处理人 %(person)s") % {
                     "org": e.org.name,
                     "person": who_handles,
                 }
-        elif e.kind == EventKind.MERGED and e.data.get("into"):
-            extra = _("并入 RP%(n)08d") % {"n": int(e.data["into"])}
-        if actor is None:
-            who = _("系统")
-        elif neighbour:
-            who = _("居民")
-        else:
-            who = str(actor)
+        elif e.kind == EventKind.MERGED and data.get("into"):
+            extra = _("并入 RP%(n)08d") % {"n": int(data["into"])}
+        note = ""
+        if reader.shows_note(e):
+            note = _system_note(e) if not e.actor_id else e.note
         rows.append(
             TimelineRow(
                 at=e.at,
                 label=e.get_kind_display(),
-                actor=who,
+                actor=reader.actor(e),
                 org=e.org.name if e.org_id and e.kind in _UNIT_STEPS else "",
-                note="" if neighbour else (_system_note(e) if actor is None else e.note),
+                note=note,
                 extra=extra,
                 kind=e.kind,
             )

@@ -17,6 +17,7 @@ from redprop.core.scope import Scope, ScopeSet
 from redprop.requests import dedupe, permissions
 from redprop.requests.models import Category
 from redprop.requests.permissions import FILERS
+from redprop.territory.selectors import lives_in_compound
 from redprop.web import presenters
 from redprop.web import selectors as web_selectors
 from redprop.web.access import role_required
@@ -93,7 +94,11 @@ def file_similar(request: HttpRequest) -> HttpResponse:
             "similar": [(r, round(score)) for r, score in similar],
             "category": category,
             "show_text": user.has_role(*_SEE_DESCRIPTIONS),  # type: ignore[union-attr]
-            "can_follow": user.has_role(Role.RESIDENT) and bool(user.person_id),  # type: ignore[union-attr]
+            # Following is for residents of this compound (permissions.can_follow).
+            "can_follow": bool(similar)
+            and user.has_role(Role.RESIDENT)  # type: ignore[union-attr]
+            and bool(user.person_id)  # type: ignore[union-attr]
+            and lives_in_compound(person_id=user.person_id, compound_id=compound.pk),  # type: ignore[union-attr]
             "person_id": user.person_id,  # type: ignore[union-attr]
         },
     )

@@ -12,8 +12,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from redprop.accounts.choices import Role
 from redprop.core.errors import ApplicationError
-from redprop.requests import permissions, services
-from redprop.requests.choices import TRANSITIONS, Status
+from redprop.requests import permissions, services, workflow
 from redprop.requests.models import ServiceRequest
 from redprop.web import presenters
 from redprop.web.access import role_required, viewable_request
@@ -47,65 +46,26 @@ HANDLER_ACTIONS = [
     "require_plan",
     "pause",
     "return",
+    "escalate",
 ]
-DISPATCHER_ACTIONS = ["dispatch", "merge", "escalate", "revisit", "close", "cancel"]
+DISPATCHER_ACTIONS = ["dispatch", "merge", "escalate", "revisit", "reopen", "close", "cancel"]
 REPORTER_ACTIONS = ["rate", "reopen", "cancel"]
-_STAFF_ROLES = tuple(r for r in Role if r != Role.RESIDENT)
 
 
 def available_actions(user: Any, obj: ServiceRequest) -> dict[str, set[str]]:
-    """The steps ``user`` may take on ``obj`` now, by who they act as.
-
-    The permissions module and the TRANSITIONS map decide, as in the services;
-    the services check again when the step is taken.
+    """The steps ``user`` may take on ``obj`` now, by who they act as (handler,
+    dispatcher, reporter): ``workflow.ACTIONS``, the table the services check, so
+    the page offers exactly what the services allow. A step open to both the
+    dispatcher and the reporter (cancel) is shown once, in the dispatcher's box.
     """
-    nxt = TRANSITIONS[obj.status]
-    status = obj.status
     out: dict[str, set[str]] = {"handler": set(), "dispatcher": set(), "reporter": set()}
-    if permissions.can_handle(user, obj):
-        h = out["handler"]
-        if Status.ACCEPTED in nxt and status != Status.WAITING_ON_RESIDENT:
-            h.add("accept")
-        if status == Status.ACCEPTED:
-            h.add("arrive")
-        if Status.RESOLVED in nxt:
-            h.add("resolve")
-        if Status.RETURNED in nxt:
-            h.add("return")
-        if Status.PLAN_REQUIRED in nxt and status in {Status.ACCEPTED, Status.ON_SITE}:
-            h.add("require_plan")
-        if status == Status.PLAN_REQUIRED:
-            h.add("submit_plan")
-        if Status.WAITING_ON_RESIDENT in nxt:
-            h.add("pause")
-        if status == Status.WAITING_ON_RESIDENT:
-            h.add("resume")
-    if permissions.can_dispatch(user, obj):
-        d = out["dispatcher"]
-        if Status.DISPATCHED in nxt:
-            d.add("dispatch")
-        if Status.MERGED in nxt:
-            d.add("merge")
-        if Status.ESCALATED in nxt and status != Status.ESCALATED:
-            d.add("escalate")
-        if status == Status.RESOLVED:
-            d.add("revisit")
-        if Status.CLOSED in nxt:
-            d.add("close")
-        if Status.CANCELLED in nxt:
-            d.add("cancel")
-    if user.has_role(Role.RESIDENT) and permissions.is_reporter(user, obj):
-        r = out["reporter"]
-        if status == Status.RESOLVED:
-            r.add("rate")
-        limit = int((obj.sla or {}).get("max_reopens", 2))
-        if Status.REOPENED in nxt and obj.reopen_count < limit:
-            r.add("reopen")
-        if (
-            status in {Status.SUBMITTED, Status.DISPATCHED, Status.RETURNED}
-            and not out["dispatcher"]
-        ):
-            r.add("cancel")
+    for name, relationships in workflow.available(user, obj).items():
+        if "dispatcher" in relationships:
+            out["dispatcher"].add(name)
+            relationships = relationships - {"reporter"}
+        for rel in relationships:
+            out[rel].add(name)
+    out["handler"] -= out["dispatcher"]  # escalate: the dispatcher's box when both
     return out
 
 
@@ -119,7 +79,8 @@ def detail_context(
     """What the request page and the console pane show, with a form for each step."""
     user: Any = request.user
     events = list(obj.events.all())
-    staff_view = permissions.has_scoped_role(user, obj, _STAFF_ROLES)
+    view = permissions.view_of(user, obj)
+    public = view == permissions.View.PUBLIC
     by_role = available_actions(user, obj)
     allowed = set().union(*by_role.values())
     forms: dict[str, ActionForm] = {}
@@ -139,10 +100,11 @@ def detail_context(
     return {
         "r": obj,
         "due": presenters.due_of(obj, events=events),
-        "contact": presenters.handler_contact(obj),
-        "timeline": list(reversed(presenters.timeline(obj, viewer=user, staff_view=staff_view))),
-        "photos_before": [p for p in photos if p.kind == "before"],
-        "photos_after": [p for p in photos if p.kind == "after"],
+        # A follower sees the unit, not the person handling it nor their phone.
+        "contact": presenters.handler_contact(obj, named=not public),
+        "timeline": list(reversed(presenters.timeline(obj, viewer=user, view=view))),
+        "photos_before": [] if public else [p for p in photos if p.kind == "before"],
+        "photos_after": [] if public else [p for p in photos if p.kind == "after"],
         "forms": forms,
         "handler_forms": [(n, forms[n]) for n in HANDLER_ACTIONS if n in forms and n != primary],
         "primary": (primary, forms[primary]) if primary else None,
@@ -152,9 +114,9 @@ def detail_context(
         "reporter_forms": [(n, forms[n]) for n in REPORTER_ACTIONS if n in by_role["reporter"]],
         "bound_action": action if bound is not None else None,
         "page_errors": page_errors,
-        "staff_view": staff_view,
-        "is_reporter": bool(by_role["reporter"])
-        or (user.has_role(Role.RESIDENT) and obj.reporter_id == user.person_id),
+        "staff_view": view == permissions.View.STAFF,
+        "public_view": public,
+        "is_reporter": permissions.is_reporter(user, obj),
         "icon": presenters.category_icon(obj.category),
     }
 
@@ -211,10 +173,8 @@ def request_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
 def request_follow(request: HttpRequest, pk: int) -> HttpResponse:
     """一起关注: a resident of the same compound follows a request about the same problem."""
     obj = ServiceRequest.objects.select_related("compound").filter(pk=pk).first()
-    if (
-        obj is None
-        or obj.compound is None
-        or not permissions.can_file_at(request.user, obj.compound)
+    if obj is None or not (
+        permissions.can_follow(request.user, obj) or permissions.is_reporter(request.user, obj)
     ):
         raise Http404
     status, error = 200, ""
@@ -239,10 +199,11 @@ def request_follow(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 @role_required()
 def request_photo(request: HttpRequest, pk: int, photo_id: int) -> HttpResponseBase:
-    """A photo of a request, only to those who may see the request (never a public URL)."""
+    """A photo of a request, only to those who may see the request (never a public URL)
+    and not to a follower (it may show the reporter's home)."""
     obj = viewable_request(request.user, pk)
     photo = next((p for p in obj.photos.all() if p.pk == photo_id), None)
-    if photo is None:
+    if photo is None or permissions.view_of(request.user, obj) == permissions.View.PUBLIC:
         raise Http404
     try:
         handle = photo.image.open("rb")
