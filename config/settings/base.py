@@ -33,6 +33,7 @@ INSTALLED_APPS = [
     "redprop.notifications",
     "redprop.requests",
     "redprop.duty",
+    "redprop.contact",
     "redprop.web",
     "redprop.dashboards",
     "redprop.demo",
@@ -174,6 +175,14 @@ REDPROP_SMS_KINDS = env.list(
     "REDPROP_SMS_KINDS",
     default=["request.dispatched", "request.deadline_warning", "request.escalated"],
 )
+# 联系居民 (ADR 0014): how the handler of an open order reaches its reporter.
+# "reveal" shows the number for that order (logged); "bridge" places the call through
+# a number-masking gateway (隐私号/中间号) and never shows it.
+REDPROP_CONTACT_MODE = env("REDPROP_CONTACT_MODE", default="reveal")
+REDPROP_CONTACT_GATEWAY = env(
+    "REDPROP_CONTACT_GATEWAY", default="redprop.contact.gateways.DemoGateway"
+)
+REDPROP_CONTACT_BRIDGE_MINUTES = env.int("REDPROP_CONTACT_BRIDGE_MINUTES", default=30)
 # Makes the relative links of notifications absolute in emails.
 REDPROP_SITE_URL = env("REDPROP_SITE_URL", default="http://localhost:8000")
 DEFAULT_FROM_EMAIL = env("DJANGO_DEFAULT_FROM_EMAIL", default="红色物业平台 <noreply@localhost>")

@@ -161,20 +161,21 @@ class Contact:
     org: str
 
 
-def handler_contact(request: Any) -> Contact | None:
-    """Who handles the request: the assignee (masked mobile) or the unit's service phone."""
+def handler_contact(request: Any, *, show_work_phone: bool = True) -> Contact | None:
+    """Who handles the request and a number to call about it: the assignee's work
+    phone in the handling unit (工作电话), else the unit's service phone; never a
+    personal mobile (ADR 0014). ``show_work_phone`` is false for a reader who may
+    not reach the handler (a follower, or once the order is no longer open): they
+    get the unit's service phone only."""
+    from redprop.contact.selectors import handler_phone
+
     org = request.handling_org
     if org is None and request.assignee_id is None:
         return None
-    phone = ""
-    name = ""
-    if request.assignee_id:
-        assignee = request.assignee
-        name = str(assignee)
-        person = assignee.person if assignee.person_id else None
-        phone = person.mobile_masked if person is not None else ""
-    if not phone and org is not None:
-        phone = org.service_phone
+    name = str(request.assignee) if request.assignee_id else ""
+    phone = org.service_phone if org is not None else ""
+    if show_work_phone and org is not None:
+        phone = handler_phone(request=request)
     return Contact(name=name, phone=phone, org=org.name if org is not None else "")
 
 

@@ -394,6 +394,9 @@ class Foundation:
                     org=org,
                     person=person,
                     position=position,
+                    # A work phone issued with the post (ADR 0014), from the 199 range
+                    # by person id, so the seed's random stream is unchanged.
+                    work_phone=f"199{person.pk:08d}",
                     started_on=self.days_ago(30, 1500),
                     acting_user=self.actor,
                 )
