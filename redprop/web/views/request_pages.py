@@ -191,9 +191,13 @@ def request_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     if form.is_valid():
         messages.success(request, DONE_MESSAGES[action])
         if in_console:
-            from redprop.web.views.console import console_url
+            from redprop.web.views.console import console_url, next_in_queue
 
-            return redirect(console_url(request.POST.get("tab"), pk))
+            # Show what was done and move on to the next request of the tab.
+            tab = request.POST.get("tab")
+            return redirect(
+                console_url(tab, next_in_queue(request.user, tab, after_done=pk), done=pk)
+            )
         try:
             viewable_request(request.user, pk)
         except Http404:
