@@ -154,6 +154,22 @@ def due_of(
     )
 
 
+def place_text(obj: Any) -> str:
+    """Where a request is, each part once: "稻香苑 1栋1单元102", not "稻香苑 1栋 1栋1单元102".
+
+    A unit's label (门牌) usually starts with its building ("3栋2单元501"), so the
+    building is named only when the label does not already say it.
+    """
+    compound = obj.compound.name if obj.compound_id else ""
+    building = obj.building.name if obj.building_id else ""
+    unit = obj.unit.label if obj.unit_id else ""
+    parts = [compound]
+    if building and not unit.startswith(building):
+        parts.append(building)
+    parts.append(unit)
+    return " ".join(p for p in parts if p)
+
+
 @dataclass(frozen=True)
 class Contact:
     name: str
