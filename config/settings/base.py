@@ -24,7 +24,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "rules.apps.AutodiscoverRulesConfig",
     "django_tasks",
-    "django_tasks_db",
+    "redprop.core.tasks_app.TasksDatabaseConfig",  # django_tasks_db, named in Chinese
     "redprop.core",
     "redprop.accounts",
     "redprop.territory",
