@@ -140,7 +140,8 @@ def test_resident_dispatcher_worker_resident(
     patrol = services.request_file(
         acting_user=world.users["grid_butler"],
         category=Category.objects.get(code="pipe_dredging"),
-        description="1栋一单元下水道堵塞，污水漫到楼道",
+        # Long, as real patrol notes are: the 时限 column must still not wrap at 1440 px.
+        description="1栋一单元下水道堵塞，污水漫到楼道，一楼住户门口积水很深，老人小孩进出很不方便，请尽快派人疏通",
         building=world.building,
         channel="patrol",
     )
