@@ -140,7 +140,8 @@ def test_resident_dispatcher_worker_resident(
     patrol = services.request_file(
         acting_user=world.users["grid_butler"],
         category=Category.objects.get(code="pipe_dredging"),
-        description="1栋一单元下水道堵塞，污水漫到楼道",
+        # Long, as real patrol notes are: the 时限 column must still not wrap at 1440 px.
+        description="1栋一单元下水道堵塞，污水漫到楼道，一楼住户门口积水很深，老人小孩进出很不方便，请尽快派人疏通",
         building=world.building,
         channel="patrol",
     )
@@ -153,6 +154,19 @@ def test_resident_dispatcher_worker_resident(
     li = user_create(username="t_worker_li", password=PASSWORD, acting_user=None)
     User.objects.filter(pk=li.pk).update(display_name="李师傅")
     role_grant(user=li, role=Role.MAINTENANCE_WORKER, grid=world.grid_2, acting_user=None)
+    # 李师傅 works for the company with a work phone issued with the post (ADR 0014).
+    from redprop.orgs.services import org_add_member
+    from redprop.people.services import person_create
+
+    li_person = person_create(name="李建华", mobile="13500003333", acting_user=None)
+    User.objects.filter(pk=li.pk).update(person=li_person)
+    org_add_member(
+        org=world.company,
+        person=li_person,
+        position="维修人员",
+        work_phone="027-85551234",
+        acting_user=None,
+    )
     j = Journey(browser, live_server.url, artifacts)
 
     # --- the dispatcher opens the console first and keeps it open -------------------------
@@ -203,6 +217,15 @@ def test_resident_dispatcher_worker_resident(
     row.wait_for(timeout=20_000)  # the queue polls every 10 s
     assert desk.evaluate("window.__stillTheSamePage") is True
     j.shoot(desk, "05-console-queue")
+    # At 1440 px the 时限 column keeps "待派单" on one line.
+    desk.set_viewport_size({"width": 1440, "height": 900})
+    lines = desk.evaluate(
+        "() => [...document.querySelectorAll('#queue .q-due > span')]"
+        ".map(el => el.getClientRects().length)"
+    )
+    assert lines, "no 时限 cells in the queue"
+    assert set(lines) == {1}, lines
+    desk.set_viewport_size(DESKTOP)
     desk.locator("body").press("j")
     assert desk.evaluate("document.activeElement.dataset.key") == f"row-{patrol.pk}"
     desk.keyboard.press("j")
@@ -234,10 +257,23 @@ def test_resident_dispatcher_worker_resident(
     pane.get_by_role("button", name="派单", exact=True).click()
     desk.wait_for_load_state("networkidle")
     assert desk.get_by_text("已派单").first.is_visible()
-    assert desk.locator("#pane").get_by_text("处理人 李师傅").first.is_visible()
     r.refresh_from_db()
     assert r.status == "dispatched"
     assert r.assignee_id == li.pk
+    # The pane says what was done (to whom, the new deadline) and moves to the next
+    # request instead of a fresh form reset to "不指定".
+    done = desk.locator(".done-card")
+    done.wait_for()
+    done_text = done.inner_text()
+    assert r.number in done_text
+    assert "已派单" in done_text
+    assert world.company.name in done_text
+    assert "李师傅" in done_text
+    assert "到场时限" in done_text
+    assert desk.locator("#pane > .pane").get_attribute("data-id") == str(patrol.pk)
+    assert f"r={patrol.pk}" in desk.url
+    assert f"done={r.pk}" in desk.url
+    j.shoot(desk, "06b-console-after-dispatch")
 
     # --- the named maintenance worker, on a phone: accept, arrive, resolve ----------------
     worker = j.open(PHONE, mobile=True)
@@ -251,6 +287,31 @@ def test_resident_dispatcher_worker_resident(
     j.shoot(worker, "08-worker-request")
     worker.get_by_role("button", name="接单", exact=True).click()
     worker.get_by_text("已接单，请尽快到达现场").wait_for()
+    # 联系居民: the worker phones before coming up. The page shows the masked number
+    # until asked; the number is then this order's, with the read on the PII log.
+    from redprop.people.models import PiiAccessLog
+
+    contact = worker.locator(".contact-card")
+    assert "138****1234" in contact.inner_text()
+    assert "13812341234" not in worker.content()
+    # (The SMS relay read 李师傅's own mobile to text him the order: a system row.)
+    assert not PiiAccessLog.objects.filter(person=r.reporter_id).exists()
+    contact.get_by_role("button", name="联系居民").click()
+    call = worker.locator(".contact-card a[href='tel:13812341234']")
+    call.wait_for()
+    assert "本次查看已记入个人信息查看记录" in worker.locator(".contact-card").inner_text()
+    log = PiiAccessLog.objects.get(person=r.reporter_id)
+    assert (log.actor_id, log.person_id, log.field) == (li.pk, r.reporter_id, "mobile")
+    assert log.context == f"contact:reveal:{r.number}"
+    assert r.number in log.reason
+    j.shoot(worker, "08b-worker-contacts-resident")
+    # The resident sees the worker's work phone, never a personal one.
+    phone.goto(f"{live_server.url}/r/{r.pk}/")
+    assert "027-85551234" in phone.locator(".facts").inner_text()
+    assert "135****3333" not in phone.content()
+    assert "13500003333" not in phone.content()
+    j.shoot(phone, "08c-resident-sees-work-phone")
+    worker.reload()
     worker.get_by_role("button", name="我已到场").click()
     worker.get_by_text("已登记到场时间").wait_for()
     worker.get_by_label("处理结果").fill("已疏通厨房下水管道，试水正常")
@@ -262,6 +323,20 @@ def test_resident_dispatcher_worker_resident(
     worker.get_by_text("已办结，等待居民评价").wait_for()
     r.refresh_from_db()
     assert r.status == "resolved"
+    # Once resolved, the worker no longer has a way to the resident's number.
+    assert worker.locator(".contact-card").count() == 0
+    status, body = worker.evaluate(
+        """async (url) => {
+          const headers = JSON.parse(document.body.getAttribute('hx-headers'));
+          const resp = await fetch(url, {method: 'POST', headers: {...headers, 'HX-Request': 'true'}});
+          return [resp.status, await resp.text()];
+        }""",
+        f"/r/{r.pk}/contact/",
+    )
+    assert status == 403
+    assert "只有本单当前处理人" in body
+    assert "13812341234" not in body
+    assert PiiAccessLog.objects.filter(person=r.reporter_id).count() == 1
     assert RequestPhoto.objects.filter(request=r, kind="after").count() == 1
 
     # --- the resident rates it ------------------------------------------------------------

@@ -24,7 +24,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "rules.apps.AutodiscoverRulesConfig",
     "django_tasks",
-    "django_tasks_db",
+    "redprop.core.tasks_app.TasksDatabaseConfig",  # django_tasks_db, named in Chinese
     "redprop.core",
     "redprop.accounts",
     "redprop.territory",
@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "redprop.duty",
     "redprop.votes",
     "redprop.open311",
+    "redprop.contact",
     "redprop.web",
     "redprop.dashboards",
     "redprop.demo",
@@ -195,6 +196,14 @@ REDPROP_SMS_KINDS = env.list(
     "REDPROP_SMS_KINDS",
     default=["request.dispatched", "request.deadline_warning", "request.escalated"],
 )
+# 联系居民 (ADR 0014): how the handler of an open order reaches its reporter.
+# "reveal" shows the number for that order (logged); "bridge" places the call through
+# a number-masking gateway (隐私号/中间号) and never shows it.
+REDPROP_CONTACT_MODE = env("REDPROP_CONTACT_MODE", default="reveal")
+REDPROP_CONTACT_GATEWAY = env(
+    "REDPROP_CONTACT_GATEWAY", default="redprop.contact.gateways.DemoGateway"
+)
+REDPROP_CONTACT_BRIDGE_MINUTES = env.int("REDPROP_CONTACT_BRIDGE_MINUTES", default=30)
 # Makes the relative links of notifications absolute in emails.
 REDPROP_SITE_URL = env("REDPROP_SITE_URL", default="http://localhost:8000")
 DEFAULT_FROM_EMAIL = env("DJANGO_DEFAULT_FROM_EMAIL", default="红色物业平台 <noreply@localhost>")

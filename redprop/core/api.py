@@ -159,6 +159,11 @@ def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
         405: ("method_not_allowed", _("不支持该请求方法")),
         413: (ErrorCode.TOO_LARGE, _("请求体过大")),
     }
+    if exc.status_code == 403 and str(exc) == "CSRF check Failed":  # ninja's, in English
+        known[403] = (
+            "csrf_failed",
+            _("CSRF 校验失败：请刷新页面后重试（程序调用请使用 API 令牌）"),
+        )
     code, message = known.get(exc.status_code, ("http_error", str(exc)))
     return error_response(request, ApplicationError(code, message, status=exc.status_code))
 

@@ -163,7 +163,7 @@ def _list_separator() -> str:
 def names_for(level: str, keys: Iterable[Any]) -> dict[Any, str]:
     """Display names of group keys: one query for the whole level."""
     from redprop.orgs.models import Org
-    from redprop.territory.models import Grid, Region
+    from redprop.territory.models import Region
 
     keys = [k for k in set(keys) if k is not None]
     if not keys:
@@ -175,8 +175,24 @@ def names_for(level: str, keys: Iterable[Any]) -> dict[Any, str]:
             c.pk: (f"{c.parent.name} · {c.name}" if c.parent is not None else c.name)
             for c in Category.objects.filter(pk__in=keys).select_related("parent")
         }
-    model: Any = {"grid": Grid, "org": Org}.get(level, Region)
+    if level == "grid":
+        return grid_names(keys)
+    model: Any = {"org": Org}.get(level, Region)
     return dict(model.objects.filter(pk__in=keys).values_list("pk", "name"))
+
+
+def grid_names(keys: Iterable[Any]) -> dict[Any, str]:
+    """Grid names, each with its community when the grids belong to several
+    communities: two communities' "第二网格" must not read alike."""
+    from redprop.territory.models import Grid
+
+    rows = list(Grid.objects.filter(pk__in=keys).values_list("pk", "name", "community__name"))
+    if len({community for _pk, _name, community in rows}) <= 1:
+        return {pk: name for pk, name, _community in rows}
+    return {
+        pk: _("%(community)s %(grid)s") % {"community": community, "grid": name}
+        for pk, name, community in rows
+    }
 
 
 # --- figures -----------------------------------------------------------------------

@@ -98,9 +98,30 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     return render(request, "dashboards/dashboard.html", ctx)
 
 
+def _only_place(picker: list[Any], user: Any) -> str:
+    """The place to preselect: the only one there is, or else the one region the
+    user's report roles are anchored to (a street officer's street), if listed."""
+    options = [
+        str(node.pk)
+        for street, communities in picker
+        for node in ([street] if street else []) + list(communities)
+    ]
+    if len(options) == 1:
+        return options[0]
+    anchors = {
+        str(r.region_id) for r in user.active_roles if r.role in REPORT_ROLES and r.region_id
+    }
+    if len(anchors) == 1 and next(iter(anchors)) in options:
+        return next(iter(anchors))
+    return ""
+
+
 def _reports_context(request: HttpRequest, scope: ScopeSet, values: dict[str, str]) -> dict:
+    picker = selectors.regions_for_picker(scope=scope)
+    if not values["node"] and request.method == "GET":
+        values = {**values, "node": _only_place(picker, request.user)}
     return {
-        "picker": selectors.regions_for_picker(scope=scope),
+        "picker": picker,
         "values": values,
         "max_month": month_value(this_month()),
         "formats": ExportFormat.choices,

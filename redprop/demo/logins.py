@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import os
 import unicodedata
 from typing import Any
 
 DEMO_PASSWORD = "hongse2026"
 DEMO_URL = "http://127.0.0.1:8000/"
+
+
+def demo_url() -> str:
+    """Where ``bin/demo`` serves: its ``PORT`` (default 8000)."""
+    port = os.environ.get("PORT", "").strip()
+    return f"http://127.0.0.1:{port}/" if port.isdigit() else DEMO_URL
 
 
 def display_width(text: str) -> int:
@@ -56,7 +63,7 @@ def scope_label(role: Any) -> str:
     return region_path(role.region)
 
 
-def print_logins(out: Any) -> None:
+def print_logins(out: Any, *, url: str | None = None) -> None:
     from redprop.accounts.choices import Role
     from redprop.accounts.models import RoleAssignment
 
@@ -85,7 +92,7 @@ def print_logins(out: Any) -> None:
     ]
     widths = [max(display_width(row[i]) for row in rows) for i in range(3)]
     out.write(
-        f"\n演示账号 / demo logins — 密码 password: {DEMO_PASSWORD} — 登录 log in at {DEMO_URL}\n\n"
+        f"\n演示账号 / demo logins — 密码 password: {DEMO_PASSWORD} — 登录 log in at {url or demo_url()}\n\n"
     )
     for i, row in enumerate(rows):
         line = "  ".join(pad(cell, widths[j]) for j, cell in enumerate(row[:3]))

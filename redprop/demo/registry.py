@@ -52,6 +52,8 @@ class SeedContext:
       ``acting_user``       the actor passed to services (``None``: the system).
       ``k(n)``              ``n`` scaled, never below 1: ``ctx.k(400)`` requests.
       ``log(msg)``          progress output (the command's stdout, or nothing).
+      ``progress(f, text)`` how far the current step is (0..1) and what it is doing:
+                            ``seed_demo`` draws a progress bar from it.
 
     Territory (all saved, in creation order)
       ``cities``            ``{"jiayuguan" | "puyang" | "wuhan" | "nanning": Region}``.
@@ -82,6 +84,9 @@ class SeedContext:
     today: dt.date
     acting_user: Any = None
     log: Callable[[str], None] = field(default=lambda msg: None)
+    # How far the current step is, 0..1, with a short detail ("武汉市 3/12"): the
+    # command draws its progress bar from it. Long loops call it now and then.
+    progress: Callable[[float, str], None] = field(default=lambda fraction, detail: None)
 
     cities: dict[str, Region] = field(default_factory=dict)
     districts: dict[str, Region] = field(default_factory=dict)

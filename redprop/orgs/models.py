@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from redprop.core.models import BaseModel, ScopedModel
 from redprop.orgs.choices import CompanyType, OrgKind, PartyOrgKind, UnitType
+from redprop.people.validation import validate_phone
 
 
 class Org(ScopedModel):
@@ -71,6 +72,15 @@ class OrgMembership(BaseModel):
         "people.Person", models.CASCADE, related_name="org_memberships", verbose_name=_("人员")
     )
     position = models.CharField(_("职务"), max_length=32, blank=True)
+    # The post's phone, issued by the organisation (not the person's own mobile): what
+    # residents see and what a number-masking gateway bridges from (ADR 0014).
+    work_phone = models.CharField(
+        _("工作电话"),
+        max_length=20,
+        blank=True,
+        help_text=_("单位配发的工作电话（非个人手机），居民联系处理人时显示"),
+        validators=[validate_phone],
+    )
     started_on = models.DateField(_("开始日期"), null=True, blank=True)
     ended_on = models.DateField(_("结束日期"), null=True, blank=True)
 

@@ -21,6 +21,7 @@ from redprop.orgs.models import (
     PartyMembership,
     PartyOrg,
 )
+from redprop.people.validation import clean_phone
 
 
 @transaction.atomic
@@ -74,13 +75,21 @@ def org_add_member(
     org: Org,
     person: Any,
     position: str = "",
+    work_phone: str = "",
     started_on: dt.date | None = None,
     acting_user: Any,
 ) -> OrgMembership:
+    """Add a member; ``work_phone`` is the post's phone issued by the org (工作电话)."""
     if OrgMembership.objects.filter(org=org, person=person, ended_on__isnull=True).exists():
         raise ApplicationError("already_member", _("该人员已是本组织成员"), field="person")
+    if work_phone:
+        work_phone = clean_phone(work_phone, field="work_phone")
     membership = OrgMembership.objects.create(
-        org=org, person=person, position=position, started_on=started_on or timezone.localdate()
+        org=org,
+        person=person,
+        position=position,
+        work_phone=work_phone,
+        started_on=started_on or timezone.localdate(),
     )
     audit(
         actor=acting_user,
@@ -88,6 +97,7 @@ def org_add_member(
         target=org,
         person=person.pk,
         position=position,
+        work_phone=work_phone,
     )
     return membership
 

@@ -50,3 +50,32 @@ def clean_mobile(value: str, *, field: str = "mobile") -> str:
 def looks_like_mobile(value: str) -> bool:
     raw = value.strip()
     return raw.isdigit() and len(raw) == 11 and raw.startswith("1")
+
+
+def clean_phone(value: str, *, field: str = "phone") -> str:
+    """A valid mainland mobile or fixed-line number (a work phone, a service phone),
+    returned as typed digits with the area code (``027-85551234``, ``13912345678``)."""
+    raw = value.strip().replace(" ", "")
+    try:
+        number = phonenumbers.parse(raw, "CN")
+    except phonenumbers.NumberParseException as exc:
+        raise ApplicationError(PeopleError.INVALID_PHONE, _("电话号码无效"), field=field) from exc
+    if number.country_code != 86 or not phonenumbers.is_valid_number(number):
+        raise ApplicationError(PeopleError.INVALID_PHONE, _("电话号码无效"), field=field)
+    digits = str(number.national_number)
+    if phonenumbers.number_type(number) == phonenumbers.PhoneNumberType.MOBILE:
+        return digits
+    area, *local = phonenumbers.format_number(
+        number, phonenumbers.PhoneNumberFormat.NATIONAL
+    ).split()
+    return f"{area}-{''.join(local)}"
+
+
+def validate_phone(value: str) -> None:
+    """A model-field validator (the admin's forms) around ``clean_phone``."""
+    from django.core.exceptions import ValidationError
+
+    try:
+        clean_phone(value)
+    except ApplicationError as exc:
+        raise ValidationError(exc.message, code=exc.code) from exc

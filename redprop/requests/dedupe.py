@@ -56,10 +56,31 @@ def similar_requests(
             category_id=category_id,
             created_at__gte=clock.now() - WINDOW,
         ).exclude(status__in=CLOSED_STATES)
-    ).only("id", "description", "status", "created_at", "compound_id", "category_id")
+    ).only("id", "description", "status", "created_at", "compound_id", "category_id", "reporter_id")
     if exclude_id:
         qs = qs.exclude(pk=exclude_id)
     scored = [(r, similarity(description, r.description)) for r in qs.order_by("-id")[:200]]
     scored = [(r, s) for r, s in scored if s >= THRESHOLD]
     scored.sort(key=lambda x: -x[1])
     return scored[:limit]
+
+
+def own_open_duplicate(
+    *, person_id: int | None, compound_id: int | None, category_id: int, description: str
+) -> ServiceRequest | None:
+    """The reporter's own open request that this new one repeats, if any: the same
+    person, compound and category within the window, and a similar description."""
+    if not person_id or compound_id is None:
+        return None
+    qs = (
+        ServiceRequest.objects.filter(
+            reporter_id=person_id,
+            compound_id=compound_id,
+            category_id=category_id,
+            created_at__gte=clock.now() - WINDOW,
+        )
+        .exclude(status__in=CLOSED_STATES)
+        .only("id", "description", "status", "created_at", "compound_id", "category_id")
+        .order_by("-id")[:20]
+    )
+    return next((r for r in qs if similarity(description, r.description) >= THRESHOLD), None)

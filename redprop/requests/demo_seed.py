@@ -138,7 +138,10 @@ def seed_requests(ctx: SeedContext) -> None:
     rng = ctx.rng
     made = 0
     with clock.travel(sim):
+        every = max(1, len(plans) // 100)
         for at, unit, code in plans:
+            if made % every == 0:
+                ctx.progress(made / len(plans), f"{made}/{len(plans)}")
             category = categories[code]
             sim.set(at)
             people = occupants.get(unit.pk, [])

@@ -7,6 +7,7 @@ class RequestError(enum.StrEnum):
     STALE_VERSION = "stale_version"
     UNKNOWN_CATEGORY = "unknown_category"
     PLACE_REQUIRED = "place_required"
+    DUPLICATE_OWN_REQUEST = "duplicate_own_request"
     PLACE_OUT_OF_SCOPE = "place_out_of_scope"
     DESCRIPTION_REQUIRED = "description_required"
     REASON_REQUIRED = "reason_required"

@@ -224,3 +224,56 @@ def can_file_at(user: Any, place: Any) -> bool:
     return compound_id is not None and lives_in_compound(
         person_id=user.person_id, compound_id=compound_id
     )
+
+
+# 联系居民 / 联系处理人 (ADR 0014). Separate from can_view/can_handle on purpose: who
+# may see an order is wider than who may reach a person about it.
+HANDLER_ROLES = (
+    Role.GRID_BUTLER,
+    Role.MAINTENANCE_WORKER,
+    Role.COMPANY_STAFF,
+    Role.UNIT_STAFF,
+    Role.COMMUNITY_STAFF,
+    Role.STREET_OFFICER,
+    Role.SYSADMIN,
+)
+
+
+def can_contact_reporter(user: Any, request: Any) -> bool:
+    """The current assignee (处理人) of an open order may reach its reporter.
+
+    Only while the order is open (``OPEN_STATES``: not once it is resolved, rated,
+    closed, cancelled or merged), only the named assignee who still holds a staff
+    role, never for an anonymous request, never a follower or another of the unit's
+    staff.
+    """
+    from redprop.requests.choices import OPEN_STATES
+
+    return bool(
+        user
+        and user.is_authenticated
+        and user.is_active
+        and request.assignee_id is not None
+        and request.assignee_id == user.pk
+        and request.status in OPEN_STATES
+        and request.reporter_id is not None
+        and not request.anonymous
+        and user.has_role(*HANDLER_ROLES)
+    )
+
+
+def can_contact_handler(user: Any, request: Any) -> bool:
+    """The reporter (not a follower) of an open, dispatched order sees the handler's
+    work phone (never a personal one)."""
+    from redprop.requests.choices import OPEN_STATES
+
+    return bool(
+        user
+        and user.is_authenticated
+        and user.is_active
+        and user.person_id
+        and request.reporter_id == user.person_id
+        and request.status in OPEN_STATES
+        and request.handling_org_id is not None
+        and user.has_role(Role.RESIDENT)
+    )

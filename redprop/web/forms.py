@@ -21,11 +21,11 @@ from redprop.core import inputs
 from redprop.core.errors import ApplicationError
 from redprop.core.inputs import parse_id
 from redprop.orgs.models import Org
-from redprop.requests import policies, services
+from redprop.requests import dedupe, policies, services
 from redprop.requests.choices import Channel, Satisfaction
 from redprop.requests.errors import RequestError
 from redprop.requests.models import Category, ServiceRequest
-from redprop.web import selectors
+from redprop.web import presenters, selectors
 
 PHOTO_ATTRS = {"accept": "image/*", "capture": "environment", "data-downscale": "1600"}
 
@@ -146,9 +146,12 @@ class FileRequestForm(ServiceForm):
         widget=forms.TextInput(attrs={"placeholder": _("例如：2单元三楼楼道")}),
     )
     photos = PhotoField(label=_("现场照片（选填，最多 9 张）"))
+    # Shown only after the form found the reporter's own open request about the same thing.
+    not_duplicate = forms.BooleanField(label=_("这是另一个问题，仍要提交"), required=False)
 
     def __init__(self, *args: Any, acting_user: Any, **kwargs: Any) -> None:
         super().__init__(*args, acting_user=acting_user, **kwargs)
+        self.own_duplicate: ServiceRequest | None = None
         self.groups = selectors.category_groups()
         cast(forms.ChoiceField, self.fields["category"]).choices = [
             (c.code, c.name) for _parent, children in self.groups for c in children
@@ -190,6 +193,22 @@ class FileRequestForm(ServiceForm):
                 RequestError.PLACE_REQUIRED, str(_("请选择问题发生的地点")), field="place"
             )
         place, own_home = found
+        self.own_duplicate = (
+            None
+            if data.get("not_duplicate")
+            else self._own_duplicate(category, place, data.get("description") or "")
+        )
+        if self.own_duplicate is not None:
+            dup = self.own_duplicate
+            raise ApplicationError(
+                RequestError.DUPLICATE_OWN_REQUEST,
+                _(
+                    "您在 %(when)s 已反映过相似的问题（%(number)s），仍在办理中，不必重复提交。"
+                    "如确是另一个问题，请勾选“这是另一个问题，仍要提交”。"
+                )
+                % {"when": presenters.cn_datetime(dup.created_at), "number": dup.number},
+                field="description",
+            )
         if user.has_role(*selectors.GRID_STAFF) and not own_home:
             channel = Channel.PATROL  # 网格巡查: what the grid's staff see on their round
         else:
@@ -202,6 +221,23 @@ class FileRequestForm(ServiceForm):
             location_text=data.get("location_text") or "",
             photos=data.get("photos") or [],
             **place,
+        )
+
+    def _own_duplicate(
+        self, category: Category, place: dict[str, Any], description: str
+    ) -> ServiceRequest | None:
+        """A resident's own open request about the same thing (same compound, category
+        and a similar description), which a second filing would only repeat."""
+        user = self.acting_user
+        if not user.person_id or not user.has_role(Role.RESIDENT):
+            return None
+        target = place.get("unit") or place.get("building") or place.get("compound")
+        compound_id = place["compound"].pk if place.get("compound") else target.compound_id
+        return dedupe.own_open_duplicate(
+            person_id=user.person_id,
+            compound_id=compound_id,
+            category_id=category.pk,
+            description=description,
         )
 
 

@@ -156,6 +156,22 @@ def due_of(
     )
 
 
+def place_text(obj: Any) -> str:
+    """Where a request is, each part once: "稻香苑 1栋1单元102", not "稻香苑 1栋 1栋1单元102".
+
+    A unit's label (门牌) usually starts with its building ("3栋2单元501"), so the
+    building is named only when the label does not already say it.
+    """
+    compound = obj.compound.name if obj.compound_id else ""
+    building = obj.building.name if obj.building_id else ""
+    unit = obj.unit.label if obj.unit_id else ""
+    parts = [compound]
+    if building and not unit.startswith(building):
+        parts.append(building)
+    parts.append(unit)
+    return " ".join(p for p in parts if p)
+
+
 @dataclass(frozen=True)
 class Contact:
     name: str
@@ -163,22 +179,24 @@ class Contact:
     org: str
 
 
-def handler_contact(request: Any, *, named: bool = True) -> Contact | None:
-    """Who handles the request: the assignee (masked mobile) or the unit's service phone.
+def handler_contact(
+    request: Any, *, named: bool = True, show_work_phone: bool = True
+) -> Contact | None:
+    """Who handles the request and a number to call about it: the assignee's work
+    phone in the handling unit (工作电话), else the unit's service phone; never a
+    personal mobile (ADR 0014). ``show_work_phone`` is false for a reader who may
+    not reach the handler (a follower, or once the order is no longer open): they
+    get the unit's service phone only. ``named=False`` (a follower's view): the unit
+    and its service phone only, not the person handling it (ADR 0008)."""
+    from redprop.contact.selectors import handler_phone
 
-    ``named=False`` (a follower's view): the unit and its service phone only."""
     org = request.handling_org
     if org is None and request.assignee_id is None:
         return None
-    phone = ""
-    name = ""
-    if request.assignee_id and named:
-        assignee = request.assignee
-        name = str(assignee)
-        person = assignee.person if assignee.person_id else None
-        phone = person.mobile_masked if person is not None else ""
-    if not phone and org is not None:
-        phone = org.service_phone
+    name = str(request.assignee) if request.assignee_id and named else ""
+    phone = org.service_phone if org is not None else ""
+    if show_work_phone and named and org is not None:
+        phone = handler_phone(request=request)
     return Contact(name=name, phone=phone, org=org.name if org is not None else "")
 
 

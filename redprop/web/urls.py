@@ -19,6 +19,7 @@ urlpatterns = [
     path("r/<int:pk>/", request_pages.request_detail, name="request_detail"),
     path("r/<int:pk>/do/<slug:action>/", request_pages.request_action, name="request_action"),
     path("r/<int:pk>/follow/", request_pages.request_follow, name="request_follow"),
+    path("r/<int:pk>/contact/", request_pages.request_contact, name="request_contact"),
     path("r/<int:pk>/photo/<int:photo_id>/", request_pages.request_photo, name="request_photo"),
     # workers
     path("orders/", orders.my_orders, name="my_orders"),

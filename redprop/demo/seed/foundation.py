@@ -114,6 +114,7 @@ class Foundation:
     def __init__(self, ctx: SeedContext) -> None:
         self.ctx = ctx
         self.rng = ctx.rng
+        self.city_index = 0
         self.people = PeopleFactory(ctx.rng, ctx.fake, ctx.today)
         # The default tags come from a data migration; recreate them if a ``flush``
         # has removed them, since residents are tagged by code.
@@ -152,7 +153,10 @@ class Foundation:
 
     # --- the whole foundation ----------------------------------------------------------
     def run(self) -> None:
-        states = [self.city(spec) for spec in cat.CITIES]
+        states = []
+        for i, spec in enumerate(cat.CITIES):
+            self.city_index = i
+            states.append(self.city(spec))
         self.demo_logins(next(s for s in states if s.spec.key == cat.FOCUS_CITY))
 
     def city(self, spec: cat.CitySpec) -> CityState:
@@ -210,9 +214,15 @@ class Foundation:
             streets.append(street)
             self.street_orgs(state, street)
         self.companies(state, streets[0])
+        count, made = sum(len(p) for p in plans), 0
         for street, street_plans in zip(streets, plans, strict=True):
             for j, plan in enumerate(street_plans, start=1):
+                ctx.progress(
+                    (self.city_index + made / count) / len(cat.CITIES),
+                    f"{spec.name} {made + 1}/{count}",
+                )
                 self.community(state, street, f"{street.code}{j:03d}", plan)
+                made += 1
         self.organise_companies(state)
         if spec.key == cat.FOCUS_CITY:
             self.land_lost_staff(state)
@@ -401,6 +411,9 @@ class Foundation:
                     org=org,
                     person=person,
                     position=position,
+                    # A work phone issued with the post (ADR 0014), from the 199 range
+                    # by person id, so the seed's random stream is unchanged.
+                    work_phone=f"199{person.pk:08d}",
                     started_on=self.days_ago(30, 1500),
                     acting_user=self.actor,
                 )

@@ -195,6 +195,11 @@ def test_if_empty_keeps_existing_data_and_runs_registered_seeders_once():
     assert set(ctx.users) == set(DEMO_USERS)
     assert ctx.units and ctx.grids and ctx.companies and ctx.cobuilding_units
     assert ctx.focus["unit"].pk in {u.pk for u in ctx.units}
+    # The progress bar went from 0 to 100 %, through the foundation's cities, then
+    # the registered seeder (as "2/2").
+    text = out.getvalue()
+    assert "  0%" in text and "100%" in text and "2/2" in text
+    assert "武汉市" in text
 
 
 @pytest.mark.usefixtures("own_registry")
@@ -428,3 +433,40 @@ class TestDemoWorld:
             assert username in text
         assert DEMO_PASSWORD in text and "http://127.0.0.1:8000/" in text
         assert "径河街道" in text and "稻香社区" in text
+
+
+def test_demo_logins_print_the_port_bin_demo_serves_on(monkeypatch):
+    """``PORT=8100 bin/demo`` prints logins at :8100, not :8000."""
+    from redprop.demo.logins import demo_url
+
+    monkeypatch.setenv("PORT", "8100")
+    assert demo_url() == "http://127.0.0.1:8100/"
+    monkeypatch.delenv("PORT")
+    assert demo_url() == "http://127.0.0.1:8000/"
+
+
+@pytest.mark.django_db
+def test_demo_logins_command_takes_the_url():
+    out = io.StringIO()
+    call_command("demo_logins", "--url", "http://127.0.0.1:8100/", stdout=out)
+    assert "8100" in out.getvalue() or "尚无演示账号" in out.getvalue()
+
+
+def test_progress_bar_redraws_on_a_terminal_and_writes_lines_elsewhere():
+    from redprop.demo.progress import ProgressBar, bar
+
+    assert bar(0.5, width=10) == "[█████░░░░░]"
+    assert bar(2, width=4) == "[████]"
+    out = io.StringIO()
+    progress = ProgressBar(out, tty=False)
+    for i in range(101):
+        progress(i / 100, "2/2 seed_requests", f"{i}/100")
+    lines = out.getvalue().splitlines()
+    assert 10 <= len(lines) <= 12  # one a decile, not one a tick
+    assert lines[-1].startswith("[" + "█" * 24 + "]") and "100%" in lines[-1]
+    tty = io.StringIO()
+    progress = ProgressBar(tty, tty=True)
+    progress(0.25, "1/2 foundation", "武汉市 3/12")
+    progress.log("step done")
+    assert "\r\033[K" in tty.getvalue() and "武汉市 3/12" in tty.getvalue()
+    assert " 25%" in tty.getvalue()

@@ -26,6 +26,11 @@ def due(request: Any) -> presenters.Due | None:
 
 
 @register.filter
+def place(request: Any) -> str:
+    return presenters.place_text(request)
+
+
+@register.filter
 def cat_icon(category: Any) -> str:
     return presenters.category_icon(category)
 

@@ -130,3 +130,45 @@ def test_dispatch_units_are_the_places_units(world):
     assert world.water.name in pane  # a co-building unit of the street
     assert "红星社区居委会" in pane  # the residents' committee
     assert world.company_b.name not in pane  # another street's company
+
+
+def test_after_dispatching_the_console_shows_what_was_done_and_moves_to_the_next(world):
+    """The pane used to come back with a fresh form reset to "不指定", as if nothing
+    had happened: now it says to whom and by when, and opens the next request."""
+    first = file_via_service(world, description="厨房下水道堵塞，污水倒灌")
+    second = file_via_service(world, description="楼道灯不亮")
+    staff = world.client("community_staff")
+    worker = world.users["maintenance_worker"]
+    resp = staff.post(
+        f"/r/{first.pk}/do/dispatch/",
+        {
+            "dispatch-version": first.version,
+            "dispatch-org": world.company.pk,
+            "dispatch-assignee": worker.pk,
+            "next": "console",
+            "tab": "new",
+        },
+    )
+    assert resp.status_code == 302
+    assert resp["Location"] == f"/console/?tab=new&r={second.pk}&done={first.pk}"
+    page = staff.get(resp["Location"]).content.decode()
+    first.refresh_from_db()
+    done = page[
+        page.index('class="card done-card"') : page.index("</section>", page.index("done-card"))
+    ]
+    assert first.number in done and "已派单" in done
+    assert world.company.name in done and str(worker) in done
+    assert "到场时限" in done  # the new deadline (5341: on site within 5 minutes)
+    assert f'data-id="{second.pk}"' in page  # the next request is open in the pane
+
+
+def test_dispatching_the_last_request_says_the_queue_is_done(world):
+    r = file_via_service(world)
+    staff = world.client("community_staff")
+    resp = staff.post(
+        f"/r/{r.pk}/do/dispatch/",
+        {"dispatch-version": r.version, "dispatch-org": world.company.pk, "next": "console"},
+    )
+    assert resp["Location"] == f"/console/?tab=new&done={r.pk}"
+    page = staff.get(resp["Location"]).content.decode()
+    assert "done-card" in page and "本队列已处理完" in page

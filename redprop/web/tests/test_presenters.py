@@ -99,3 +99,19 @@ def test_list_pages_use_a_fixed_number_of_queries(world, django_assert_max_num_q
         resident.get("/my/")
     with django_assert_max_num_queries(20):
         staff.get("/console/?tab=new")
+
+
+def test_a_place_names_the_building_once(world):
+    """ "稻香苑 1栋 1栋1单元102" named the building twice."""
+    r = dispatched(world)
+    assert r.unit.label == "1栋1单元101" and r.building.name == "1栋"
+    assert presenters.place_text(r) == "幸福小区 1栋1单元101"
+    page = world.client("maintenance_worker").get(f"/r/{r.pk}/").content.decode()
+    assert "幸福小区 1栋1单元101" in page and "1栋 1栋1单元101" not in page
+    orders = world.client("maintenance_worker").get("/orders/").content.decode()
+    assert "幸福小区 1栋1单元101" in orders and "1栋 1栋1单元101" not in orders
+    # A label without its building keeps the building; a building without a unit too.
+    r.unit.label = "102"
+    assert presenters.place_text(r) == "幸福小区 1栋 102"
+    r.unit = None
+    assert presenters.place_text(r) == "幸福小区 1栋"

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET
 
 from redprop.core.inputs import parse_id
 from redprop.requests import dedupe, permissions, policies
+from redprop.requests import selectors as request_selectors
 from redprop.requests.models import ServiceRequest
 from redprop.requests.permissions import DISPATCHERS
 from redprop.web import presenters
@@ -26,11 +27,32 @@ def _tab(value: str | None) -> str:
     return value if value in web_selectors.QUEUE_NAMES else "new"
 
 
-def console_url(tab: str | None, pk: int | None = None) -> str:
+def console_url(tab: str | None, pk: int | None = None, *, done: int | None = None) -> str:
     params: dict[str, Any] = {"tab": _tab(tab)}
     if pk:
         params["r"] = pk
+    if done:
+        params["done"] = done
     return f"{reverse('web:console')}?{urlencode(params)}"
+
+
+def next_in_queue(user: Any, tab: str | None, after_done: int) -> int | None:
+    """The request to show after one was handled in the console: the first of the tab
+    (the oldest waiting, or the newest breach) other than the one just handled."""
+    page = web_selectors.queue(user=user, name=_tab(tab), limit=2)
+    return next((r.pk for r in page.rows if r.pk != after_done), None)
+
+
+def done_context(user: Any, raw: str | None) -> dict[str, Any]:
+    """What was just done in the console (``?done=<id>``): where the request went, to
+    whom, and its new deadline, so the dispatcher sees the result before moving on."""
+    pk = _id(raw)
+    if pk is None:
+        return {}
+    obj = request_selectors.request_for_user(user=user, request_id=pk)
+    if obj is None or not permissions.can_view(user, obj):
+        return {}
+    return {"done": obj, "done_due": presenters.due_of(obj)}
 
 
 def _id(value: str | None) -> int | None:
@@ -119,6 +141,7 @@ def render_console(
 ) -> HttpResponse:
     tab = _tab(tab)
     ctx = queue_context(request, tab, obj.pk if obj else None, after=_id(request.GET.get("after")))
+    ctx.update(done_context(request.user, request.GET.get("done")))
     if obj is not None:
         ctx.update(pane_context(request, obj, tab=tab, bound=bound, action=action))
         ctx["has_pane"] = True

@@ -87,11 +87,13 @@ def file_similar(request: HttpRequest) -> HttpResponse:
         category_id=category.pk,
         description=description,
     )
+    mine = [r for r, _score in similar if user.person_id and r.reporter_id == user.person_id]
     return render(
         request,
         "web/filing/_similar.html",
         {
             "similar": [(r, round(score)) for r, score in similar],
+            "own": mine[0] if mine else None,
             "category": category,
             "show_text": user.has_role(*_SEE_DESCRIPTIONS),  # type: ignore[union-attr]
             # Following is for residents of this compound (permissions.can_follow).

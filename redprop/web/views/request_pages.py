@@ -11,8 +11,11 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from redprop.accounts.choices import Role
+from redprop.contact import services as contact_services
+from redprop.contact.services import contact_mode
 from redprop.core.errors import ApplicationError
 from redprop.requests import permissions, services, workflow
+from redprop.requests.choices import OPEN_STATES
 from redprop.requests.models import ServiceRequest
 from redprop.web import presenters
 from redprop.web.access import role_required, viewable_request
@@ -101,7 +104,16 @@ def detail_context(
         "r": obj,
         "due": presenters.due_of(obj, events=events),
         # A follower sees the unit, not the person handling it nor their phone.
-        "contact": presenters.handler_contact(obj, named=not public),
+        "contact": presenters.handler_contact(
+            obj,
+            named=not public,
+            show_work_phone=permissions.can_contact_handler(user, obj)
+            or (view == permissions.View.STAFF and obj.status in OPEN_STATES),
+        ),
+        "can_contact_reporter": permissions.can_contact_reporter(user, obj),
+        "contact_mode": contact_mode(),
+        "contact_result": None,
+        "contact_error": "",
         "timeline": list(reversed(presenters.timeline(obj, viewer=user, view=view))),
         "photos_before": [] if public else [p for p in photos if p.kind == "before"],
         "photos_after": [] if public else [p for p in photos if p.kind == "after"],
@@ -143,9 +155,13 @@ def request_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     if form.is_valid():
         messages.success(request, DONE_MESSAGES[action])
         if in_console:
-            from redprop.web.views.console import console_url
+            from redprop.web.views.console import console_url, next_in_queue
 
-            return redirect(console_url(request.POST.get("tab"), pk))
+            # Show what was done and move on to the next request of the tab.
+            tab = request.POST.get("tab")
+            return redirect(
+                console_url(tab, next_in_queue(request.user, tab, after_done=pk), done=pk)
+            )
         try:
             viewable_request(request.user, pk)
         except Http404:
@@ -166,6 +182,36 @@ def request_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
         detail_context(request, fresh, bound=form, action=action),
         status=form.error_status,
     )
+
+
+@require_POST
+@role_required()
+def request_contact(request: HttpRequest, pk: int) -> HttpResponse:
+    """联系居民: the order's current handler gets the reporter's number for this order
+    (or a masked-number bridge), logged; anyone else gets 403 (ADR 0014)."""
+    obj = viewable_request(request.user, pk)
+    status, error, result = 200, "", None
+    try:
+        result = contact_services.contact_reporter(request=obj, acting_user=request.user)
+    except ApplicationError as err:
+        status, error = err.status, err.message
+    if request.htmx:  # type: ignore[attr-defined]
+        return render(
+            request,
+            "web/request/_contact.html",
+            {
+                "r": obj,
+                "contact_result": result,
+                "contact_error": error,
+                "contact_mode": contact_mode(),
+                "can_contact_reporter": result is not None
+                or permissions.can_contact_reporter(request.user, obj),
+            },
+            status=status,
+        )
+    context = detail_context(request, obj)
+    context.update(contact_result=result, contact_error=error)
+    return render(request, "web/request_detail.html", context, status=status)
 
 
 @require_POST

@@ -53,9 +53,12 @@ class Command(BaseCommand):
         verbose = options["verbosity"] >= 1
         if verbose:
             self.stdout.write(f"生成演示数据 / seeding demo data: seed={seed} scale={scale:g}")
-        log = self.stdout.write if verbose else None
+        from redprop.demo.progress import ProgressBar
+
+        progress = ProgressBar(self.stdout._out) if verbose else None
+        log = progress.log if progress is not None and options["verbosity"] >= 2 else None
         start = time.perf_counter()
-        ctx = run_seed(seed=seed, scale=scale, today=options["today"], log=log)
+        ctx = run_seed(seed=seed, scale=scale, today=options["today"], log=log, report=progress)
         seconds = time.perf_counter() - start
         if verbose:
             self.stdout.write("")
