@@ -306,22 +306,29 @@ def _category(code: str) -> Category:
 def _place(
     request: HttpRequest, unit_id: int | None, building_id: int | None, compound_id: int | None
 ) -> dict[str, Any]:
-    """Look the place up without scope (filing checks permission on it), 400 if unknown."""
+    """The place named by id, 400 if unknown.
+
+    A place the user may not file at answers exactly as one that does not exist (the
+    same 400 on the same field), so ids of other compounds are not confirmed.
+    """
     from redprop.territory import selectors as territory
+
+    def usable(place: Any) -> Any:
+        return place if place is not None and permissions.can_file_at(request.user, place) else None
 
     out: dict[str, Any] = {"unit": None, "building": None, "compound": None}
     if unit_id is not None:
-        out["unit"] = territory.unit_for_filing(unit_id=unit_id)
+        out["unit"] = usable(territory.unit_for_filing(unit_id=unit_id))
         if out["unit"] is None:
             raise ApplicationError(RequestError.PLACE_REQUIRED, _("房屋不存在"), field="unit_id")
     elif building_id is not None:
-        out["building"] = territory.building_for_filing(building_id=building_id)
+        out["building"] = usable(territory.building_for_filing(building_id=building_id))
         if out["building"] is None:
             raise ApplicationError(
                 RequestError.PLACE_REQUIRED, _("楼栋不存在"), field="building_id"
             )
     elif compound_id is not None:
-        out["compound"] = territory.compound_for_filing(compound_id=compound_id)
+        out["compound"] = usable(territory.compound_for_filing(compound_id=compound_id))
         if out["compound"] is None:
             raise ApplicationError(
                 RequestError.PLACE_REQUIRED, _("小区不存在"), field="compound_id"
@@ -613,7 +620,13 @@ def request_dispatch(request: HttpRequest, request_id: int, payload: DispatchIn)
 
         assignee = User.objects.filter(pk=payload.assignee_id, is_active=True).first()
         if assignee is None:
-            raise ApplicationError(RequestError.NO_HANDLER, _("处理人不存在"), field="assignee_id")
+            # The same answer as for a person who exists but may not be named: the id
+            # of a user elsewhere must not be confirmed (test_permission_matrix).
+            raise ApplicationError(
+                RequestError.INVALID_ASSIGNEE,
+                _("该人员不属于所选承办单位或已停用，请重新选择"),
+                field="assignee_id",
+            )
     return _transition(
         request,
         request_id,

@@ -523,6 +523,10 @@ def request_dispatch(
     guard_transition(request, to=Status.DISPATCHED)
     if org is None:
         raise ApplicationError(RequestError.NO_HANDLER, _("请选择承办单位"), field="org_id")
+    if not policies.dispatch_units(request=request).filter(pk=org.pk).exists():
+        # A unit that does not serve the request's place (another street's company):
+        # refused exactly as an id that does not exist (test_permission_matrix).
+        raise ApplicationError(RequestError.NO_HANDLER, _("承办单位不存在"), field="org_id")
     if (
         assignee is not None
         and not policies.eligible_assignees(request=request, org=org)

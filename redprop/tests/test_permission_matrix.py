@@ -759,6 +759,7 @@ class Fx:
     sla_policy: Any = None
     routing_rule: Any = None
     shift: Any = None
+    b_request: Any = None  # a request of community B (merge target)
 
 
 def build_fx() -> Fx:
@@ -826,6 +827,12 @@ def build_fx() -> Fx:
     for name, status in expected.items():
         fx.requests[name].refresh_from_db()
         assert fx.requests[name].status == status, (name, fx.requests[name].status)
+    fx.b_request = rs.request_file(
+        acting_user=w.siblings[Role.RESIDENT],
+        category=pipe,
+        description="厨房下水道堵塞，污水倒灌",
+        unit=w.unit_b,
+    )
     fx.photo = rs.photo_add(
         request=fx.requests["dispatched"], upload=_jpeg(), kind="before", acting_user=u["resident"]
     )
@@ -1062,7 +1069,7 @@ def _diff(a: Answer, b: Answer, ids: list[Any]) -> list[str]:
 def _probe_all(fx: Fx, principal: str, client: Client) -> None:
     failures: list[str] = []
     pending: list[str] = []
-    probes = 0
+    probes = twins = 0
     for pattern in url_patterns():
         cases = cases_for(pattern)
         assert cases is not None, pattern.key
@@ -1101,7 +1108,7 @@ def _probe_all(fx: Fx, principal: str, client: Client) -> None:
                     case,
                     fx,
                 )
-                probes += 1
+                twins += 1
                 ids = [v for v in args.values() if _is_id(v)] + [MISSING, MISSING_UUID]
                 if answer.normalised(ids) != ghost.normalised(ids):
                     if os.environ.get("MATRIX_DIFF"):  # MATRIX_DIFF=1 … -s: show how
@@ -1115,8 +1122,182 @@ def _probe_all(fx: Fx, principal: str, client: Client) -> None:
                     f"{problem}{f' (pending {case.pending})' if case.pending else ''}"
                 )
     PROBES[principal] = probes
+    # Seen with -s: the figures docs/security.md reports.
+    print(f"\n[matrix] {principal}: {probes} probes, {twins} missing-id twins")
     if pending:
         print(f"\n{principal}: {len(pending)} pending:\n  " + "\n  ".join(pending))
     assert not failures, f"{principal}: {len(failures)} of {probes} probes wrong:\n" + "\n".join(
         failures
     )
+
+
+# --- ids inside request bodies -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BodyId:
+    """A write whose body names an object: ``body(fx, id)`` with the id of an object
+    of the sibling scope, and again with an id that does not exist."""
+
+    principal: str
+    path: Callable[[Fx], str]
+    body: Callable[[Fx, Any], dict[str, Any]]
+    foreign: Callable[[Fx], Any]
+    label: str
+
+
+def _unit_b(fx: Fx) -> int:
+    return fx.w.unit_b.pk
+
+
+def _submitted(fx: Fx) -> str:
+    return f"/api/v1/requests/{fx.requests['submitted'].pk}"
+
+
+BODY_IDS: list[BodyId] = [
+    BodyId(
+        "resident",
+        lambda fx: "/api/v1/requests",
+        lambda fx, i: {"category": "pipe_dredging", "description": "漏水", "unit_id": i},
+        _unit_b,
+        "file: unit_id of another compound",
+    ),
+    BodyId(
+        "community_staff",
+        lambda fx: "/api/v1/requests",
+        lambda fx, i: {"category": "pipe_dredging", "description": "漏水", "building_id": i},
+        lambda fx: fx.w.building_b.pk,
+        "file: building_id of another community",
+    ),
+    BodyId(
+        "grid_butler",
+        lambda fx: "/api/v1/requests",
+        lambda fx, i: {"category": "pipe_dredging", "description": "漏水", "compound_id": i},
+        lambda fx: fx.w.compound_b.pk,
+        "file: compound_id of another community",
+    ),
+    BodyId(
+        "community_staff",
+        lambda fx: "/api/v1/requests",
+        lambda fx, i: {
+            "category": "pipe_dredging",
+            "description": "漏水",
+            "unit_id": fx.w.unit.pk,
+            "reporter_id": i,
+        },
+        lambda fx: fx.w.resident_b.pk,
+        "file: reporter_id of another community",
+    ),
+    BodyId(
+        "resident",
+        lambda fx: "/api/v1/requests/similar",
+        lambda fx, i: {"category": "pipe_dredging", "description": "下水道堵塞", "unit_id": i},
+        _unit_b,
+        "similar: unit_id of another compound",
+    ),
+    BodyId(
+        "community_staff",
+        lambda fx: f"{_submitted(fx)}/dispatch",
+        lambda fx, i: {"org_id": i},
+        lambda fx: fx.w.company_b.pk,
+        "dispatch: org_id of another street's company",
+    ),
+    BodyId(
+        "community_staff",
+        lambda fx: f"{_submitted(fx)}/dispatch",
+        lambda fx, i: {"org_id": fx.w.company.pk, "assignee_id": i},
+        lambda fx: fx.w.siblings[Role.MAINTENANCE_WORKER].pk,
+        "dispatch: assignee_id of another grid's company",
+    ),
+    BodyId(
+        "community_staff",
+        lambda fx: f"{_submitted(fx)}/merge",
+        lambda fx, i: {"into_id": i},
+        lambda fx: fx.b_request.pk,
+        "merge: into_id of another community",
+    ),
+    BodyId(
+        "community_staff",
+        lambda fx: "/api/v1/territory/units",
+        lambda fx, i: {"building_id": i, "label": "9栋", "floor_area": "80", "owner_ids": []},
+        lambda fx: fx.w.building_b.pk,
+        "unit: building_id of another community",
+    ),
+    BodyId(
+        "community_staff",
+        lambda fx: "/api/v1/territory/units",
+        lambda fx, i: {
+            "building_id": fx.w.building.pk,
+            "label": "9栋",
+            "floor_area": "80",
+            "owner_ids": [i],
+        },
+        lambda fx: fx.w.resident_b.pk,
+        "unit: owner_ids of another community",
+    ),
+    BodyId(
+        "community_staff",
+        lambda fx: "/api/v1/people",
+        lambda fx, i: {"name": "赵新", "unit_id": i},
+        _unit_b,
+        "person: unit_id of another community",
+    ),
+    BodyId(
+        "community_staff",
+        lambda fx: "/api/v1/notifications/inbox/read",
+        lambda fx, i: {"ids": [i]},
+        lambda fx: fx.inbox_item.pk,
+        "inbox: an item of another user",
+    ),
+    BodyId(
+        "community_staff",
+        lambda fx: f"/r/{fx.requests['submitted'].pk}/do/dispatch/",
+        lambda fx, i: {"dispatch-org": i},
+        lambda fx: fx.w.company_b.pk,
+        "page dispatch: org of another street",
+    ),
+    BodyId(
+        "community_staff",
+        lambda fx: f"/r/{fx.requests['submitted'].pk}/do/dispatch/",
+        lambda fx, i: {"dispatch-org": fx.w.company.pk, "dispatch-assignee": i},
+        lambda fx: fx.w.siblings[Role.MAINTENANCE_WORKER].pk,
+        "page dispatch: assignee of another grid's company",
+    ),
+    BodyId(
+        "community_staff",
+        lambda fx: "/reports/",
+        lambda fx, i: {
+            "node": i,
+            "month": timezone.localdate().strftime("%Y-%m"),
+            "format": "xlsx",
+        },
+        lambda fx: fx.w.community_b.pk,
+        "report: a community of another street",
+    ),
+]
+
+
+@pytest.mark.parametrize("case", BODY_IDS, ids=lambda c: c.label)
+def test_foreign_ids_in_bodies(fx: Fx, case: BodyId) -> None:
+    """A body naming an object of another scope is refused exactly like one naming an
+    object that does not exist (status, code, field, message), and writes nothing."""
+    from redprop.requests.models import ServiceRequest
+
+    client = client_for(fx, case.principal)
+    path = case.path(fx)
+    before = ServiceRequest.objects.filter(status="submitted").count()
+    foreign_id = case.foreign(fx)
+    answers = [
+        send(client, "POST", path, Case(NONE, "POST", body=lambda fx, i=i: case.body(fx, i)), fx)
+        for i in (foreign_id, MISSING)
+    ]
+    foreign, missing = (a.normalised([foreign_id, MISSING]) for a in answers)
+    assert foreign == missing, (
+        case.label,
+        answers[0].status,
+        answers[0].body[:300],
+        answers[1].status,
+        answers[1].body[:300],
+    )
+    assert answers[0].status != 500
+    assert ServiceRequest.objects.filter(status="submitted").count() == before
