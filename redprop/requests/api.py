@@ -306,33 +306,24 @@ def _category(code: str) -> Category:
 def _place(
     request: HttpRequest, unit_id: int | None, building_id: int | None, compound_id: int | None
 ) -> dict[str, Any]:
-    """The place named by id, 400 if unknown.
-
-    A place the user may not file at answers exactly as one that does not exist (the
-    same 400 on the same field), so ids of other compounds are not confirmed.
-    """
+    """The place named by id, 400 if unknown. Looked up without scope: the service
+    refuses a place the user may not file at with this same 400 (``unknown_place``),
+    so ids of other compounds are not confirmed."""
     from redprop.territory import selectors as territory
-
-    def usable(place: Any) -> Any:
-        return place if place is not None and permissions.can_file_at(request.user, place) else None
 
     out: dict[str, Any] = {"unit": None, "building": None, "compound": None}
     if unit_id is not None:
-        out["unit"] = usable(territory.unit_for_filing(unit_id=unit_id))
+        out["unit"] = territory.unit_for_filing(unit_id=unit_id)
         if out["unit"] is None:
-            raise ApplicationError(RequestError.PLACE_REQUIRED, _("房屋不存在"), field="unit_id")
+            raise services.unknown_place("unit")
     elif building_id is not None:
-        out["building"] = usable(territory.building_for_filing(building_id=building_id))
+        out["building"] = territory.building_for_filing(building_id=building_id)
         if out["building"] is None:
-            raise ApplicationError(
-                RequestError.PLACE_REQUIRED, _("楼栋不存在"), field="building_id"
-            )
+            raise services.unknown_place("building")
     elif compound_id is not None:
-        out["compound"] = usable(territory.compound_for_filing(compound_id=compound_id))
+        out["compound"] = territory.compound_for_filing(compound_id=compound_id)
         if out["compound"] is None:
-            raise ApplicationError(
-                RequestError.PLACE_REQUIRED, _("小区不存在"), field="compound_id"
-            )
+            raise services.unknown_place("compound")
     return out
 
 
@@ -455,7 +446,7 @@ def request_similar(request: HttpRequest, payload: SimilarIn) -> Any:
             RequestError.PLACE_REQUIRED, _("请选择小区或房屋"), field="compound_id"
         )
     if not permissions.can_file_at(request.user, target):
-        raise NotFound(_("地点不存在或不在您的管辖范围内"))
+        raise services.unknown_place("unit" if place["unit"] is not None else "compound")
     compound = place["compound"] or place["unit"].compound
     similar = dedupe.similar_requests(
         scope=_all_scope(),

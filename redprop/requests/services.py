@@ -276,6 +276,17 @@ def _resolve_place(unit: Any, building: Any, compound: Any) -> tuple[Any, Any, A
 
 
 @transaction.atomic
+def unknown_place(kind: str) -> ApplicationError:
+    """The answer to a place id that does not exist, or that the user may not file at."""
+    messages = {
+        "unit": (_("房屋不存在"), "unit_id"),
+        "building": (_("楼栋不存在"), "building_id"),
+        "compound": (_("小区不存在"), "compound_id"),
+    }
+    message, field = messages[kind]
+    return ApplicationError(RequestError.PLACE_REQUIRED, message, field=field)
+
+
 def request_file(
     *,
     acting_user: Any,
@@ -318,8 +329,12 @@ def request_file(
         raise ApplicationError(RequestError.UNKNOWN_CATEGORY, _("该分类已停用"), field="category")
     if len(photos) > MAX_PHOTOS:
         raise ApplicationError(RequestError.TOO_MANY_PHOTOS, _("最多上传 9 张照片"), field="photos")
+    named = "unit" if unit is not None else "building" if building is not None else "compound"
     unit, building, compound, place = _resolve_place(unit, building, compound)
-    _require(permissions.can_file_at(acting_user, place), _("不能为您管辖范围以外的地点提交诉求"))
+    if not permissions.can_file_at(acting_user, place):
+        # Refused exactly as a place that does not exist (the API's 400 on the same
+        # field), so the ids of other compounds are not confirmed.
+        raise unknown_place(named)
     if channel == Channel.RESIDENT_APP and not acting_user.has_role(Role.RESIDENT):
         channel = Channel.WINDOW
     if reporter is None and channel == Channel.RESIDENT_APP and acting_user.person_id:
