@@ -47,6 +47,9 @@ class World:
     resident: Any
     resident_b: Any
     users: dict[str, User] = field(default_factory=dict)
+    # One user per role anchored in the sibling scope (build_siblings): street B,
+    # community B, grid B, company B, a co-building unit of street B, district B.
+    siblings: dict[str, User] = field(default_factory=dict)
 
     def client(self, role: str) -> Client:
         c = Client()
@@ -218,6 +221,53 @@ def build_world() -> World:
         acting_user=sys,
     )
     w.grid.refresh_from_db()
+    return w
+
+
+def build_siblings(w: World) -> World:
+    """Give every scoped role a twin in the sibling scope (street B and below; for the
+    housing bureau an empty district B of the same city): ``w.siblings[role]``.
+
+    The permission matrix (core/tests/test_permission_matrix.py) asks each URL of
+    both twins: the one inside the scope of the objects probed and the one beside it.
+    """
+    sys = None
+    water_b = org_create(
+        kind=OrgKind.COBUILDING_UNIT,
+        name="江南供电所",
+        unit_type=UnitType.POWER,
+        place=w.street_b,
+        acting_user=sys,
+    )
+    district_b = territory.region_create(
+        level="district", name="测试二区", code="T1-2", parent=w.city, acting_user=sys
+    )
+    anchors: dict[str, dict[str, Any]] = {
+        Role.RESIDENT: {"person": w.resident_b},
+        Role.GRID_BUTLER: {"grid": w.grid_b},
+        Role.MAINTENANCE_WORKER: {"grid": w.grid_b},
+        Role.COMPANY_STAFF: {"org": w.company_b},
+        Role.UNIT_STAFF: {"org": water_b},
+        Role.COMMUNITY_STAFF: {"region": w.community_b},
+        Role.STREET_OFFICER: {"region": w.street_b},
+        Role.HOUSING_BUREAU: {"region": district_b},
+    }
+    for role, anchor in anchors.items():
+        user = user_create(
+            username=f"t_b_{role}",
+            password=PASSWORD,
+            person=w.resident_b if role == Role.RESIDENT else None,
+            acting_user=sys,
+        )
+        role_grant(user=user, role=role, acting_user=sys, **anchor)
+        w.siblings[role] = User.objects.get(pk=user.pk)
+    territory.grid_set_staff(
+        grid=w.grid_b,
+        butler=w.siblings[Role.GRID_BUTLER],
+        maintenance_worker=w.siblings[Role.MAINTENANCE_WORKER],
+        acting_user=sys,
+    )
+    w.grid_b.refresh_from_db()
     return w
 
 

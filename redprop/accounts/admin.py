@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from rules.contrib.admin import ObjectPermissionsModelAdmin
 
 from redprop.accounts.models import ApiToken, RoleAssignment, User
+from redprop.core.admin import HideUnseenObjects, RulesAdmin
 
 
 class RoleInline(admin.TabularInline):
@@ -13,7 +14,7 @@ class RoleInline(admin.TabularInline):
 
 
 @admin.register(User)
-class UserAdmin(ObjectPermissionsModelAdmin, DjangoUserAdmin):
+class UserAdmin(HideUnseenObjects, ObjectPermissionsModelAdmin, DjangoUserAdmin):
     list_display = ["username", "display_name", "is_staff", "is_active", "last_login"]
     raw_id_fields = ["person"]
     fieldsets = (
@@ -40,6 +41,6 @@ class UserAdmin(ObjectPermissionsModelAdmin, DjangoUserAdmin):
 
 
 @admin.register(ApiToken)
-class ApiTokenAdmin(ObjectPermissionsModelAdmin):
+class ApiTokenAdmin(RulesAdmin):
     list_display = ["user", "name", "created_at", "last_used_at", "revoked_at"]
     readonly_fields = ["key_hash"]

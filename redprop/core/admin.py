@@ -13,7 +13,28 @@ from redprop.core.audit import audit, snapshot
 from redprop.core.models import AuditEvent, AuditLog
 
 
-class ScopedAdmin(ObjectPermissionsModelAdmin):
+class HideUnseenObjects:
+    """An object the user may not view answers exactly as a missing one.
+
+    Django's admin looks the object up first and checks the permission after, so a
+    user who may not see a row got 403 for an existing id and the "does not exist"
+    redirect for a missing one on the history, change and delete pages: enough to
+    learn which ids exist. Here the lookup itself returns None for such a row.
+    Proved by redprop/tests/test_permission_matrix.py.
+    """
+
+    def get_object(self, request: HttpRequest, object_id: str, from_field: Any = None) -> Any:
+        obj = super().get_object(request, object_id, from_field)  # type: ignore[misc]
+        if obj is not None and not self.has_view_or_change_permission(request, obj):  # type: ignore[attr-defined]
+            return None
+        return obj
+
+
+class RulesAdmin(HideUnseenObjects, ObjectPermissionsModelAdmin):
+    """The base of every admin of an unscoped model: django-rules permissions."""
+
+
+class ScopedAdmin(HideUnseenObjects, ObjectPermissionsModelAdmin):
     """Lists only what the user's roles may see; every save and delete is audited."""
 
     scope_prefix = ""
@@ -56,7 +77,7 @@ class ScopedAdmin(ObjectPermissionsModelAdmin):
 
 
 @admin.register(AuditLog)
-class AuditLogAdmin(ObjectPermissionsModelAdmin):
+class AuditLogAdmin(RulesAdmin):
     list_display = ["at", "actor", "event_type", "target_type", "target_id"]
     list_filter = ["event_type"]
     readonly_fields = [f.name for f in AuditLog._meta.fields]
@@ -69,3 +90,20 @@ class AuditLogAdmin(ObjectPermissionsModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+def _hide_unseen_in_third_party_admins() -> None:
+    """Django's groups and the task queue's results get the same lookup (their admin
+    modules are imported before this one: INSTALLED_APPS order)."""
+    from django.contrib.auth.models import Group
+    from django_tasks_db.models import DBTaskResult
+
+    for model in (Group, DBTaskResult):
+        if admin.site.is_registered(model):
+            current = type(admin.site._registry[model])
+            if not issubclass(current, HideUnseenObjects):
+                admin.site.unregister(model)
+                admin.site.register(model, type(current.__name__, (HideUnseenObjects, current), {}))
+
+
+_hide_unseen_in_third_party_admins()

@@ -131,6 +131,10 @@ class ShiftForm(forms.ModelForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        if "org" not in self.fields:
+            # The view-only form (a desk that may read the roster, not edit it): every
+            # field is read-only, nothing to set up.
+            return
         orgs = editable_orgs(self.acting_user)
         org_ids = [o.pk for o in orgs]
         if self.instance.pk:

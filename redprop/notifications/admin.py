@@ -11,8 +11,8 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
-from rules.contrib.admin import ObjectPermissionsModelAdmin
 
+from redprop.core.admin import RulesAdmin
 from redprop.core.audit import audit, snapshot
 from redprop.core.models import AuditEvent
 from redprop.notifications import services
@@ -21,7 +21,7 @@ from redprop.notifications.models import InboxItem, OutboxMessage, WebhookEndpoi
 
 
 @admin.register(OutboxMessage)
-class OutboxMessageAdmin(ObjectPermissionsModelAdmin):
+class OutboxMessageAdmin(RulesAdmin):
     list_display = [
         "id",
         "created_at",
@@ -62,7 +62,7 @@ class OutboxMessageAdmin(ObjectPermissionsModelAdmin):
 
 
 @admin.register(WebhookEndpoint)
-class WebhookEndpointAdmin(ObjectPermissionsModelAdmin):
+class WebhookEndpointAdmin(RulesAdmin):
     list_display = ["name", "url", "org", "region", "event_kinds", "is_active"]
     list_filter = ["is_active"]
     search_fields = ["name", "url"]
@@ -108,7 +108,7 @@ def _without_secret(obj: WebhookEndpoint | None) -> dict[str, Any] | None:
 
 
 @admin.register(InboxItem)
-class InboxItemAdmin(ObjectPermissionsModelAdmin):
+class InboxItemAdmin(RulesAdmin):
     list_display = ["created_at", "user", "kind", "subject", "read_at"]
     list_filter = ["kind"]
     search_fields = ["user__username", "subject"]

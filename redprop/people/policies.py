@@ -9,6 +9,18 @@ from __future__ import annotations
 from redprop.accounts.choices import Role
 from redprop.people.choices import SensitiveField
 
+# Who may read a person's (masked) record at all: accounts.rules.view_people. Other
+# roles (maintenance workers, company and unit staff) reach people only through the
+# requests they handle, never by id.
+VIEW_ROLES: tuple[str, ...] = (
+    Role.RESIDENT,
+    Role.GRID_BUTLER,
+    Role.COMMUNITY_STAFF,
+    Role.STREET_OFFICER,
+    Role.HOUSING_BUREAU,
+    Role.SYSADMIN,
+)
+
 REVEAL_ROLES: dict[str, frozenset[str]] = {
     SensitiveField.ID_NUMBER: frozenset({Role.COMMUNITY_STAFF, Role.SYSADMIN}),
     SensitiveField.MOBILE: frozenset(

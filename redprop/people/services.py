@@ -15,7 +15,7 @@ from redprop.core.models import AuditEvent
 from redprop.people.choices import SensitiveField
 from redprop.people.errors import PeopleError
 from redprop.people.models import Person, PersonTag, PiiAccessLog
-from redprop.people.policies import REVEAL_ROLES
+from redprop.people.policies import REVEAL_ROLES, VIEW_ROLES
 from redprop.people.validation import clean_id_number, clean_mobile
 
 
@@ -165,7 +165,14 @@ def person_reveal(
 
 
 def person_get(*, user: Any, person_id: int) -> Person:
-    person = user.scope_set().filter(Person.objects.all()).filter(pk=person_id).first()
+    """The person if ``user`` may read their record, else NotFound (404).
+
+    Only the scopes of the roles that may read people count: a maintenance worker
+    whose grid holds the person gets the same 404 as for an id that does not exist,
+    not a 403 that would confirm it (test_permission_matrix).
+    """
+    scope = user.scope_set(*VIEW_ROLES)
+    person = scope.filter(Person.objects.all()).filter(pk=person_id).first()
     if person is None:
         raise NotFound()
     return person

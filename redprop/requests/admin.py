@@ -1,7 +1,6 @@
 from django.contrib import admin
-from rules.contrib.admin import ObjectPermissionsModelAdmin
 
-from redprop.core.admin import ScopedAdmin
+from redprop.core.admin import RulesAdmin, ScopedAdmin
 from redprop.requests import search
 from redprop.requests.models import (
     Category,
@@ -14,7 +13,7 @@ from redprop.requests.models import (
 
 
 @admin.register(Category)
-class CategoryAdmin(ObjectPermissionsModelAdmin):
+class CategoryAdmin(RulesAdmin):
     list_display = ["name", "code", "parent", "matter", "default_severity", "urgent", "is_active"]
     list_filter = ["matter", "urgent", "is_active"]
     filter_horizontal = ["handlers"]
@@ -26,7 +25,7 @@ class TargetInline(admin.TabularInline):
 
 
 @admin.register(SlaPolicy)
-class SlaPolicyAdmin(ObjectPermissionsModelAdmin):
+class SlaPolicyAdmin(RulesAdmin):
     """A policy is switched off (有效 unticked), never deleted: requests keep pointing at
     the policy they were judged by, and other processes may hold it in their reference
     data cache for a few seconds (docs/adr/0006-lean-intake.md)."""
@@ -40,7 +39,7 @@ class SlaPolicyAdmin(ObjectPermissionsModelAdmin):
 
 
 @admin.register(RoutingRule)
-class RoutingRuleAdmin(ObjectPermissionsModelAdmin):
+class RoutingRuleAdmin(RulesAdmin):
     list_display = ["category", "region", "org", "auto_dispatch", "assignment"]
     raw_id_fields = ["region", "org"]
 

@@ -359,26 +359,24 @@ def _category(code: str) -> Category:
 def _place(
     request: HttpRequest, unit_id: int | None, building_id: int | None, compound_id: int | None
 ) -> dict[str, Any]:
-    """Look the place up without scope (filing checks permission on it), 400 if unknown."""
+    """The place named by id, 400 if unknown. Looked up without scope: the service
+    refuses a place the user may not file at with this same 400 (``unknown_place``),
+    so ids of other compounds are not confirmed."""
     from redprop.territory import selectors as territory
 
     out: dict[str, Any] = {"unit": None, "building": None, "compound": None}
     if unit_id is not None:
         out["unit"] = territory.unit_for_filing(unit_id=unit_id)
         if out["unit"] is None:
-            raise ApplicationError(RequestError.PLACE_REQUIRED, _("房屋不存在"), field="unit_id")
+            raise services.unknown_place("unit")
     elif building_id is not None:
         out["building"] = territory.building_for_filing(building_id=building_id)
         if out["building"] is None:
-            raise ApplicationError(
-                RequestError.PLACE_REQUIRED, _("楼栋不存在"), field="building_id"
-            )
+            raise services.unknown_place("building")
     elif compound_id is not None:
         out["compound"] = territory.compound_for_filing(compound_id=compound_id)
         if out["compound"] is None:
-            raise ApplicationError(
-                RequestError.PLACE_REQUIRED, _("小区不存在"), field="compound_id"
-            )
+            raise services.unknown_place("compound")
     return out
 
 
@@ -544,7 +542,7 @@ def request_similar(request: HttpRequest, payload: SimilarIn) -> Any:
             RequestError.PLACE_REQUIRED, _("请选择小区或房屋"), field="compound_id"
         )
     if not permissions.can_file_at(request.user, target):
-        raise NotFound(_("地点不存在或不在您的管辖范围内"))
+        raise services.unknown_place("unit" if place["unit"] is not None else "compound")
     compound = place["compound"] or place["unit"].compound
     similar = dedupe.similar_requests(
         scope=_all_scope(),
@@ -727,7 +725,13 @@ def request_dispatch(request: HttpRequest, request_id: int, payload: DispatchIn)
 
         assignee = User.objects.filter(pk=payload.assignee_id, is_active=True).first()
         if assignee is None:
-            raise ApplicationError(RequestError.NO_HANDLER, _("处理人不存在"), field="assignee_id")
+            # The same answer as for a person who exists but may not be named: the id
+            # of a user elsewhere must not be confirmed (test_permission_matrix).
+            raise ApplicationError(
+                RequestError.INVALID_ASSIGNEE,
+                _("该人员不属于所选承办单位或已停用，请重新选择"),
+                field="assignee_id",
+            )
     return _transition(
         request,
         request_id,

@@ -13,7 +13,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import pgettext
 
@@ -466,6 +466,21 @@ def open_orders(user_ids: list[int]) -> dict[int, int]:
         .annotate(n=Count("id"))
         .values_list("assignee_id", "n")
     )
+
+
+def dispatch_units(*, request: ServiceRequest) -> QuerySet[Org]:
+    """Units a request may be sent to: the place's property companies, the street's
+    co-building units and the community's residents' committee.
+    """
+    served = Q(kind=OrgKind.PROPERTY_COMPANY) & (
+        Q(served_compounds__community_id=request.community_id)
+        | Q(pk=getattr(request.compound, "company_id", None) or 0)
+    )
+    units = Q(kind=OrgKind.COBUILDING_UNIT) & (
+        Q(street_id=request.street_id) | Q(community_id=request.community_id)
+    )
+    committee = Q(kind=OrgKind.RESIDENTS_COMMITTEE, community_id=request.community_id)
+    return Org.objects.filter(is_active=True).filter(served | units | committee).distinct()
 
 
 def eligible_assignees(*, request: ServiceRequest, org: Org) -> Any:

@@ -301,6 +301,17 @@ def _resolve_place(unit: Any, building: Any, compound: Any) -> tuple[Any, Any, A
 
 
 @transaction.atomic
+def unknown_place(kind: str) -> ApplicationError:
+    """The answer to a place id that does not exist, or that the user may not file at."""
+    messages = {
+        "unit": (_("房屋不存在"), "unit_id"),
+        "building": (_("楼栋不存在"), "building_id"),
+        "compound": (_("小区不存在"), "compound_id"),
+    }
+    message, field = messages[kind]
+    return ApplicationError(RequestError.PLACE_REQUIRED, message, field=field)
+
+
 def request_file(
     *,
     acting_user: Any,
@@ -354,8 +365,12 @@ def request_file(
         raise ApplicationError(RequestError.UNKNOWN_CATEGORY, _("该分类已停用"), field="category")
     if len(photos) > MAX_PHOTOS:
         raise ApplicationError(RequestError.TOO_MANY_PHOTOS, _("最多上传 9 张照片"), field="photos")
+    named = "unit" if unit is not None else "building" if building is not None else "compound"
     unit, building, compound, place = _resolve_place(unit, building, compound)
-    _require(permissions.can_file_at(acting_user, place), _("不能为您管辖范围以外的地点提交诉求"))
+    if not permissions.can_file_at(acting_user, place):
+        # Refused exactly as a place that does not exist (the API's 400 on the same
+        # field), so the ids of other compounds are not confirmed.
+        raise unknown_place(named)
     if channel == Channel.RESIDENT_APP and not acting_user.has_role(Role.RESIDENT):
         channel = Channel.WINDOW
     if reporter is None and channel == Channel.RESIDENT_APP and acting_user.person_id:
@@ -559,6 +574,10 @@ def request_dispatch(
     _guard("dispatch", acting_user, request, to=Status.DISPATCHED)
     if org is None:
         raise ApplicationError(RequestError.NO_HANDLER, _("请选择承办单位"), field="org_id")
+    if not policies.dispatch_units(request=request).filter(pk=org.pk).exists():
+        # A unit that does not serve the request's place (another street's company):
+        # refused exactly as an id that does not exist (test_permission_matrix).
+        raise ApplicationError(RequestError.NO_HANDLER, _("承办单位不存在"), field="org_id")
     if (
         assignee is not None
         and not policies.eligible_assignees(request=request, org=org)

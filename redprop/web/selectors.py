@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -174,19 +174,9 @@ def category_groups() -> list[tuple[Category | None, list[Category]]]:
     return groups
 
 
-def dispatch_units(*, request: ServiceRequest) -> QuerySet[Org]:
-    """Units a request may be sent to: the place's property companies, the street's
-    co-building units and the community's residents' committee.
-    """
-    served = Q(kind=OrgKind.PROPERTY_COMPANY) & (
-        Q(served_compounds__community_id=request.community_id)
-        | Q(pk=getattr(request.compound, "company_id", None) or 0)
-    )
-    units = Q(kind=OrgKind.COBUILDING_UNIT) & (
-        Q(street_id=request.street_id) | Q(community_id=request.community_id)
-    )
-    committee = Q(kind=OrgKind.RESIDENTS_COMMITTEE, community_id=request.community_id)
-    return Org.objects.filter(is_active=True).filter(served | units | committee).distinct()
+# The units a request may be sent to: one rule, in requests.policies (the service
+# refuses any other, whichever edge it comes from).
+dispatch_units = request_policies.dispatch_units
 
 
 @dataclass(frozen=True)

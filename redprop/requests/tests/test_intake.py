@@ -164,10 +164,11 @@ def test_a_changed_deadline_applies_to_the_next_request_at_once(world):
 
 
 def test_a_refused_create_writes_nothing(world):
-    """A resident filing for a compound they do not live in: 403, and not one row."""
+    """A resident filing for a compound they do not live in: refused as an unknown unit
+    (400 on unit_id, the other compound's unit is not confirmed), and not one row."""
     _auto_dispatch(world)
     before = (ServiceRequest.objects.count(), OutboxMessage.objects.count())
     resp = _create(world, unit_id=world.unit_b.pk)
-    assert resp.status_code in (403, 404), resp.content
-    assert resp.json()["code"]
+    assert resp.status_code == 400, resp.content
+    assert resp.json()["code"] == "place_required" and resp.json()["field"] == "unit_id"
     assert (ServiceRequest.objects.count(), OutboxMessage.objects.count()) == before

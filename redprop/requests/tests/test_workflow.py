@@ -176,7 +176,9 @@ def test_resident_cannot_file_for_another_compound(world):
         "",
         {"category": "pipe_dredging", "description": "x", "unit_id": world.unit_b.pk},
     )
-    assert resp.status_code == 403
+    # Refused as an id that does not exist: the other compound's unit is not confirmed.
+    assert resp.status_code == 400
+    assert resp.json()["code"] == "place_required" and resp.json()["field"] == "unit_id"
     assert ServiceRequest.objects.count() == 0
 
 

@@ -1,0 +1,1302 @@
+"""The permission matrix (issue #10): every URL × every role × in scope / sibling scope.
+
+How it works
+------------
+* ``url_patterns()`` walks ``get_resolver()`` recursively: the pages, the JSON API
+  under /api/v1/ (one pattern per Ninja operation) and the admin. Every pattern
+  must have an entry in ``TABLE`` (pages and API, keyed by the namespaced name, or
+  the route when the pattern has no name) or, for the admin's per-model pages, in
+  ``ADMIN_MODELS``. A pattern without an entry fails
+  ``test_every_url_pattern_has_an_entry`` with its name; an entry whose pattern is
+  gone fails it too.
+* An entry is a list of ``Case``: the method, the roles that may (inside the scope
+  of the objects probed), how to build the URL's arguments and the body from the
+  fixture objects, and what success looks like.
+* The principals: anonymous, a user without a role, every role inside the scope
+  (street A, community A, grid A, company A, the water company, the city) and the
+  same role in the sibling scope (street B, community B, grid B, company B, a
+  co-building unit of street B, district B). The sysadmin has no sibling.
+* Each probe runs inside a savepoint that is rolled back, so one probe never
+  changes what the next one sees. A write probe that the table allows must
+  succeed; every other probe must be refused (401/403/404, or the login
+  redirect, or the admin's "does not exist" redirect) and, when the URL names an
+  object, answer exactly as it answers for an id that does not exist (status,
+  Location and body, ids and CSRF tokens aside): a refusal never tells whether
+  the object exists. A refused answer and any answer to a sibling never carry
+  the marker written into the scope's requests (``MXA-``).
+* ``test_foreign_ids_in_bodies``: ids inside request bodies (unit, building,
+  compound, reporter, org, assignee, owner, merge target…) — a foreign id is
+  refused exactly like a missing one.
+
+Cases marked ``pending="sec_rel"`` state the correct rule for the request
+transitions being fixed on the ``sec_rel`` branch (reporter only, staff never
+rate, handler org only); until that branch is merged a mismatch there is
+reported, not failed. See docs/security.md for the rules of adding a URL.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import io
+import json
+import logging
+import os
+import re
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from django.contrib.admin.sites import site as admin_site
+from django.db import transaction
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
+
+from redprop.accounts.choices import Role
+from redprop.conftest import World, build_siblings, build_world
+
+pytestmark = pytest.mark.django_db
+
+MISSING = 987654321  # an id no fixture ever reaches
+MARKER = b"MXA-"  # written into every request of scope A
+
+# --- principals ------------------------------------------------------------------------
+
+ROLES = [r.value for r in Role]
+SIBLING = "@b"
+PRINCIPALS = [
+    "anonymous",
+    "nobody",
+    *ROLES,
+    *(f"{r}{SIBLING}" for r in ROLES if r != Role.SYSADMIN),
+]
+
+# Role groups, as the product names them.
+RESIDENT = frozenset({Role.RESIDENT})
+GRID_STAFF = frozenset({Role.GRID_BUTLER, Role.MAINTENANCE_WORKER})
+DISPATCHERS = frozenset({Role.COMMUNITY_STAFF, Role.STREET_OFFICER, Role.SYSADMIN})
+REGION_DESKS = DISPATCHERS | {Role.HOUSING_BUREAU}
+ADMIN_STAFF = REGION_DESKS | {Role.COMPANY_STAFF}  # is_staff
+ALL_STAFF = REGION_DESKS | GRID_STAFF | {Role.COMPANY_STAFF, Role.UNIT_STAFF}
+EVERY_ROLE = frozenset(ROLES)
+# Handlers of a property company's order in grid A: the company, the grid's staff.
+HANDLERS = GRID_STAFF | {Role.COMPANY_STAFF, Role.SYSADMIN}
+# Who sees a request of grid A handled by company A (can_view).
+VIEWERS = RESIDENT | ALL_STAFF - {Role.UNIT_STAFF}
+FILERS = RESIDENT | GRID_STAFF | DISPATCHERS
+SYSADMIN = frozenset({Role.SYSADMIN})
+POLICY_EDITORS = frozenset({Role.HOUSING_BUREAU, Role.SYSADMIN})
+NOT_COMPANY = ADMIN_STAFF - {Role.COMPANY_STAFF}
+NONE: frozenset[str] = frozenset()
+
+# Who may read a person's (masked) record: accounts.rules.view_people.
+PEOPLE_VIEWERS = REGION_DESKS | {Role.GRID_BUTLER} | RESIDENT
+
+PUBLIC = "public"  # anonymous and role-less users too
+AUTHENTICATED = "authenticated"  # any logged-in user, with or without a role
+
+
+# --- the table ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Case:
+    """One probe of one URL pattern, asked of every principal."""
+
+    allow: frozenset[str]  # roles that may, inside the scope of the objects probed
+    method: str = "GET"
+    args: Callable[[Fx], dict[str, Any]] | None = None  # URL kwargs from the fixtures
+    body: Callable[[Fx], Any] | None = None  # POST body (form dict, or JSON for the API)
+    query: str = ""
+    ok: tuple[int, ...] = (200,)
+    # False: the URL's object belongs to no scope (a category, a tag): a sibling is
+    # judged like the role inside the scope.
+    scoped: bool = True
+    # Where a refusal redirects, besides the login pages (e.g. the inbox).
+    refuse_to: str = ""
+    multipart: bool = False
+    label: str = ""
+    # Roles that may see the URL's object (in scope) though not act on it: their
+    # refusal may say "not allowed" (403) where a missing object says 404.
+    seen_by: frozenset[str] = NONE
+    # A form whose refusal is a 400 on its field (a place or unit not offered).
+    refuse_400: bool = False
+    empty_is_refusal: bool = False  # an empty 200 is this URL's refusal
+    names_a: bool = False  # the query or the body names an object of scope A
+    logs_out: bool = False  # the probe ends the session: log in again after it
+    pending: str = ""  # the branch that makes this case pass (reported, not failed)
+    path: Callable[[Fx], str] | None = None  # for patterns reverse() cannot build
+
+
+def api(*cases: Case) -> list[Case]:
+    return list(cases)
+
+
+def req(name: str) -> Callable[[Fx], dict[str, Any]]:
+    return lambda fx: {"pk": fx.requests[name].pk}
+
+
+def api_req(name: str) -> Callable[[Fx], dict[str, Any]]:
+    return lambda fx: {"request_id": fx.requests[name].pk}
+
+
+def _soon() -> dt.datetime:
+    return timezone.now() + dt.timedelta(days=3)
+
+
+def _jpeg() -> Any:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.new("RGB", (64, 48), (180, 40, 40)).save(buf, "JPEG", quality=70)
+    return SimpleUploadedFile("p.jpg", buf.getvalue(), content_type="image/jpeg")
+
+
+def _action(action: str, name: str, allow: frozenset[str], pending: str = "", **data: Any) -> Case:
+    """A step on the request page: POST /r/<pk>/do/<action>/ with the form's prefix."""
+
+    def body(fx: Fx) -> dict[str, Any]:
+        values = {k: (v(fx) if callable(v) else v) for k, v in data.items()}
+        return {f"{action}-{k}": v for k, v in values.items()}
+
+    return Case(
+        allow,
+        "POST",
+        args=lambda fx: {"pk": fx.requests[name].pk, "action": action},
+        body=body,
+        ok=(302,),
+        label=action,
+        pending=pending,
+        seen_by=VIEWERS_OF[name],
+    )
+
+
+def _api_step(
+    step: str, name: str, allow: frozenset[str], body: Any = None, pending: str = ""
+) -> Case:
+    return Case(
+        allow,
+        "POST",
+        args=api_req(name),
+        body=(lambda fx: body(fx) if callable(body) else (body or {})),
+        label=step,
+        pending=pending,
+        seen_by=VIEWERS_OF[name],
+    )
+
+
+REASON = "需要进一步处理的原因说明"
+# Who sees each request of scope A (the butler's patrol request: not the resident).
+# Not dispatched yet: no handling company. The butler's patrol request: not the
+# resident's either.
+VIEWERS_OF = {
+    "submitted": VIEWERS - {Role.COMPANY_STAFF},
+    "patrol": VIEWERS - {Role.COMPANY_STAFF, Role.RESIDENT},
+    **{n: VIEWERS for n in ("dispatched", "accepted", "plan_required", "waiting", "resolved")},
+}
+
+TABLE: dict[str, list[Case]] = {
+    # --- public and account pages -----------------------------------------------------
+    # 503 while the clock's heartbeat is stale (as in tests): health, not access.
+    "healthz": [Case(frozenset({PUBLIC}), ok=(200, 503))],
+    "set_language": [
+        Case(frozenset({PUBLIC}), "POST", body=lambda fx: {"language": "en"}, ok=(302,))
+    ],
+    "web:login": [Case(frozenset({PUBLIC}), ok=(200, 302))],
+    "web:logout": [Case(frozenset({PUBLIC}), "POST", ok=(302,), logs_out=True)],
+    "web:home": [Case(EVERY_ROLE, ok=(302,), refuse_to="/no-role/")],
+    # The "no role yet" page is itself a refusal (403) and shows nothing scoped.
+    "web:no_role": [Case(frozenset({AUTHENTICATED}), ok=(403,))],
+    # --- resident pages -----------------------------------------------------------------
+    "web:my_requests": [Case(RESIDENT)],
+    "web:file_request": [
+        Case(FILERS),
+        Case(
+            RESIDENT,
+            "POST",
+            body=lambda fx: {
+                "category": "pipe_dredging",
+                "description": "楼道下水管漏水",
+                "place": f"u:{fx.w.unit.pk}",
+            },
+            ok=(302,),
+            refuse_400=True,
+            names_a=True,
+            label="file at the resident's own unit",
+        ),
+        Case(
+            DISPATCHERS | GRID_STAFF,
+            "POST",
+            body=lambda fx: {
+                "category": "pipe_dredging",
+                "description": "楼道下水管漏水",
+                "place": f"b:{fx.w.building.pk}",
+            },
+            ok=(302,),
+            refuse_400=True,
+            names_a=True,
+            label="file at a building of grid A",
+        ),
+    ],
+    "web:file_similar": [
+        Case(
+            FILERS,
+            "POST",
+            body=lambda fx: {
+                "category": "pipe_dredging",
+                "description": "厨房下水道堵塞污水倒灌",
+                "place": f"c:{fx.w.compound.pk}",
+            },
+            names_a=True,
+            # A place the picker did not offer this user: nothing to suggest (empty).
+            empty_is_refusal=True,
+        )
+    ],
+    # --- one request (pages) ---------------------------------------------------------------
+    "web:request_detail": [
+        Case(VIEWERS, args=req("dispatched")),
+        # Filed by the butler: a resident of the compound who neither filed nor
+        # follows it does not see it.
+        Case(VIEWERS_OF["patrol"], args=req("patrol"), label="the butler's patrol request"),
+    ],
+    "web:request_photo": [
+        Case(
+            VIEWERS,
+            args=lambda fx: {"pk": fx.requests["dispatched"].pk, "photo_id": fx.photo.pk},
+        )
+    ],
+    "web:request_follow": [
+        Case(RESIDENT, "POST", args=req("patrol"), ok=(302,), seen_by=VIEWERS_OF["patrol"]),
+    ],
+    "web:request_action": [
+        _action("dispatch", "submitted", DISPATCHERS, org=lambda fx: fx.w.company.pk),
+        _action("cancel", "submitted", RESIDENT | DISPATCHERS, reason=REASON),
+        _action(
+            "merge", "submitted", DISPATCHERS, into=lambda fx: fx.requests["dispatched"].number
+        ),
+        _action("escalate", "dispatched", DISPATCHERS | HANDLERS, reason=REASON),
+        _action("accept", "dispatched", HANDLERS),
+        _action("return", "dispatched", HANDLERS, reason=REASON),
+        _action("arrive", "accepted", HANDLERS),
+        _action("require_plan", "accepted", HANDLERS, reason=REASON),
+        _action("pause", "accepted", HANDLERS, reason=REASON),
+        _action("resolve", "accepted", HANDLERS, note="已疏通"),
+        _action(
+            "submit_plan",
+            "plan_required",
+            HANDLERS,
+            plan="更换整段排水管",
+            resolve_by=lambda fx: timezone.localtime(_soon()).strftime("%Y-%m-%dT%H:%M"),
+        ),
+        _action("resume", "waiting", HANDLERS),
+        _action("rate", "resolved", RESIDENT, score=5, solved="yes"),
+        _action("reopen", "resolved", RESIDENT | DISPATCHERS, reason=REASON),
+        _action("revisit", "resolved", DISPATCHERS, solved="yes", score=5),
+        _action("close", "resolved", DISPATCHERS, note="回访满意"),
+    ],
+    # --- workers ---------------------------------------------------------------------------
+    "web:my_orders": [Case(GRID_STAFF | {Role.COMPANY_STAFF, Role.UNIT_STAFF})],
+    # --- the dispatcher's console ------------------------------------------------------------
+    "web:console": [Case(DISPATCHERS), Case(DISPATCHERS, query="?tab=new")],
+    "web:console_queue": [Case(DISPATCHERS)],
+    # Without htmx these two send the browser to the full console page (302).
+    "web:console_queue_more": [Case(DISPATCHERS, query="?tab=new&after=0", ok=(200, 302))],
+    "web:console_pane": [Case(DISPATCHERS, args=req("submitted"), ok=(200, 302), seen_by=VIEWERS)],
+    "web:console_people": [
+        Case(
+            DISPATCHERS,
+            args=req("submitted"),
+            query="?dispatch-org=0",
+            seen_by=VIEWERS,
+        )
+    ],
+    # --- inbox ---------------------------------------------------------------------------
+    "web:inbox": [Case(EVERY_ROLE)],
+    "web:inbox_read": [Case(EVERY_ROLE, "POST", body=lambda fx: {"all": "1"}, ok=(302,))],
+    "web:inbox_open": [
+        # Only the item's own reader (grid A's worker, told of the new order).
+        Case(
+            frozenset({Role.MAINTENANCE_WORKER}),
+            args=lambda fx: {"pk": fx.inbox_item.pk},
+            ok=(302,),
+            refuse_to="/inbox/",
+        )
+    ],
+    # --- dashboards and reports --------------------------------------------------------------
+    "dashboards:dashboard": [
+        Case(REGION_DESKS | {Role.COMPANY_STAFF}),
+        Case(
+            REGION_DESKS,
+            query="?node={community}",
+            names_a=True,
+            label="a community of scope A",
+        ),
+    ],
+    "dashboards:reports": [
+        Case(REGION_DESKS),
+        Case(
+            REGION_DESKS,
+            "POST",
+            body=lambda fx: {
+                "node": fx.w.community.pk,
+                "month": timezone.localdate().strftime("%Y-%m"),
+                "format": "xlsx",
+            },
+            ok=(302,),
+            names_a=True,
+            label="export a report of community A",
+        ),
+    ],
+    "dashboards:export_status": [
+        Case(REGION_DESKS, args=lambda fx: {"export_id": fx.export.pk}),
+    ],
+    "dashboards:export_download": [
+        Case(REGION_DESKS, args=lambda fx: {"export_id": fx.export.pk}),
+    ],
+    # --- the JSON API ----------------------------------------------------------------------
+    "api:api-root": [Case(frozenset({PUBLIC}), ok=(200, 404), scoped=False)],
+    "api:openapi-json": [Case(frozenset({PUBLIC}))],
+    "api:openapi-view": [Case(frozenset({PUBLIC}))],
+    # The API's lists answer any logged-in user, filtered by scope: a user without a
+    # role gets empty lists (the pages show the no-role page instead).
+    "api:compound_list": [Case(frozenset({AUTHENTICATED}))],
+    "api:unit_get": [
+        Case(ALL_STAFF - {Role.UNIT_STAFF} | RESIDENT, args=lambda fx: {"unit_id": fx.w.unit.pk})
+    ],
+    "api:unit_create": [
+        Case(
+            frozenset({Role.COMMUNITY_STAFF, Role.SYSADMIN}),
+            "POST",
+            body=lambda fx: {
+                "building_id": fx.w.building.pk,
+                "label": "1栋2单元301",
+                "floor_area": "80",
+                "owner_ids": [fx.w.resident.pk],
+            },
+            ok=(201,),
+            names_a=True,
+        )
+    ],
+    "api:person_get": [Case(PEOPLE_VIEWERS, args=lambda fx: {"person_id": fx.w.resident.pk})],
+    "api:person_create": [
+        Case(
+            frozenset({Role.COMMUNITY_STAFF, Role.SYSADMIN}),
+            "POST",
+            body=lambda fx: {"name": "赵新", "unit_id": fx.w.unit.pk},
+            ok=(201,),
+            names_a=True,
+        )
+    ],
+    "api:person_reveal": [
+        # The mobile (people.policies.REVEAL_ROLES); the resident sees their own
+        # record but reveals nothing through the API.
+        Case(
+            frozenset({Role.COMMUNITY_STAFF, Role.STREET_OFFICER, Role.GRID_BUTLER, Role.SYSADMIN}),
+            "POST",
+            args=lambda fx: {"person_id": fx.w.resident.pk},
+            body={"field": "mobile", "reason": "上门维修需联系住户"},
+            seen_by=PEOPLE_VIEWERS,
+        )
+    ],
+    "api:inbox": [Case(frozenset({AUTHENTICATED}))],
+    # Ids that are not the caller's are ignored, not revealed: {"updated": 0}.
+    "api:inbox_read": [
+        Case(frozenset({AUTHENTICATED}), "POST", body=lambda fx: {"ids": [fx.inbox_item.pk]})
+    ],
+    "api:category_list": [Case(frozenset({AUTHENTICATED}))],
+    "api:request_list": [Case(frozenset({AUTHENTICATED}))],
+    "api:request_create": [
+        Case(
+            FILERS,
+            "POST",
+            body=lambda fx: {
+                "category": "pipe_dredging",
+                "description": "楼道下水管漏水",
+                "building_id": fx.w.building.pk,
+            },
+            ok=(201,),
+            names_a=True,
+            refuse_400=True,  # a place not the user's: 400 as an unknown one
+        )
+    ],
+    "api:request_create_multipart": [
+        Case(
+            FILERS,
+            "POST",
+            body=lambda fx: {
+                "category": "pipe_dredging",
+                "description": "楼道下水管漏水",
+                "building_id": fx.w.building.pk,
+            },
+            names_a=True,
+            refuse_400=True,  # a place not the user's: 400 as an unknown one
+            multipart=True,
+            ok=(201,),
+        )
+    ],
+    "api:request_similar": [
+        Case(
+            FILERS,
+            "POST",
+            body=lambda fx: {
+                "category": "pipe_dredging",
+                "description": "厨房下水道堵塞",
+                "unit_id": fx.w.unit.pk,
+            },
+            names_a=True,
+            refuse_400=True,  # a place not the user's: 400 as an unknown one
+        )
+    ],
+    "api:my_orders": [Case(frozenset({AUTHENTICATED}))],
+    "api:rates": [Case(frozenset({AUTHENTICATED}), query="?month={month}")],
+    "api:request_read": [
+        Case(VIEWERS, args=api_req("dispatched")),
+        Case(VIEWERS_OF["patrol"], args=api_req("patrol"), label="the butler's patrol request"),
+    ],
+    "api:request_duplicates": [Case(DISPATCHERS, args=api_req("submitted"), seen_by=VIEWERS)],
+    "api:request_dispatch": [
+        _api_step("dispatch", "submitted", DISPATCHERS, lambda fx: {"org_id": fx.w.company.pk})
+    ],
+    "api:request_return": [_api_step("return", "dispatched", HANDLERS, {"reason": REASON})],
+    "api:request_accept": [_api_step("accept", "dispatched", HANDLERS)],
+    "api:request_arrive": [_api_step("arrive", "accepted", HANDLERS)],
+    "api:request_require_plan": [
+        _api_step("require-plan", "accepted", HANDLERS, {"reason": REASON})
+    ],
+    "api:request_submit_plan": [
+        _api_step(
+            "plan",
+            "plan_required",
+            HANDLERS,
+            lambda fx: {"plan": "更换整段排水管", "resolve_by": _soon().isoformat()},
+        )
+    ],
+    "api:request_pause": [_api_step("pause", "accepted", HANDLERS, {"reason": REASON})],
+    "api:request_resume": [_api_step("resume", "waiting", HANDLERS)],
+    "api:request_resolve": [_api_step("resolve", "accepted", HANDLERS, {"note": "已疏通"})],
+    "api:request_rate": [_api_step("rate", "resolved", RESIDENT, {"score": 5, "solved": True})],
+    "api:request_revisit": [
+        _api_step("revisit", "resolved", DISPATCHERS, {"solved": True, "score": 5})
+    ],
+    "api:request_reopen": [
+        _api_step("reopen", "resolved", RESIDENT | DISPATCHERS, {"reason": REASON})
+    ],
+    "api:request_close": [_api_step("close", "resolved", DISPATCHERS, {"note": "回访满意"})],
+    "api:request_cancel": [
+        _api_step("cancel", "submitted", RESIDENT | DISPATCHERS, {"reason": REASON})
+    ],
+    "api:request_escalate": [
+        _api_step("escalate", "dispatched", DISPATCHERS | HANDLERS, {"reason": REASON})
+    ],
+    "api:request_merge": [
+        _api_step(
+            "merge", "submitted", DISPATCHERS, lambda fx: {"into_id": fx.requests["dispatched"].pk}
+        )
+    ],
+    "api:request_follow": [_api_step("follow", "patrol", RESIDENT)],
+    # The handlers and the dispatchers add photos (before/after); the reporter files
+    # them with the request; the bureau only oversees.
+    "api:photo_upload": [
+        Case(
+            HANDLERS | DISPATCHERS | RESIDENT,
+            "POST",
+            args=api_req("dispatched"),
+            seen_by=VIEWERS,
+            body=lambda fx: {"photo": _jpeg(), "kind": "before"},
+            multipart=True,
+            ok=(201,),
+        )
+    ],
+    # --- the admin's own pages ------------------------------------------------------------
+    "admin:index": [Case(ADMIN_STAFF)],
+    "admin:login": [Case(frozenset({PUBLIC}), ok=(200, 302))],
+    "admin:logout": [Case(ADMIN_STAFF, "POST", logs_out=True)],
+    "admin:password_change": [Case(ADMIN_STAFF)],
+    "admin:password_change_done": [Case(ADMIN_STAFF)],
+    "admin:jsi18n": [Case(ADMIN_STAFF)],
+    # No admin declares autocomplete_fields: every request is refused.
+    "admin:autocomplete": [
+        Case(NONE, query="?app_label=people&model_name=person&field_name=person")
+    ],
+    # No model has get_absolute_url: "view on site" has nothing to show anyone.
+    "admin:view_on_site": [
+        Case(
+            NONE,
+            args=lambda fx: {
+                "content_type_id": fx.person_ct,
+                "object_id": fx.w.resident.pk,
+            },
+        )
+    ],
+    "admin:app_list": [
+        Case(ADMIN_STAFF, path=lambda fx: "/admin/territory/", label="territory"),
+        Case(NONE, path=lambda fx: "/admin/auth/", label="auth (groups)"),
+    ],
+    "admin:duty_shift_day": [Case(ADMIN_STAFF)],
+    "admin:auth_user_password_change": [
+        Case(SYSADMIN, args=lambda fx: {"id": fx.w.users[Role.COMMUNITY_STAFF].pk})
+    ],
+}
+# The catch-all of the admin (admin/<anything>) refuses or redirects to login.
+CATCH_ALL = "admin/(?P<url>.*)$"
+TABLE[CATCH_ALL] = [Case(NONE, path=lambda fx: "/admin/no-such-page/")]
+
+
+@dataclass(frozen=True)
+class AdminModel:
+    """A model's admin pages: who may list/open (view), add and delete, and which
+    object of scope A to open. ``scoped`` False: the rows belong to no scope."""
+
+    view: frozenset[str]
+    obj: Callable[[Fx], Any]
+    add: frozenset[str] = NONE
+    delete: frozenset[str] = SYSADMIN
+    change: frozenset[str] | None = None  # who sees the change form (default: view)
+    scoped: bool = True
+
+
+ADMIN_MODELS: dict[str, AdminModel] = {
+    # Groups and the task queue: Django superusers only (no role reaches them).
+    "auth.group": AdminModel(NONE, lambda fx: fx.group, delete=NONE, scoped=False),
+    "django_tasks_database.dbtaskresult": AdminModel(
+        NONE, lambda fx: fx.task_result, delete=NONE, scoped=False
+    ),
+    "core.auditlog": AdminModel(SYSADMIN, lambda fx: fx.audit_row, delete=NONE, scoped=False),
+    "accounts.user": AdminModel(
+        SYSADMIN, lambda fx: fx.w.users[Role.COMMUNITY_STAFF], add=SYSADMIN, scoped=False
+    ),
+    "accounts.apitoken": AdminModel(SYSADMIN, lambda fx: fx.token, add=SYSADMIN, scoped=False),
+    # The lists are filtered by scope; a row opens only when the role's scope contains
+    # it (ScopeSet.contains): a company's scope holds its compounds, not the regions,
+    # grids and committees around them.
+    "territory.region": AdminModel(ADMIN_STAFF, lambda fx: fx.w.community, change=REGION_DESKS),
+    "territory.grid": AdminModel(ADMIN_STAFF, lambda fx: fx.w.grid, change=NOT_COMPANY),
+    "territory.compound": AdminModel(ADMIN_STAFF, lambda fx: fx.w.compound),
+    "territory.building": AdminModel(ADMIN_STAFF, lambda fx: fx.w.building),
+    "territory.unit": AdminModel(ADMIN_STAFF, lambda fx: fx.w.unit),
+    "people.person": AdminModel(REGION_DESKS, lambda fx: fx.w.resident),
+    # Tags are reference data (the catalogue of tags), not a person's data.
+    "people.persontag": AdminModel(REGION_DESKS, lambda fx: fx.tag, add=SYSADMIN, scoped=False),
+    "people.piiaccesslog": AdminModel(SYSADMIN, lambda fx: fx.pii_log, delete=NONE),
+    # The company is placed at street A: a community desk does not open it.
+    "orgs.org": AdminModel(
+        ADMIN_STAFF, lambda fx: fx.w.company, change=ADMIN_STAFF - {Role.COMMUNITY_STAFF}
+    ),
+    "orgs.crossappointment": AdminModel(
+        ADMIN_STAFF, lambda fx: fx.cross_appointment, change=NOT_COMPANY
+    ),
+    "orgs.cobuildingagreement": AdminModel(
+        ADMIN_STAFF, lambda fx: fx.agreement, change=NOT_COMPANY
+    ),
+    "orgs.partyorg": AdminModel(DISPATCHERS, lambda fx: fx.party_org),
+    "notifications.outboxmessage": AdminModel(
+        SYSADMIN, lambda fx: fx.outbox_row, delete=NONE, scoped=False
+    ),
+    "notifications.webhookendpoint": AdminModel(
+        SYSADMIN, lambda fx: fx.webhook, add=SYSADMIN, scoped=False
+    ),
+    "notifications.inboxitem": AdminModel(
+        SYSADMIN, lambda fx: fx.inbox_item, delete=NONE, scoped=False
+    ),
+    # Policy as data: every desk reads it, the bureau and the sysadmin edit it.
+    "requests.category": AdminModel(
+        ADMIN_STAFF, lambda fx: fx.category, add=POLICY_EDITORS, scoped=False
+    ),
+    "requests.slapolicy": AdminModel(
+        ADMIN_STAFF, lambda fx: fx.sla_policy, add=POLICY_EDITORS, delete=NONE, scoped=False
+    ),
+    "requests.routingrule": AdminModel(
+        ADMIN_STAFF, lambda fx: fx.routing_rule, add=POLICY_EDITORS, scoped=False
+    ),
+    "requests.servicerequest": AdminModel(
+        REGION_DESKS | {Role.COMPANY_STAFF}, lambda fx: fx.requests["dispatched"], delete=NONE
+    ),
+    "duty.shift": AdminModel(
+        ADMIN_STAFF,
+        lambda fx: fx.shift,
+        add=frozenset({Role.COMPANY_STAFF, Role.SYSADMIN}),
+        delete=frozenset({Role.COMPANY_STAFF, Role.SYSADMIN}),
+    ),
+}
+
+ADMIN_SUFFIXES = ("changelist", "add", "change", "delete", "history")
+
+
+def admin_cases(label: str, suffix: str) -> list[Case]:
+    spec = ADMIN_MODELS[label]
+    app, model = label.split(".")
+    obj_args: Callable[[Fx], dict[str, Any]] = lambda fx: {"object_id": spec.obj(fx).pk}
+    if suffix == "changelist":
+        return [Case(spec.view, scoped=spec.scoped)]
+    if suffix == "add":
+        return [Case(spec.add, scoped=spec.scoped)]
+    if suffix == "delete":
+        return [Case(spec.delete, args=obj_args, scoped=spec.scoped)]
+    if suffix == "redirect":  # admin/<app>/<model>/<id>/ → …/<id>/change/
+        return [
+            Case(
+                ADMIN_STAFF,
+                path=lambda fx: f"/admin/{app}/{model}/{spec.obj(fx).pk}/",
+                ok=(302,),
+                scoped=False,
+            )
+        ]
+    return [Case(spec.change or spec.view, args=obj_args, scoped=spec.scoped)]
+
+
+# --- the URL walk ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Pattern:
+    key: str  # namespaced name, or the route when the pattern has no name
+    route: str
+
+
+def url_patterns() -> Iterator[Pattern]:
+    def walk(resolver: URLResolver, prefix: str, ns: str) -> Iterator[Pattern]:
+        for p in resolver.url_patterns:
+            if isinstance(p, URLResolver):
+                inner = f"{ns}{p.namespace}:" if p.namespace else ns
+                yield from walk(p, prefix + str(p.pattern), inner)
+            elif isinstance(p, URLPattern):
+                route = prefix + str(p.pattern)
+                yield Pattern(f"{ns}{p.name}" if p.name else route, route)
+
+    yield from walk(get_resolver(), "", "")
+
+
+_ADMIN_MODEL_URL = re.compile(
+    r"^admin:(?P<label>[a-z_]+?)_(?P<suffix>" + "|".join(ADMIN_SUFFIXES) + ")$"
+)
+
+
+def admin_label(app: str, model: str) -> str:
+    return f"{app}.{model}"
+
+
+def _admin_model_of(pattern: Pattern) -> tuple[str, str] | None:
+    """(app.model, suffix) of a ModelAdmin's page, or None."""
+    for model in admin_site._registry:
+        app, name = model._meta.app_label, model._meta.model_name
+        label = f"{app}.{name}"
+        for suffix in ADMIN_SUFFIXES:
+            if pattern.key == f"admin:{app}_{name}_{suffix}":
+                return label, suffix
+        if pattern.route == f"admin/{app}/{name}/<path:object_id>/":
+            return label, "redirect"
+    return None
+
+
+def cases_for(pattern: Pattern) -> list[Case] | None:
+    if pattern.key in TABLE:
+        return TABLE[pattern.key]
+    found = _admin_model_of(pattern)
+    if found is not None and found[0] in ADMIN_MODELS:
+        return admin_cases(*found)
+    return None
+
+
+def test_every_url_pattern_has_an_entry() -> None:
+    """A URL added without a table entry fails here, with its name."""
+    missing = [p.key for p in url_patterns() if cases_for(p) is None]
+    assert not missing, "URL patterns without an entry in the permission matrix: " + ", ".join(
+        missing
+    )
+    keys = {p.key for p in url_patterns()}
+    stale = [k for k in TABLE if k not in keys]
+    assert not stale, f"entries for URLs that no longer exist: {stale}"
+    registered = {f"{m._meta.app_label}.{m._meta.model_name}" for m in admin_site._registry}
+    assert not registered ^ set(ADMIN_MODELS), registered ^ set(ADMIN_MODELS)
+
+
+def test_every_api_case_uses_the_operations_method() -> None:
+    """The API's patterns share paths: each case must probe its own operation's method."""
+    from redprop.core.api import api as ninja_api
+
+    methods: dict[str, set[str]] = {}
+    for _prefix, router in ninja_api._routers:
+        for path_view in router.path_operations.values():
+            for op in path_view.operations:
+                name = getattr(op, "url_name", None) or op.view_func.__name__
+                methods.setdefault(f"api:{name}", set()).update(op.methods)
+    for key, cases in TABLE.items():
+        if key in methods:
+            for case in cases:
+                assert case.method in methods[key], (key, case.method, methods[key])
+
+
+# --- the fixtures ------------------------------------------------------------------------------
+
+
+@dataclass
+class Fx:
+    """Scope A's objects, built once per module through the services."""
+
+    w: World
+    requests: dict[str, Any] = field(default_factory=dict)
+    photo: Any = None
+    inbox_item: Any = None
+    export: Any = None
+    person_ct: int = 0
+    group: Any = None
+    task_result: Any = None
+    audit_row: Any = None
+    token: Any = None
+    tag: Any = None
+    pii_log: Any = None
+    cross_appointment: Any = None
+    agreement: Any = None
+    party_org: Any = None
+    outbox_row: Any = None
+    webhook: Any = None
+    category: Any = None
+    sla_policy: Any = None
+    routing_rule: Any = None
+    shift: Any = None
+    b_request: Any = None  # a request of community B (merge target)
+
+
+def build_fx() -> Fx:
+    from django.contrib.auth.models import Group
+    from django.contrib.contenttypes.models import ContentType
+    from django_tasks_db.models import DBTaskResult, get_date_max
+
+    from redprop.accounts.models import ApiToken
+    from redprop.accounts.services import token_create
+    from redprop.core.models import AuditLog
+    from redprop.dashboards.services import report_export_request, report_export_run
+    from redprop.duty.services import shift_create
+    from redprop.notifications.models import InboxItem, OutboxMessage, WebhookEndpoint
+    from redprop.notifications.services import outbox_sweep
+    from redprop.orgs.services import agreement_create, cross_appoint, party_committee_create
+    from redprop.people.models import Person, PersonTag, PiiAccessLog
+    from redprop.people.services import person_reveal
+    from redprop.requests import services as rs
+    from redprop.requests.models import Category, RoutingRule, SlaPolicy
+
+    w = build_siblings(build_world())
+    u = w.users
+    fx = Fx(w)
+    pipe = Category.objects.get(code="pipe_dredging")
+
+    def filed(tag: str, by: str = Role.RESIDENT, **place: Any) -> Any:
+        return rs.request_file(
+            acting_user=u[by],
+            category=pipe,
+            description=f"厨房下水道堵塞，污水倒灌 MXA-{tag}",
+            **(place or {"unit": w.unit}),
+        )
+
+    def dispatched(tag: str) -> Any:
+        return rs.request_dispatch(
+            request=filed(tag), org=w.company, acting_user=u[Role.COMMUNITY_STAFF]
+        )
+
+    def accepted(tag: str) -> Any:
+        return rs.request_accept(request=dispatched(tag), acting_user=u[Role.MAINTENANCE_WORKER])
+
+    worker = u[Role.MAINTENANCE_WORKER]
+    fx.requests["submitted"] = filed("submitted")
+    fx.requests["dispatched"] = dispatched("dispatched")
+    fx.requests["accepted"] = accepted("accepted")
+    fx.requests["plan_required"] = rs.request_require_plan(
+        request=accepted("plan"), reason=REASON, acting_user=worker
+    )
+    fx.requests["waiting"] = rs.request_pause(
+        request=accepted("waiting"), reason=REASON, acting_user=worker
+    )
+    fx.requests["resolved"] = rs.request_resolve(
+        request=accepted("resolved"), note="已疏通", acting_user=worker
+    )
+    fx.requests["patrol"] = filed("patrol", by=Role.GRID_BUTLER, building=w.building)
+    expected = {
+        "submitted": "submitted",
+        "dispatched": "dispatched",
+        "accepted": "accepted",
+        "plan_required": "plan_required",
+        "waiting": "waiting_on_resident",
+        "resolved": "resolved",
+        "patrol": "submitted",
+    }
+    for name, status in expected.items():
+        fx.requests[name].refresh_from_db()
+        assert fx.requests[name].status == status, (name, fx.requests[name].status)
+    fx.b_request = rs.request_file(
+        acting_user=w.siblings[Role.RESIDENT],
+        category=pipe,
+        description="厨房下水道堵塞，污水倒灌",
+        unit=w.unit_b,
+    )
+    fx.photo = rs.photo_add(
+        request=fx.requests["dispatched"], upload=_jpeg(), kind="before", acting_user=u["resident"]
+    )
+    outbox_sweep()
+    fx.inbox_item = InboxItem.objects.filter(user=worker).exclude(link="").order_by("pk").first()
+    assert fx.inbox_item is not None
+    export = report_export_request(
+        node_id=w.community.pk,
+        month=timezone.localdate().replace(day=1),
+        fmt="xlsx",
+        acting_user=u[Role.COMMUNITY_STAFF],
+    )
+    assert report_export_run(export_id=export.pk) == "done"
+    export.refresh_from_db()
+    fx.export = export
+    fx.person_ct = ContentType.objects.get_for_model(Person).pk
+    fx.group = Group.objects.create(name="矩阵测试组")
+    # The test settings run tasks in process: one row as the database queue keeps it.
+    fx.task_result = DBTaskResult.objects.create(
+        args_kwargs={"args": [], "kwargs": {"export_id": export.pk}},
+        task_path="redprop.dashboards.tasks.build_report_export",
+        backend_name="default",
+        queue_name="default",
+        run_after=get_date_max(),
+        exception_class_path="",
+        traceback="",
+    )
+    fx.audit_row = AuditLog.objects.order_by("pk").first()
+    token_create(user=u[Role.COMMUNITY_STAFF], name="matrix", acting_user=u[Role.SYSADMIN])
+    fx.token = ApiToken.objects.order_by("-pk").first()
+    fx.tag = PersonTag.objects.order_by("pk").first()
+    person_reveal(
+        person=w.resident,
+        field="mobile",
+        reason="上门维修需联系住户",
+        acting_user=u[Role.COMMUNITY_STAFF],
+        context="test",
+    )
+    fx.pii_log = PiiAccessLog.objects.order_by("-pk").first()
+    committee = w.company.__class__.objects.get(name="红星社区居委会")
+    fx.cross_appointment = cross_appoint(
+        person=w.resident,
+        home_org=w.company,
+        seat_org=committee,
+        position="兼职委员",
+        acting_user=u[Role.SYSADMIN],
+    )
+    fx.agreement = agreement_create(
+        org=w.water,
+        community=w.community,
+        title="供水共建协议",
+        signed_on=timezone.localdate(),
+        acting_user=u[Role.SYSADMIN],
+    )
+    fx.party_org = party_committee_create(
+        community=w.community, name="红星社区党委", acting_user=u[Role.SYSADMIN]
+    )
+    fx.outbox_row = OutboxMessage.objects.order_by("pk").first()
+    fx.webhook = WebhookEndpoint.objects.create(
+        name="矩阵", url="https://example.invalid/hook", org=w.company
+    )
+    fx.category = pipe
+    fx.sla_policy = SlaPolicy.objects.order_by("pk").first()
+    fx.routing_rule = RoutingRule.objects.order_by("pk").first() or RoutingRule.objects.create(
+        category=pipe, region=w.community, org=w.company
+    )
+    fx.shift = shift_create(
+        org=w.company,
+        user=u[Role.COMPANY_STAFF],
+        place=w.grid,
+        starts_at=dt.time(8),
+        ends_at=dt.time(17),
+        acting_user=u[Role.SYSADMIN],
+    )
+    return fx
+
+
+@pytest.fixture(scope="module")
+def fx(django_db_setup: Any, django_db_blocker: Any) -> Iterator[Fx]:
+    """Scope A and its siblings, built once for the module inside a transaction that is
+    rolled back at the end (each test runs in a savepoint inside it)."""
+    from redprop.core import refdata
+
+    with django_db_blocker.unblock():
+        atomic = transaction.atomic()
+        atomic.__enter__()
+        try:
+            refdata.clear()
+            yield build_fx()
+        finally:
+            transaction.set_rollback(True)
+            atomic.__exit__(None, None, None)
+            refdata.clear()
+
+
+# --- probing -------------------------------------------------------------------------------------
+
+_ROUTE_ARG = re.compile(r"<(?:\w+:)?(\w+)>")
+_CSRF = re.compile(rb"[A-Za-z0-9]{32,64}")
+
+
+def build_path(fx: Fx, pattern: Pattern, case: Case, args: dict[str, Any] | None) -> str:
+    if case.path is not None:
+        path = case.path(fx)
+    elif ":" in pattern.key and not pattern.key.startswith("admin/"):
+        path = reverse(pattern.key, kwargs=args or None)
+    else:
+        path = "/" + _ROUTE_ARG.sub(lambda m: str((args or {})[m.group(1)]), pattern.route)
+    query = case.query.format(
+        community=fx.w.community.pk, month=timezone.localdate().strftime("%Y-%m")
+    )
+    return path + query
+
+
+MISSING_UUID = uuid.UUID("00000000-0000-4000-8000-000000000000")
+
+
+def _is_id(value: Any) -> bool:
+    return isinstance(value, int | uuid.UUID)
+
+
+def missing_args(args: dict[str, Any]) -> dict[str, Any]:
+    """The same arguments with every id replaced by one that does not exist."""
+    return {
+        k: MISSING if isinstance(v, int) else MISSING_UUID if isinstance(v, uuid.UUID) else v
+        for k, v in args.items()
+    }
+
+
+@dataclass
+class Answer:
+    status: int
+    location: str
+    body: bytes
+
+    def normalised(self, ids: list[Any]) -> tuple[int, str, bytes]:
+        body, location = _CSRF.sub(b"<token>", self.body), self.location
+        for i in sorted({str(x) for x in ids}, key=len, reverse=True):
+            body = body.replace(i.encode(), b"<id>")
+            location = location.replace(i, "<id>")
+        return self.status, location, body
+
+
+def send(client: Client, method: str, path: str, case: Case, fx: Fx) -> Answer:
+    body = case.body(fx) if callable(case.body) else case.body
+    # A message queued by the previous probe ("… does not exist") would show on this
+    # page and not on its missing-id twin: each probe starts without one.
+    client.cookies.pop("messages", None)
+    with transaction.atomic():
+        if method == "GET":
+            resp = client.get(path)
+        elif path.startswith("/api/") and not case.multipart:
+            resp = client.post(path, json.dumps(body or {}), content_type="application/json")
+        else:
+            resp = client.post(path, body or {})
+        transaction.set_rollback(True)
+    if getattr(resp, "streaming", False):
+        content = b"".join(resp.streaming_content)
+    else:
+        content = resp.content
+    # Not resp.close(): it would fire request_finished, which closes the connection
+    # of an open transaction (the test client disconnects that signal itself).
+    return Answer(resp.status_code, resp.get("Location", ""), content)
+
+
+LOGINS = ("/accounts/login/", "/admin/login/")
+
+
+def refused(answer: Answer, case: Case) -> bool:
+    if answer.status in (401, 403, 404) or (case.refuse_400 and answer.status == 400):
+        return True
+    if case.empty_is_refusal and answer.status == 200 and not answer.body.strip():
+        return True
+    if answer.status == 302:
+        where = answer.location.split("?")[0]
+        return where.startswith(LOGINS) or where == "/admin/" or where == (case.refuse_to or "-")
+    return False
+
+
+def may(case: Case, principal: str) -> bool:
+    if PUBLIC in case.allow:
+        return True
+    if principal == "anonymous":
+        return False
+    if principal == "nobody":
+        return AUTHENTICATED in case.allow
+    role, _sep, where = principal.partition("@")
+    if where and case.scoped and (case.args is not None or case.names_a):
+        return False  # the object (in the URL, the query or the body) belongs to scope A
+    return role in case.allow or AUTHENTICATED in case.allow
+
+
+def sees(case: Case, principal: str) -> bool:
+    return not principal.endswith(SIBLING) and principal in case.seen_by
+
+
+def client_for(fx: Fx, principal: str) -> Client:
+    client = Client(raise_request_exception=False)
+    if principal == "anonymous":
+        return client
+    if principal == "nobody":
+        user = fx.w.users["nobody"]
+    elif principal.endswith(SIBLING):
+        user = fx.w.siblings[principal.removesuffix(SIBLING)]
+    else:
+        user = fx.w.users[principal]
+    client.force_login(user)
+    return client
+
+
+PROBES: dict[str, int] = {}
+
+
+@pytest.mark.parametrize("principal", PRINCIPALS)
+def test_permission_matrix(fx: Fx, principal: str) -> None:
+    """Every URL, asked of ``principal``: allowed ones succeed, the rest are refused
+    exactly as for a missing object, and nothing of scope A reaches a refusal or a
+    sibling."""
+    client = client_for(fx, principal)
+    # Refusals are logged by django.request with their traceback: thousands of them
+    # cost more than the probes. Errors (500s) still fail the probe by their status.
+    logging.disable(logging.WARNING)
+    try:
+        _probe_all(fx, principal, client)
+    finally:
+        logging.disable(logging.NOTSET)
+
+
+def _diff(a: Answer, b: Answer, ids: list[Any]) -> list[str]:
+    left, right = (x.normalised(ids)[2].decode(errors="replace").splitlines() for x in (a, b))
+    return list(difflib.unified_diff(left, right, lineterm=""))[:30]
+
+
+def _probe_all(fx: Fx, principal: str, client: Client) -> None:
+    failures: list[str] = []
+    pending: list[str] = []
+    probes = twins = 0
+    for pattern in url_patterns():
+        cases = cases_for(pattern)
+        assert cases is not None, pattern.key
+        for case in cases:
+            args = case.args(fx) if case.args else None
+            path = build_path(fx, pattern, case, args)
+            answer = send(client, case.method, path, case, fx)
+            probes += 1
+            if case.logs_out:
+                client = client_for(fx, principal)
+            allowed = may(case, principal)
+            what = f"{case.method} {path} [{pattern.key}{' ' + case.label if case.label else ''}]"
+            problem = ""
+            if answer.status >= 500 and answer.status not in case.ok:
+                problem = f"{what}: {answer.status}"
+            elif allowed and answer.status not in case.ok:
+                problem = f"{what}: expected {case.ok}, got {answer.status} {answer.location} {answer.body[:200]!r}"
+            elif not allowed and not refused(answer, case):
+                problem = f"{what}: expected a refusal, got {answer.status} {answer.location}"
+            elif (
+                (not allowed or principal.endswith(SIBLING))
+                and not sees(case, principal)
+                and MARKER in answer.body
+            ):
+                problem = f"{what}: scope A's data in the answer to {principal}"
+            elif (
+                not allowed
+                and args
+                and any(_is_id(v) for v in args.values())
+                and not sees(case, principal)
+            ):
+                ghost = send(
+                    client,
+                    case.method,
+                    build_path(fx, pattern, case, missing_args(args)),
+                    case,
+                    fx,
+                )
+                twins += 1
+                ids = [v for v in args.values() if _is_id(v)] + [MISSING, MISSING_UUID]
+                if answer.normalised(ids) != ghost.normalised(ids):
+                    if os.environ.get("MATRIX_DIFF"):  # MATRIX_DIFF=1 … -s: show how
+                        print(what, *_diff(answer, ghost, ids), sep="\n")
+                    problem = (
+                        f"{what}: refused, but not like a missing id "
+                        f"({answer.status} {answer.location} vs {ghost.status} {ghost.location})"
+                    )
+            if problem:
+                (pending if case.pending else failures).append(
+                    f"{problem}{f' (pending {case.pending})' if case.pending else ''}"
+                )
+    PROBES[principal] = probes
+    # Seen with -s: the figures docs/security.md reports.
+    print(f"\n[matrix] {principal}: {probes} probes, {twins} missing-id twins")
+    if pending:
+        print(f"\n{principal}: {len(pending)} pending:\n  " + "\n  ".join(pending))
+    assert not failures, f"{principal}: {len(failures)} of {probes} probes wrong:\n" + "\n".join(
+        failures
+    )
+
+
+# --- ids inside request bodies -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BodyId:
+    """A write whose body names an object: ``body(fx, id)`` with the id of an object
+    of the sibling scope, and again with an id that does not exist."""
+
+    principal: str
+    path: Callable[[Fx], str]
+    body: Callable[[Fx, Any], dict[str, Any]]
+    foreign: Callable[[Fx], Any]
+    label: str
+
+
+def _unit_b(fx: Fx) -> int:
+    return fx.w.unit_b.pk
+
+
+def _submitted(fx: Fx) -> str:
+    return f"/api/v1/requests/{fx.requests['submitted'].pk}"
+
+
+BODY_IDS: list[BodyId] = [
+    BodyId(
+        "resident",
+        lambda fx: "/api/v1/requests",
+        lambda fx, i: {"category": "pipe_dredging", "description": "漏水", "unit_id": i},
+        _unit_b,
+        "file: unit_id of another compound",
+    ),
+    BodyId(
+        "community_staff",
+        lambda fx: "/api/v1/requests",
+        lambda fx, i: {"category": "pipe_dredging", "description": "漏水", "building_id": i},
+        lambda fx: fx.w.building_b.pk,
+        "file: building_id of another community",
+    ),
+    BodyId(
+        "grid_butler",
+        lambda fx: "/api/v1/requests",
+        lambda fx, i: {"category": "pipe_dredging", "description": "漏水", "compound_id": i},
+        lambda fx: fx.w.compound_b.pk,
+        "file: compound_id of another community",
+    ),
+    BodyId(
+        "community_staff",
+        lambda fx: "/api/v1/requests",
+        lambda fx, i: {
+            "category": "pipe_dredging",
+            "description": "漏水",
+            "unit_id": fx.w.unit.pk,
+            "reporter_id": i,
+        },
+        lambda fx: fx.w.resident_b.pk,
+        "file: reporter_id of another community",
+    ),
+    BodyId(
+        "resident",
+        lambda fx: "/api/v1/requests/similar",
+        lambda fx, i: {"category": "pipe_dredging", "description": "下水道堵塞", "unit_id": i},
+        _unit_b,
+        "similar: unit_id of another compound",
+    ),
+    BodyId(
+        "community_staff",
+        lambda fx: f"{_submitted(fx)}/dispatch",
+        lambda fx, i: {"org_id": i},
+        lambda fx: fx.w.company_b.pk,
+        "dispatch: org_id of another street's company",
+    ),
+    BodyId(
+        "community_staff",
+        lambda fx: f"{_submitted(fx)}/dispatch",
+        lambda fx, i: {"org_id": fx.w.company.pk, "assignee_id": i},
+        lambda fx: fx.w.siblings[Role.MAINTENANCE_WORKER].pk,
+        "dispatch: assignee_id of another grid's company",
+    ),
+    BodyId(
+        "community_staff",
+        lambda fx: f"{_submitted(fx)}/merge",
+        lambda fx, i: {"into_id": i},
+        lambda fx: fx.b_request.pk,
+        "merge: into_id of another community",
+    ),
+    BodyId(
+        "community_staff",
+        lambda fx: "/api/v1/territory/units",
+        lambda fx, i: {"building_id": i, "label": "9栋", "floor_area": "80", "owner_ids": []},
+        lambda fx: fx.w.building_b.pk,
+        "unit: building_id of another community",
+    ),
+    BodyId(
+        "community_staff",
+        lambda fx: "/api/v1/territory/units",
+        lambda fx, i: {
+            "building_id": fx.w.building.pk,
+            "label": "9栋",
+            "floor_area": "80",
+            "owner_ids": [i],
+        },
+        lambda fx: fx.w.resident_b.pk,
+        "unit: owner_ids of another community",
+    ),
+    BodyId(
+        "community_staff",
+        lambda fx: "/api/v1/people",
+        lambda fx, i: {"name": "赵新", "unit_id": i},
+        _unit_b,
+        "person: unit_id of another community",
+    ),
+    BodyId(
+        "community_staff",
+        lambda fx: "/api/v1/notifications/inbox/read",
+        lambda fx, i: {"ids": [i]},
+        lambda fx: fx.inbox_item.pk,
+        "inbox: an item of another user",
+    ),
+    BodyId(
+        "community_staff",
+        lambda fx: f"/r/{fx.requests['submitted'].pk}/do/dispatch/",
+        lambda fx, i: {"dispatch-org": i},
+        lambda fx: fx.w.company_b.pk,
+        "page dispatch: org of another street",
+    ),
+    BodyId(
+        "community_staff",
+        lambda fx: f"/r/{fx.requests['submitted'].pk}/do/dispatch/",
+        lambda fx, i: {"dispatch-org": fx.w.company.pk, "dispatch-assignee": i},
+        lambda fx: fx.w.siblings[Role.MAINTENANCE_WORKER].pk,
+        "page dispatch: assignee of another grid's company",
+    ),
+    BodyId(
+        "community_staff",
+        lambda fx: "/reports/",
+        lambda fx, i: {
+            "node": i,
+            "month": timezone.localdate().strftime("%Y-%m"),
+            "format": "xlsx",
+        },
+        lambda fx: fx.w.community_b.pk,
+        "report: a community of another street",
+    ),
+]
+
+
+@pytest.mark.parametrize("case", BODY_IDS, ids=lambda c: c.label)
+def test_foreign_ids_in_bodies(fx: Fx, case: BodyId) -> None:
+    """A body naming an object of another scope is refused exactly like one naming an
+    object that does not exist (status, code, field, message), and writes nothing."""
+    from redprop.requests.models import ServiceRequest
+
+    client = client_for(fx, case.principal)
+    path = case.path(fx)
+    before = ServiceRequest.objects.filter(status="submitted").count()
+    foreign_id = case.foreign(fx)
+    answers = [
+        send(client, "POST", path, Case(NONE, "POST", body=lambda fx, i=i: case.body(fx, i)), fx)
+        for i in (foreign_id, MISSING)
+    ]
+    foreign, missing = (a.normalised([foreign_id, MISSING]) for a in answers)
+    assert foreign == missing, (
+        case.label,
+        answers[0].status,
+        answers[0].body[:300],
+        answers[1].status,
+        answers[1].body[:300],
+    )
+    assert answers[0].status != 500
+    assert ServiceRequest.objects.filter(status="submitted").count() == before
