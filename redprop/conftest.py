@@ -251,6 +251,7 @@ def build_siblings(w: World) -> World:
         Role.COMMUNITY_STAFF: {"region": w.community_b},
         Role.STREET_OFFICER: {"region": w.street_b},
         Role.HOUSING_BUREAU: {"region": district_b},
+        Role.HOTLINE: {"region": w.street_b},
     }
     for role, anchor in anchors.items():
         user = user_create(

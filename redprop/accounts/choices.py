@@ -39,6 +39,10 @@ ROLE_REGION_LEVELS = {
     Role.HOTLINE: {"city", "district", "street"},
 }
 
+# Roles that give no reading scope: their scope is asked for by name only (the hotline's
+# service account files in its region and reads nothing through the staff's views).
+FILE_ONLY_ROLES = frozenset({Role.HOTLINE})
+
 # Roles that work in the admin site (is_staff).
 DESK_ROLES = frozenset(
     {

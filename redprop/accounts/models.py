@@ -9,7 +9,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from redprop.accounts.choices import Role
+from redprop.accounts.choices import FILE_ONLY_ROLES, Role
 from redprop.core.models import BaseModel
 from redprop.core.scope import Scope, ScopeSet
 
@@ -48,10 +48,15 @@ class User(AbstractUser):
         return bool(self.role_names() & set(roles))
 
     def scope_set(self, *roles: str) -> ScopeSet:
-        """The union of the scopes of the user's roles (or only of ``roles``)."""
+        """The union of the scopes of the user's roles (or only of ``roles``). Without
+        ``roles``, a file-only role (``FILE_ONLY_ROLES``) adds nothing."""
         if not self.is_active:
             return ScopeSet()
-        scopes = [r.scope for r in self.active_roles if not roles or r.role in roles]
+        scopes = [
+            r.scope
+            for r in self.active_roles
+            if (r.role in roles if roles else r.role not in FILE_ONLY_ROLES)
+        ]
         if self.is_superuser and (not roles or Role.SYSADMIN in roles):
             scopes.append(Scope("all"))
         return ScopeSet.of(scopes)

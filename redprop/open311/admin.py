@@ -10,8 +10,8 @@ from django.contrib import admin, messages
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from rules.contrib.admin import ObjectPermissionsModelAdmin
 
+from redprop.core.admin import RulesAdmin
 from redprop.core.errors import ApplicationError
 from redprop.open311 import services
 from redprop.open311.models import ClientKey, ServiceAttribute
@@ -24,7 +24,7 @@ class ClientKeyForm(forms.ModelForm):
 
 
 @admin.register(ClientKey)
-class ClientKeyAdmin(ObjectPermissionsModelAdmin):
+class ClientKeyAdmin(RulesAdmin):
     form = ClientKeyForm
     list_display = [
         "name",
@@ -89,6 +89,6 @@ class ClientKeyAdmin(ObjectPermissionsModelAdmin):
 
 
 @admin.register(ServiceAttribute)
-class ServiceAttributeAdmin(ObjectPermissionsModelAdmin):
+class ServiceAttributeAdmin(RulesAdmin):
     list_display = ["category", "code", "datatype", "required", "order", "description"]
     list_filter = ["datatype", "required"]

@@ -146,8 +146,11 @@ def request_list(
     return list(qs.order_by("-created_at", "-id")[offset : offset + page_size])
 
 
-def request_as_dict(request: ServiceRequest) -> dict[str, Any]:
-    """Every field the specification lists, empty where there is no value."""
+def request_as_dict(request: ServiceRequest, *, client_id: int | None = None) -> dict[str, Any]:
+    """Every field the specification lists, empty where there is no value. The
+    description is what the public view of a request leaves out (ADR 0008): it is given
+    only to the client system that filed the request (``client_id``, its key), masked
+    even then."""
     closed = request.status in OPEN311_CLOSED
     due = None if closed else (request.active_due_at or request.resolve_due_at)
     compound = request.compound
@@ -161,7 +164,9 @@ def request_as_dict(request: ServiceRequest) -> dict[str, Any]:
         "status_notes": request.get_status_display(),
         "service_name": request.category.name,
         "service_code": request.category.code,
-        "description": mask_private(request.description),
+        "description": mask_private(request.description)
+        if submission is not None and client_id is not None and submission.client_id == client_id
+        else "",
         "agency_responsible": request.handling_org.name if request.handling_org else "",
         "service_notice": "",
         "requested_datetime": w3c(request.created_at),

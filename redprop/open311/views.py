@@ -198,7 +198,10 @@ def requests_view(request: HttpRequest, fmt: str) -> HttpResponse:
             selectors.DEFAULT_PAGE_SIZE,
         ),
     )
-    return formats.render(fmt, "requests", [selectors.request_as_dict(r) for r in rows])
+    client_id = key.pk if key else None
+    return formats.render(
+        fmt, "requests", [selectors.request_as_dict(r, client_id=client_id) for r in rows]
+    )
 
 
 def _create(request: HttpRequest, fmt: str) -> HttpResponse:
@@ -231,7 +234,9 @@ def request_detail(request: HttpRequest, request_id: str, fmt: str) -> HttpRespo
         raise ApplicationError(
             Open311Error.UNKNOWN_REQUEST, _("没有这个诉求"), field="service_request_id", status=404
         )
-    return formats.render(fmt, "requests", [selectors.request_as_dict(rows[0])])
+    return formats.render(
+        fmt, "requests", [selectors.request_as_dict(rows[0], client_id=key.pk if key else None)]
+    )
 
 
 @require_http_methods(["GET", "HEAD"])

@@ -34,7 +34,9 @@ FILERS = (
     Role.SYSADMIN,
     Role.HOTLINE,
 )
-STAFF_ROLES = tuple(r for r in Role if r != Role.RESIDENT)
+# The hotline role (Open311's client systems) only files in its region; it is not staff:
+# it reads requests through Open311's public fields, never the staff's view.
+STAFF_ROLES = tuple(r for r in Role if r not in (Role.RESIDENT, Role.HOTLINE))
 GRID_STAFF = (Role.GRID_BUTLER, Role.MAINTENANCE_WORKER)
 
 

@@ -28,10 +28,9 @@ How it works
   compound, reporter, org, assignee, owner, merge target…) — a foreign id is
   refused exactly like a missing one.
 
-Cases marked ``pending="sec_rel"`` state the correct rule for the request
-transitions being fixed on the ``sec_rel`` branch (reporter only, staff never
-rate, handler org only); until that branch is merged a mismatch there is
-reported, not failed. See docs/security.md for the rules of adding a URL.
+A case may carry ``pending="<branch>"``: the correct rule for something a branch
+not yet merged fixes; until then a mismatch there is reported, not failed. See
+docs/security.md for the rules of adding a URL.
 """
 
 from __future__ import annotations
@@ -86,7 +85,8 @@ EVERY_ROLE = frozenset(ROLES)
 HANDLERS = GRID_STAFF | {Role.COMPANY_STAFF, Role.SYSADMIN}
 # Who sees a request of grid A handled by company A (can_view).
 VIEWERS = RESIDENT | ALL_STAFF - {Role.UNIT_STAFF}
-FILERS = RESIDENT | GRID_STAFF | DISPATCHERS
+# The hotline role is Open311's service account: it may file in its street, nothing else.
+FILERS = RESIDENT | GRID_STAFF | DISPATCHERS | {Role.HOTLINE}
 SYSADMIN = frozenset({Role.SYSADMIN})
 POLICY_EDITORS = frozenset({Role.HOUSING_BUREAU, Role.SYSADMIN})
 NOT_COMPANY = ADMIN_STAFF - {Role.COMPANY_STAFF}
@@ -229,7 +229,7 @@ TABLE: dict[str, list[Case]] = {
             label="file at the resident's own unit",
         ),
         Case(
-            DISPATCHERS | GRID_STAFF,
+            DISPATCHERS | GRID_STAFF | {Role.HOTLINE},
             "POST",
             body=lambda fx: {
                 "category": "pipe_dredging",
@@ -267,6 +267,15 @@ TABLE: dict[str, list[Case]] = {
         Case(
             VIEWERS,
             args=lambda fx: {"pk": fx.requests["dispatched"].pk, "photo_id": fx.photo.pk},
+        )
+    ],
+    # 联系居民: only the order's current assignee (grid A's worker accepted it), while open.
+    "web:request_contact": [
+        Case(
+            frozenset({Role.MAINTENANCE_WORKER}),
+            "POST",
+            args=req("accepted"),
+            seen_by=VIEWERS,
         )
     ],
     "web:request_follow": [
@@ -438,6 +447,19 @@ TABLE: dict[str, list[Case]] = {
             ok=(201,),
         )
     ],
+    # The art. 278 count is stateless and public: nothing is read or stored.
+    "api:tally": [
+        Case(
+            frozenset({PUBLIC}),
+            "POST",
+            body=lambda fx: {
+                "item": 4,
+                "units": [{"unit": "1-101", "owners": ["甲"], "areas": {"register": "80"}}],
+                "ballots": {"甲": "agree"},
+            },
+            scoped=False,
+        )
+    ],
     "api:request_similar": [
         Case(
             FILERS,
@@ -514,6 +536,40 @@ TABLE: dict[str, list[Case]] = {
     # --- the admin's own pages ------------------------------------------------------------
     "admin:index": [Case(ADMIN_STAFF)],
     "admin:login": [Case(frozenset({PUBLIC}), ok=(200, 302))],
+    # --- Open311 GeoReport v2 (docs/api/open311.md) -------------------------------------
+    # Reads are public (public fields only); a create needs an api_key, never a session:
+    # a logged-in user without a key is refused like anyone (403).
+    "open311:discovery": [Case(frozenset({PUBLIC}), args=lambda fx: {"fmt": "json"}, scoped=False)],
+    "open311:services": [Case(frozenset({PUBLIC}), args=lambda fx: {"fmt": "xml"}, scoped=False)],
+    "open311:service": [
+        Case(
+            frozenset({PUBLIC}),
+            args=lambda fx: {"code": "pipe_dredging", "fmt": "json"},
+            scoped=False,
+        )
+    ],
+    "open311:requests": [
+        Case(frozenset({PUBLIC}), args=lambda fx: {"fmt": "json"}, scoped=False),
+        Case(
+            NONE,
+            "POST",
+            args=lambda fx: {"fmt": "json"},
+            body=lambda fx: {
+                "service_code": "pipe_dredging",
+                "address_id": str(fx.w.unit.pk),
+                "description": "下水道堵了",
+            },
+            scoped=False,
+        ),
+    ],
+    "open311:request": [
+        Case(
+            frozenset({PUBLIC}),
+            args=lambda fx: {"request_id": str(fx.requests["dispatched"].pk), "fmt": "json"},
+            scoped=False,
+        )
+    ],
+    "open311:token": [Case(NONE, args=lambda fx: {"token": "0" * 16, "fmt": "json"}, scoped=False)],
     "admin:logout": [Case(ADMIN_STAFF, "POST", logs_out=True)],
     "admin:password_change": [Case(ADMIN_STAFF)],
     "admin:password_change_done": [Case(ADMIN_STAFF)],
@@ -566,6 +622,14 @@ ADMIN_MODELS: dict[str, AdminModel] = {
         NONE, lambda fx: fx.task_result, delete=NONE, scoped=False
     ),
     "core.auditlog": AdminModel(SYSADMIN, lambda fx: fx.audit_row, delete=NONE, scoped=False),
+    # Open311 keys: issued and revoked by the system administrator, never deleted.
+    "open311.clientkey": AdminModel(
+        SYSADMIN, lambda fx: fx.o311_key, add=SYSADMIN, delete=NONE, scoped=False
+    ),
+    "open311.serviceattribute": AdminModel(
+        ADMIN_STAFF, lambda fx: fx.o311_attribute, add=POLICY_EDITORS, scoped=False
+    ),
+    "contact.contactrecord": AdminModel(SYSADMIN, lambda fx: fx.contact_row, delete=NONE),
     "accounts.user": AdminModel(
         SYSADMIN, lambda fx: fx.w.users[Role.COMMUNITY_STAFF], add=SYSADMIN, scoped=False
     ),
@@ -906,6 +970,17 @@ def build_fx() -> Fx:
         ends_at=dt.time(17),
         acting_user=u[Role.SYSADMIN],
     )
+    from redprop.contact.models import ContactRecord
+    from redprop.contact.services import contact_reporter
+    from redprop.open311.models import ServiceAttribute
+    from redprop.open311.services import key_issue
+
+    fx.o311_key, _raw = key_issue(name="矩阵热线", region=w.street, acting_user=u[Role.SYSADMIN])
+    fx.o311_attribute = ServiceAttribute.objects.create(
+        category=pipe, code="floor", datatype="string", description="楼层"
+    )
+    contact_reporter(request=fx.requests["accepted"], acting_user=worker)
+    fx.contact_row = ContactRecord.objects.order_by("-pk").first()
     return fx
 
 
