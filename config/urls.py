@@ -15,6 +15,7 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("redprop.core.urls")),
+    path("", include("redprop.accounts.urls")),
     path("", include("redprop.web.urls")),
     path("", include("redprop.dashboards.urls")),
 ]

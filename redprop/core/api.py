@@ -18,6 +18,7 @@ from ninja.security import APIKeyCookie, HttpBearer
 from redprop.core.errors import ApplicationError, ErrorCode, validation_error_from_django
 
 TOKEN_TOUCH_EVERY = dt.timedelta(minutes=5)
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 class TokenAuth(HttpBearer):
@@ -30,6 +31,10 @@ class TokenAuth(HttpBearer):
         row = token_with_user(key_hash=digest)
         if row is None:
             return None
+        if getattr(row, "scope", "write") != "write" and request.method not in SAFE_METHODS:
+            raise ApplicationError(
+                "token_read_only", _("该令牌为只读令牌，不能修改数据"), status=403
+            )
         now = timezone.now()
         if row.last_used_at is None or now - row.last_used_at > TOKEN_TOUCH_EVERY:
             # At most one write per token per interval: the hot path stays read-only.
@@ -44,6 +49,8 @@ class SessionAuth(APIKeyCookie):
     param_name = "sessionid"
 
     def authenticate(self, request: HttpRequest, key: str | None) -> Any:
+        # A session still waiting for its two-step code has an anonymous user here
+        # (accounts.middleware.SessionPolicyMiddleware), so it gets 401.
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated:
             return user

@@ -103,7 +103,8 @@ DATA: dict[str, set[str]] = {
     # The console SMS backend's line for developers.
     "redprop/notifications/sms.py": {"[短信] "},
     # The From: of outgoing mail (a setting, overridden by DJANGO_DEFAULT_FROM_EMAIL).
-    "config/settings/base.py": {"红色物业平台 <noreply@localhost>"},
+    # and the issuer an authenticator app shows beside the code (OTP_TOTP_ISSUER).
+    "config/settings/base.py": {"红色物业平台 <noreply@localhost>", "红色物业平台"},
 }
 
 
