@@ -141,6 +141,9 @@ AXES_USERNAME_CALLABLE = "redprop.accounts.lockout.account_key"
 AXES_CLIENT_IP_CALLABLE = "redprop.accounts.lockout.client_ip"
 AXES_LOCKOUT_CALLABLE = "redprop.accounts.lockout.lockout_response"
 AXES_RESET_ON_SUCCESS = True
+# Tries during a lock are refused and not counted: the lock ends on time, so someone
+# hammering a user's account cannot keep its owner out for ever.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_ENABLE_ACCESS_FAILURE_LOG = True
 AXES_VERBOSE = False
 # Never copied in clear into the attempt rows: the typed identifier may be a mobile.

@@ -85,7 +85,7 @@ def _on_locked_out(
     sender: Any, request: Any, username: str | None, ip_address: str | None, **kw: Any
 ) -> None:
     """Audit the moment of the lock (not every refused try while it lasts)."""
-    if request is None or not hasattr(request, "axes_failures_since_start"):
+    if request is None or not getattr(request, "axes_failures_since_start", None):
         return
     from axes.models import AccessAttempt
 
