@@ -108,7 +108,9 @@ def test_admin_unlock_works_and_is_audited(world):
     assert resp.status_code == 302
     assert not AccessAttempt.objects.exists()
     rows = AuditLog.objects.filter(event_type=AuditEvent.LOGIN_UNLOCKED)
-    assert {(r.actor, r.extra["account"]) for r in rows} == {(world.users["sysadmin"], "t_resident")}
+    assert {(r.actor, r.extra["account"]) for r in rows} == {
+        (world.users["sysadmin"], "t_resident")
+    }
     assert rows.count() == len(ids)
     c = Client()
     _login(c, "t_resident", PASSWORD, IP_B)

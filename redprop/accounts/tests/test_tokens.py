@@ -113,9 +113,7 @@ def test_admin_issues_a_token_and_shows_the_key_once(world):
     page = admin.get(f"/admin/accounts/apitoken/{token.pk}/change/").content.decode()
     assert key not in page and token.key_hash not in page
     # Revoking is an action; deleting is not offered.
-    admin.post(
-        "/admin/accounts/apitoken/", {"action": "revoke", "_selected_action": [token.pk]}
-    )
+    admin.post("/admin/accounts/apitoken/", {"action": "revoke", "_selected_action": [token.pk]})
     token.refresh_from_db()
     assert token.revoked_at is not None
     assert _api(key).get(COMPOUNDS).status_code == 401
@@ -127,7 +125,12 @@ def test_admin_token_pages_are_for_the_sysadmin_only(world):
     assert desk.get("/admin/accounts/apitoken/add/").status_code == 403
     desk.post(
         "/admin/accounts/apitoken/add/",
-        {"user": world.users["housing_bureau"].pk, "name": "x", "scope": "write", "expires_in_days": 30},
+        {
+            "user": world.users["housing_bureau"].pk,
+            "name": "x",
+            "scope": "write",
+            "expires_in_days": 30,
+        },
     )
     assert not ApiToken.objects.exists()
 

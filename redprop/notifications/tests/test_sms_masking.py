@@ -14,7 +14,10 @@ from redprop.notifications.sms import ConsoleSmsBackend
 
 def test_mask_pii_text():
     assert mask_pii_text("13812341234") == "138****1234"
-    assert mask_pii_text("致电 +86 13812341234 或 8613700001234。") == "致电 138****1234 或 137****1234。"
+    assert (
+        mask_pii_text("致电 +86 13812341234 或 8613700001234。")
+        == "致电 138****1234 或 137****1234。"
+    )
     assert mask_pii_text("身份证 11010519491231002X 已核验") == "身份证 1101**********002X 已核验"
     # Other numbers stay: order numbers, timestamps, longer digit runs.
     for text in ("R-20260101-0001", "1733456789123", "订单 123456789012345678901"):
