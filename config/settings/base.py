@@ -115,7 +115,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
     # First: refuses every login of a locked-out account or address before any check.
-    "axes.backends.AxesStandaloneBackend",
+    "redprop.accounts.backends.LockoutBackend",
     "rules.permissions.ObjectPermissionBackend",
     "redprop.accounts.backends.UsernameOrMobileBackend",
 ]

@@ -59,7 +59,7 @@ class User(AbstractUser):
         """Two-step verification is compulsory for superusers and the roles in settings."""
         from django.conf import settings
 
-        required = set(getattr(settings, "REDPROP_OTP_REQUIRED_ROLES", ()))
+        required = {r for r in getattr(settings, "REDPROP_OTP_REQUIRED_ROLES", ()) if r}
         if not required:
             return False
         if self.is_superuser and Role.SYSADMIN in required:

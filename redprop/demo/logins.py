@@ -92,4 +92,8 @@ def print_logins(out: Any) -> None:
         out.write(f"  {line}  {row[3]}\n")
         if i == 0:
             out.write("  " + "  ".join("-" * w for w in widths) + "  " + "-" * 16 + "\n")
-    out.write("\n")
+    out.write(
+        "\n房管局和系统管理员账号登录后须先用手机验证器绑定两步验证 / the housing bureau and"
+        "\nadministrator logins enrol an authenticator app first (docs/security.md);"
+        "\nREDPROP_OTP_REQUIRED_ROLES= (empty) bin/demo turns that off for a demo.\n\n"
+    )
