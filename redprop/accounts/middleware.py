@@ -63,9 +63,9 @@ class SessionPolicyMiddleware:
         if now - seen >= policy.SEEN_GRANULARITY:
             session[policy.SEEN_AT] = now
 
-        state = session.get(policy.OTP_STATE, policy.OTP_NONE)
-        if state == policy.OTP_NONE or request.user.is_verified():  # type: ignore[union-attr]
+        if not policy.otp_pending(request):
             return None
+        state = session.get(policy.OTP_STATE)
         path = request.path
         if path.startswith(_OPEN_PREFIXES) or path in self._otp_paths():
             return None

@@ -35,6 +35,17 @@ def otp_state_for(user: Any) -> str:
     return OTP_NONE
 
 
+def otp_pending(request: Any) -> bool:
+    """The session's user still owes a two-step code or an enrolment."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated or not hasattr(request, "session"):
+        return False
+    if request.session.get(OTP_STATE, OTP_NONE) == OTP_NONE:
+        return False
+    is_verified = getattr(user, "is_verified", None)
+    return not (is_verified and is_verified())
+
+
 def idle_seconds() -> int:
     return int(getattr(settings, "REDPROP_SESSION_IDLE_MINUTES", 30)) * 60
 

@@ -159,3 +159,15 @@ def test_behind_a_proxy_the_forwarded_address_is_counted(world, settings):
         HTTP_X_FORWARDED_FOR=IP_B,
     )
     assert resp.status_code == 302
+
+
+def test_the_test_clients_login_and_force_login_never_trip_the_lock(world):
+    """Other apps' tests log in with Client.login (no request: nothing to count) or
+    force_login (no password at all)."""
+    for _ in range(settings.AXES_FAILURE_LIMIT + 2):
+        assert not Client().login(username="t_resident", password="wrong-password")
+    assert Client().login(username="t_resident", password=PASSWORD)
+    assert not AccessAttempt.objects.exists()
+    c = Client()
+    c.force_login(world.users["resident"])
+    assert c.get("/my/").status_code == 200

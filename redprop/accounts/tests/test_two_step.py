@@ -68,6 +68,7 @@ def test_the_bureau_must_enrol_before_reaching_anything(world):
     assert "<svg" in html
     assert not re.search(r"""(?:src|href)=["']https?://""", html)
     assert 'inputmode="numeric"' in html and 'autocomplete="one-time-code"' in html
+    assert page.context["nav_items"] == []  # no way out but enrolling or logging out
 
 
 def test_a_superuser_must_enrol_too(world):
@@ -95,6 +96,7 @@ def test_enrolment_then_access_then_a_code_at_every_login(world):
     assert c.session.session_key != key_before  # re-keyed once verified
     assert c.get("/admin/").status_code == 200
     assert c.get("/api/v1/territory/compounds").status_code == 200
+    assert c.get("/inbox/").context["nav_items"]
     row = AuditLog.objects.get(event_type=AuditEvent.OTP_ENROLLED)
     assert row.actor == world.users["housing_bureau"]
 
