@@ -237,13 +237,17 @@ def setup_redprop(args: argparse.Namespace, plan: list[dict[str, Any]]) -> tuple
         territory.occupancy_add(unit=unit, person=person, acting_user=None)
         user = user_create(username=f"bench_r{i}", password=None, person=person, acting_user=None)
         role_grant(user=user, role=Role.RESIDENT, person=person, acting_user=None)
-        resident_tokens.append(token_create(user=user, name="bench", acting_user=None))
+        resident_tokens.append(
+            token_create(user=user, name="bench", scope="write", acting_user=None).key
+        )
         resident_units.append(unit.pk)
     staff = [
         (w.users[Role.GRID_BUTLER], {"building_id": w.building.pk, "channel": "patrol"}),
         (w.users[Role.COMMUNITY_STAFF], {"compound_id": w.compound.pk, "channel": "hotline"}),
     ]
-    staff_tokens = [token_create(user=u, name="bench", acting_user=None) for u, _ in staff]
+    staff_tokens = [
+        token_create(user=u, name="bench", scope="write", acting_user=None).key for u, _ in staff
+    ]
     print(
         f">> RedProp data: {args.residents} residents + {len(staff)} staff in {time.perf_counter() - t:.1f} s"
     )

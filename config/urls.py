@@ -19,6 +19,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("open311/v2/", include("redprop.open311.urls")),
     path("", include("redprop.core.urls")),
+    path("", include("redprop.accounts.urls")),
     path("", include("redprop.web.urls")),
     path("", include("redprop.dashboards.urls")),
 ]

@@ -1,5 +1,6 @@
 """Settings shared by every environment. Values come from DJANGO_* / REDPROP_* env vars."""
 
+import datetime as dt
 from pathlib import Path
 
 import environ
@@ -22,6 +23,10 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django_htmx",
+    "ninja",  # its own Swagger UI files in the static files: /api/v1/docs loads nothing from outside
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "rules.apps.AutodiscoverRulesConfig",
     "django_tasks",
     "redprop.core.tasks_app.TasksDatabaseConfig",  # django_tasks_db, named in Chinese
@@ -50,11 +55,16 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Idle timeout, absolute lifetime, two-step verification (accounts/sessions.py).
+    "redprop.accounts.middleware.SessionPolicyMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     # Last, so its process_exception sees a view's database error first: 503, not 500.
     "redprop.core.middleware.DatabaseUnavailableMiddleware",
+    # Last, as django-axes requires: turns a locked-out login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -114,6 +124,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
+    # First: refuses every login of a locked-out account or address before any check.
+    "redprop.accounts.backends.LockoutBackend",
     "rules.permissions.ObjectPermissionBackend",
     "redprop.accounts.backends.UsernameOrMobileBackend",
 ]
@@ -127,6 +139,48 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 LOGIN_URL = "web:login"
 LOGIN_REDIRECT_URL = "/"
+
+# --- Login, sessions and tokens. See docs/security.md and docs/adr/0010 ---------------
+# Lockout (django-axes): after AXES_FAILURE_LIMIT wrong passwords for one account (whatever
+# identifier was typed: username or mobile) or from one address, logins are refused for
+# the cool-off time; an administrator can unlock earlier (admin: 登录锁定).
+AXES_FAILURE_LIMIT = env.int("REDPROP_LOGIN_FAILURE_LIMIT", default=10)
+AXES_COOLOFF_TIME = dt.timedelta(minutes=env.int("REDPROP_LOGIN_COOLOFF_MINUTES", default=30))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_USERNAME_CALLABLE = "redprop.accounts.lockout.account_key"
+AXES_CLIENT_IP_CALLABLE = "redprop.accounts.lockout.client_ip"
+AXES_LOCKOUT_CALLABLE = "redprop.accounts.lockout.lockout_response"
+AXES_RESET_ON_SUCCESS = True
+# Tries during a lock are refused and not counted: the lock ends on time, so someone
+# hammering a user's account cannot keep its owner out for ever.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
+AXES_VERBOSE = False
+# Never copied in clear into the attempt rows: the typed identifier may be a mobile.
+AXES_SENSITIVE_PARAMETERS = ["password", "username", "token", "otp_token"]
+# How many proxies in front of Django append to X-Forwarded-For (nginx: 1). 0 = use the
+# peer address. A wrong value lets a client choose its own address, or locks a whole
+# proxy out: see docs/security.md.
+REDPROP_TRUSTED_PROXY_COUNT = env.int("REDPROP_TRUSTED_PROXY_COUNT", default=0)
+
+# Sessions: logged out after REDPROP_SESSION_IDLE_MINUTES without a request, and after
+# SESSION_COOKIE_AGE whatever happens (the absolute lifetime).
+SESSION_COOKIE_AGE = env.int("REDPROP_SESSION_MAX_HOURS", default=12) * 3600
+REDPROP_SESSION_IDLE_MINUTES = env.int("REDPROP_SESSION_IDLE_MINUTES", default=30)
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+
+# Two-step verification (TOTP, django-otp): required for these roles (and superusers,
+# who count as sysadmin); optional for everyone else.
+REDPROP_OTP_REQUIRED_ROLES = env.list(
+    "REDPROP_OTP_REQUIRED_ROLES", default=["housing_bureau", "sysadmin"]
+)
+OTP_TOTP_ISSUER = "红色物业平台"
+OTP_TOTP_THROTTLE_FACTOR = 1
+
+# API tokens: default and longest lifetime of a new token, in days.
+REDPROP_API_TOKEN_DEFAULT_DAYS = env.int("REDPROP_API_TOKEN_DEFAULT_DAYS", default=90)
+REDPROP_API_TOKEN_MAX_DAYS = env.int("REDPROP_API_TOKEN_MAX_DAYS", default=366)
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", _("简体中文")), ("en", _("English"))]
@@ -177,7 +231,9 @@ REDPROP_BLIND_INDEX_KEY = env("REDPROP_BLIND_INDEX_KEY", default="dev-only-blind
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    # Mobile and ID numbers are masked in every line, whoever logged them.
+    "filters": {"mask_pii": {"()": "redprop.core.logging.MaskPiiFilter"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["mask_pii"]}},
     "root": {"handlers": ["console"], "level": env("DJANGO_LOG_LEVEL", default="WARNING")},
 }
 
@@ -187,10 +243,15 @@ LOGGING = {
 REDPROP_OUTBOX_RETRY_BASE_SECONDS = env.int("REDPROP_OUTBOX_RETRY_BASE_SECONDS", default=30)
 REDPROP_OUTBOX_MAX_ATTEMPTS = env.int("REDPROP_OUTBOX_MAX_ATTEMPTS", default=8)
 REDPROP_WEBHOOK_TIMEOUT_SECONDS = env.int("REDPROP_WEBHOOK_TIMEOUT_SECONDS", default=5)
-# The class that sends SMS; the console one prints numbers in clear (demo only).
+# The class that sends SMS. The console one (demo, development) prints the messages with
+# the numbers masked and sends nothing: production refuses to start with it unless
+# REDPROP_ALLOW_CONSOLE_SMS=true says so (system check notifications.E001).
 REDPROP_SMS_BACKEND = env(
     "REDPROP_SMS_BACKEND", default="redprop.notifications.sms.ConsoleSmsBackend"
 )
+REDPROP_ALLOW_CONSOLE_SMS = env.bool("REDPROP_ALLOW_CONSOLE_SMS", default=False)
+# True under config.settings.production: turns on the checks that only production needs.
+REDPROP_PRODUCTION = False
 # Event kinds that also go out by SMS (the others: inbox and email only).
 REDPROP_SMS_KINDS = env.list(
     "REDPROP_SMS_KINDS",

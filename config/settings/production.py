@@ -4,6 +4,7 @@ compressed static files served by whitenoise, JSON logs on stdout. See docs/depl
 from .base import *
 
 DEBUG = False
+REDPROP_PRODUCTION = True
 SECRET_KEY = env("DJANGO_SECRET_KEY")
 REDPROP_PII_KEYS = env.list("REDPROP_PII_KEYS")
 REDPROP_BLIND_INDEX_KEY = env("REDPROP_BLIND_INDEX_KEY")
@@ -24,6 +25,8 @@ CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 # Behind nginx terminating TLS: trust its X-Forwarded-Proto (it overwrites the client's).
 if env.bool("DJANGO_BEHIND_TLS_PROXY", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    # nginx appends the peer's address to X-Forwarded-For: the login lockout counts by it.
+    REDPROP_TRUSTED_PROXY_COUNT = env.int("REDPROP_TRUSTED_PROXY_COUNT", default=1)
 
 # /healthz: the clock (and the task worker's answer to a ping) must be younger than this.
 REDPROP_HEARTBEAT_MAX_AGE_SECONDS = env.int("REDPROP_HEARTBEAT_MAX_AGE_SECONDS", default=120)
@@ -35,11 +38,13 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"json": {"()": "redprop.core.logging.JsonFormatter"}},
+    "filters": {"mask_pii": {"()": "redprop.core.logging.MaskPiiFilter"}},
     "handlers": {
         "stdout": {
             "class": "logging.StreamHandler",
             "stream": "ext://sys.stdout",
             "formatter": "json",
+            "filters": ["mask_pii"],
         }
     },
     "root": {"handlers": ["stdout"], "level": env("DJANGO_LOG_LEVEL", default="INFO")},

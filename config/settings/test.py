@@ -15,3 +15,6 @@ TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBacken
 # database queue, which the in-process ImmediateBackend above replaces.
 if env("REDPROP_TEST_TASKS_BACKEND", default=""):
     TASKS = {"default": {"BACKEND": env("REDPROP_TEST_TASKS_BACKEND")}}
+# Tests of other apps log staff in with force_login and no authenticator: two-step
+# verification is not required here. redprop/accounts/tests turn it on per test.
+REDPROP_OTP_REQUIRED_ROLES = []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from functools import cached_property
+from typing import Any
 
 from django.contrib.auth.models import AbstractUser
 from django.db import models
@@ -26,6 +27,8 @@ class User(AbstractUser):
         verbose_name=_("人员"),
     )
     display_name = models.CharField(_("显示名"), max_length=32, blank=True)
+    # Raised by "退出所有设备": every session signed with an older value ends.
+    session_epoch = models.PositiveIntegerField(_("会话版本"), default=0, editable=False)
 
     class Meta:
         verbose_name = _("用户")
@@ -33,6 +36,35 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.display_name or self.username
+
+    def _get_session_auth_hash(self, secret: str | None = None) -> str:
+        """Django's session check (an HMAC of the password hash), also over the epoch.
+
+        Django ends a session whose stored hash no longer matches, as after a password
+        change; raising ``session_epoch`` does the same for "logout everywhere". Epoch 0
+        hashes as Django does, so sessions made before this field existed stay valid.
+        """
+        from django.utils.crypto import salted_hmac
+
+        if not self.session_epoch:
+            return super()._get_session_auth_hash(secret=secret)  # type: ignore[misc]
+        return salted_hmac(
+            "redprop.accounts.User.get_session_auth_hash",
+            f"{self.password}:{self.session_epoch}",
+            secret=secret,
+            algorithm="sha256",
+        ).hexdigest()
+
+    def otp_required(self) -> bool:
+        """Two-step verification is compulsory for superusers and the roles in settings."""
+        from django.conf import settings
+
+        required = {r for r in getattr(settings, "REDPROP_OTP_REQUIRED_ROLES", ()) if r}
+        if not required:
+            return False
+        if self.is_superuser and Role.SYSADMIN in required:
+            return True
+        return bool(self.role_names() & required)
 
     @cached_property
     def active_roles(self) -> list[RoleAssignment]:
@@ -161,14 +193,30 @@ class RoleAssignment(BaseModel):
         return str(target) if target else ""
 
 
+class TokenScope(models.TextChoices):
+    READ = "read", _("只读")
+    WRITE = "write", _("读写")
+
+
 class ApiToken(BaseModel):
-    """A bearer token for a machine client. Only the SHA-256 of the token is stored."""
+    """A bearer token for a machine client. Only the SHA-256 of the token is stored.
+
+    Issued by ``accounts.services.token_create`` (admin action or ``manage.py
+    api_token``), which shows the key once. A token acts as its user, within ``scope``
+    (read: GET/HEAD/OPTIONS only), until ``expires_at`` or ``revoked_at``.
+    """
 
     user = models.ForeignKey(
         User, models.CASCADE, related_name="api_tokens", verbose_name=_("用户")
     )
     name = models.CharField(_("名称"), max_length=64)
     key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    # The first characters of the key, to tell tokens apart in lists (never enough to use).
+    prefix = models.CharField(_("令牌前缀"), max_length=12, blank=True, editable=False)
+    scope = models.CharField(
+        _("权限范围"), max_length=8, choices=TokenScope.choices, default=TokenScope.READ
+    )
+    expires_at = models.DateTimeField(_("到期时间"), null=True, blank=True)
     last_used_at = models.DateTimeField(_("最近使用"), null=True, blank=True)
     revoked_at = models.DateTimeField(_("撤销时间"), null=True, blank=True)
 
@@ -178,3 +226,9 @@ class ApiToken(BaseModel):
 
     def __str__(self) -> str:
         return f"{self.user} {self.name}"
+
+    def is_live(self, now: Any = None) -> bool:
+        from django.utils import timezone
+
+        now = now or timezone.now()
+        return self.revoked_at is None and (self.expires_at is None or self.expires_at > now)

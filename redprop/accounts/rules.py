@@ -92,6 +92,12 @@ MODEL_RULES = {
         "apitoken": (sysadmin, sysadmin),
     },
     "core": {"auditlog": (view_audit, rules.always_deny)},
+    # Login lockout (django-axes): unlocking is a change, audited by login_unlock.
+    "axes": {
+        "accessattempt": (sysadmin, sysadmin),
+        "accesslog": (sysadmin, rules.always_deny),
+        "accessfailurelog": (sysadmin, rules.always_deny),
+    },
 }
 
 for app, models in MODEL_RULES.items():

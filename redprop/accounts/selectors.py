@@ -23,15 +23,16 @@ _roles = Prepared(
 
 
 def token_with_user(*, key_hash: str) -> ApiToken | None:
-    """The live token with this SHA-256, with its active user and the user's roles loaded.
+    """The live (not revoked, not expired) token with this SHA-256, with its active user and the user's roles loaded.
 
     Two statements, none compiled per call: the token, its user and the user's person
     (a resident files for themself), then the user's active roles (what
     ``User.active_roles`` would read on first use).
     """
     token = _token.first(key_hash=key_hash)
-    if token is not None:
-        load_roles(token.user)
+    if token is None or not token.is_live():
+        return None
+    load_roles(token.user)
     return token
 
 

@@ -24,6 +24,7 @@ from redprop.core.errors import (
 )
 
 TOKEN_TOUCH_EVERY = dt.timedelta(minutes=5)
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 class TokenAuth(HttpBearer):
@@ -36,6 +37,10 @@ class TokenAuth(HttpBearer):
         row = token_with_user(key_hash=digest)
         if row is None:
             return None
+        if getattr(row, "scope", "write") != "write" and request.method not in SAFE_METHODS:
+            raise ApplicationError(
+                "token_read_only", _("该令牌为只读令牌，不能修改数据"), status=403
+            )
         now = timezone.now()
         if row.last_used_at is None or now - row.last_used_at > TOKEN_TOUCH_EVERY:
             # At most one write per token per interval: the hot path stays read-only.
@@ -50,6 +55,8 @@ class SessionAuth(APIKeyCookie):
     param_name = "sessionid"
 
     def authenticate(self, request: HttpRequest, key: str | None) -> Any:
+        # A session still waiting for its two-step code has an anonymous user here
+        # (accounts.middleware.SessionPolicyMiddleware), so it gets 401.
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated:
             return user

@@ -84,6 +84,13 @@ class AuditEvent(models.IntegerChoices):
     ROLE_GRANTED = 102, _("授予角色")
     ROLE_REVOKED = 103, _("撤销角色")
     TOKEN_CREATED = 104, _("创建 API 令牌")
+    # Login, sessions and tokens (docs/security.md): 121-129.
+    LOGIN_LOCKED_OUT = 121, _("登录锁定")
+    LOGIN_UNLOCKED = 122, _("解除登录锁定")
+    TOKEN_REVOKED = 123, _("撤销 API 令牌")
+    OTP_ENROLLED = 124, _("启用两步验证")
+    OTP_RESET = 125, _("重置两步验证")
+    SESSIONS_ENDED = 126, _("退出所有设备")
     REGION_CREATED = 201, _("创建行政区域")
     COMPOUND_CREATED = 202, _("创建小区")
     COMPOUND_COMPANY_CHANGED = 203, _("更换物业企业")

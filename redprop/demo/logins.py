@@ -99,11 +99,15 @@ def print_logins(out: Any, *, url: str | None = None) -> None:
         out.write(f"  {line}  {row[3]}\n")
         if i == 0:
             out.write("  " + "  ".join("-" * w for w in widths) + "  " + "-" * 16 + "\n")
-    out.write("\n")
-    print_open311_key(out)
+    out.write(
+        "\n房管局和系统管理员账号登录后须先用手机验证器绑定两步验证 / the housing bureau and"
+        "\nadministrator logins enrol an authenticator app first (docs/security.md);"
+        "\nREDPROP_OTP_REQUIRED_ROLES= (empty) bin/demo turns that off for a demo.\n\n"
+    )
+    print_open311_key(out, url=url or demo_url())
 
 
-def print_open311_key(out: Any) -> None:
+def print_open311_key(out: Any, *, url: str = DEMO_URL) -> None:
     from redprop.demo.seed.open311 import DEMO_KEY, DEMO_KEY_NAME
     from redprop.open311.models import ClientKey
     from redprop.open311.services import key_hash
@@ -112,4 +116,4 @@ def print_open311_key(out: Any) -> None:
     if key is None:
         return
     out.write(f"Open311 演示密钥 / demo key ({DEMO_KEY_NAME}, {key.region}):\n  {DEMO_KEY}\n")
-    out.write(f"  curl -s '{DEMO_URL}open311/v2/services.json'   (docs/api/open311.md)\n\n")
+    out.write(f"  curl -s '{url}open311/v2/services.json'   (docs/api/open311.md)\n\n")

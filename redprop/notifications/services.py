@@ -37,6 +37,7 @@ from django.utils.translation import gettext_noop
 from redprop.accounts.models import User
 from redprop.core import clock, rows
 from redprop.core.audit import audit, snapshot
+from redprop.core.logging import mask_pii_text
 from redprop.core.models import AuditEvent
 from redprop.notifications import channels
 from redprop.notifications.choices import LOCAL_CHANNELS, OPEN_STATES, Channel, OutboxStatus
@@ -334,7 +335,8 @@ def _lock_due(message_id: int, now: dt.datetime) -> OutboxMessage | None:
 
 def _fail(message: OutboxMessage, exc: BaseException) -> None:
     """Set the status and error of a failed try (the caller saves)."""
-    error = str(exc) or type(exc).__name__
+    # A gateway's error may quote the number it refused: the outbox keeps it masked.
+    error = mask_pii_text(str(exc)) or type(exc).__name__
     if not isinstance(exc, channels.DeliveryError):
         error = f"{type(exc).__name__}: {error}"
     message.last_error = (

@@ -14,6 +14,8 @@ from typing import ClassVar, TextIO
 from django.conf import settings
 from django.utils.module_loading import import_string
 
+from redprop.core.logging import mask_pii_text
+
 DEFAULT_SMS_BACKEND = "redprop.notifications.sms.ConsoleSmsBackend"
 
 
@@ -25,10 +27,10 @@ class SmsBackend:
 
 
 class ConsoleSmsBackend(SmsBackend):
-    """For the demo and development: print the message to stdout.
+    """For the demo and development: print the message to stdout, the number masked.
 
-    It prints the number in clear, as a gateway would receive it, so it must not be
-    used where stdout ends up in shared logs.
+    It sends nothing, so production refuses to start with it unless
+    ``REDPROP_ALLOW_CONSOLE_SMS`` says so (``notifications.E001`` in checks.py).
     """
 
     def __init__(self, stream: TextIO | None = None) -> None:
@@ -36,7 +38,7 @@ class ConsoleSmsBackend(SmsBackend):
 
     def send(self, mobile: str, text: str) -> None:
         stream = self.stream or sys.stdout
-        stream.write(f"[短信] {mobile}: {text}\n")
+        stream.write(f"[短信] {mask_pii_text(mobile)}: {mask_pii_text(text)}\n")
         stream.flush()
 
 

@@ -111,6 +111,10 @@ def home_url_for(user: Any) -> str:
 
 def nav_items(request: Any) -> dict[str, Any]:
     """Context processor: the entries, and the unread count shown on 消息 (one query)."""
+    from redprop.accounts.sessions import otp_pending
+
+    if otp_pending(request):  # the two-step pages lead nowhere else until it is done
+        return {"nav_items": [], "inbox_unread": 0}
     items = nav_for(request.user, request.path)
     unread = 0
     if any(i["name"] == "web:inbox" for i in items):

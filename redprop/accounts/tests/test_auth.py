@@ -1,10 +1,16 @@
 import pytest
 from django.conf import settings
-from django.contrib.auth import authenticate
+from django.contrib.auth import authenticate as django_authenticate
+from django.test import RequestFactory
 
 from redprop.conftest import ADULT_MOBILE, PASSWORD
 
 pytestmark = pytest.mark.django_db
+
+
+def authenticate(**credentials):
+    """As the login view calls it: with a request (the lockout backend requires one)."""
+    return django_authenticate(RequestFactory().post("/accounts/login/"), **credentials)
 
 
 def test_login_by_username(world):
@@ -49,7 +55,7 @@ def test_token_auth(world):
 
     from redprop.accounts.services import token_create
 
-    raw = token_create(user=world.users["street_b"], name="hotline", acting_user=None)
+    raw = token_create(user=world.users["street_b"], name="hotline", acting_user=None).key
     c = Client(headers={"Authorization": f"Bearer {raw}"})
     assert {x["name"] for x in c.get("/api/v1/territory/compounds").json()} == {"桥西小区"}
     bad = Client(headers={"Authorization": "Bearer nope"})

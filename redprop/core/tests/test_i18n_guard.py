@@ -107,7 +107,8 @@ DATA: dict[str, set[str]] = {
         r"\d[\d\s-]{5,}\d[\dXx]?|\d+\s*(?:栋|幢|号楼)\s*\d*\s*单元?\s*\d*(?:室|号)?"
     },
     # The From: of outgoing mail (a setting, overridden by DJANGO_DEFAULT_FROM_EMAIL).
-    "config/settings/base.py": {"红色物业平台 <noreply@localhost>"},
+    # and the issuer an authenticator app shows beside the code (OTP_TOTP_ISSUER).
+    "config/settings/base.py": {"红色物业平台 <noreply@localhost>", "红色物业平台"},
 }
 
 

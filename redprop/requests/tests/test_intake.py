@@ -29,7 +29,7 @@ def _auto_dispatch(world, code="pipe_dredging"):
 
 
 def _create(world, role=Role.RESIDENT, **payload):
-    token = token_create(user=world.users[role], name="t", acting_user=None)
+    token = token_create(user=world.users[role], name="t", scope="write", acting_user=None).key
     body = {"category": "pipe_dredging", "description": "厨房下水道堵塞，污水倒灌"}
     body.update(payload)
     if not ({"unit_id", "building_id", "compound_id"} & set(body)):
@@ -58,7 +58,9 @@ def test_an_auto_dispatched_create_costs_four_writes_and_four_reads(world):
     # Warm the reference data (the first filing ever also creates the default policy).
     for _ in range(2):
         assert _create(world).status_code == 201
-    token = token_create(user=world.users[Role.RESIDENT], name="t2", acting_user=None)
+    token = token_create(
+        user=world.users[Role.RESIDENT], name="t2", scope="write", acting_user=None
+    ).key
     with CaptureQueriesContext(connection) as ctx:
         resp = Client().post(
             "/api/v1/requests",
