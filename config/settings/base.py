@@ -25,6 +25,7 @@ INSTALLED_APPS = [
     "rules.apps.AutodiscoverRulesConfig",
     "django_tasks",
     "django_tasks_db",
+    "pgtrigger",
     "redprop.core",
     "redprop.accounts",
     "redprop.territory",
