@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "redprop.notifications",
     "redprop.requests",
     "redprop.duty",
+    "redprop.privacy",
     "redprop.web",
     "redprop.dashboards",
     "redprop.demo",

@@ -93,6 +93,8 @@ MODEL_RULES = {
         "apitoken": (sysadmin, sysadmin),
     },
     "core": {"auditlog": (view_audit, rules.always_deny)},
+    # Deletion requests: read by those who decide them; written only by the services.
+    "privacy": {"erasurerequest": (edit_people, rules.always_deny)},
 }
 
 for app, models in MODEL_RULES.items():
@@ -105,3 +107,4 @@ for app, models in MODEL_RULES.items():
 
 # Export of the append-only logs (admin actions; each export is itself audited).
 rules.add_perm("core.export_logs", has_role(Role.SYSADMIN, Role.HOUSING_BUREAU))
+rules.add_perm("privacy.decide_erasurerequest", edit_people)

@@ -49,6 +49,7 @@ NAV: list[tuple[str, Any, frozenset[str]]] = [
         frozenset({Role.COMMUNITY_STAFF, Role.STREET_OFFICER, Role.HOUSING_BUREAU, Role.SYSADMIN}),
     ),
     ("web:inbox", _("消息"), frozenset(set(Role))),
+    ("web:my_data", _("我的数据"), frozenset({Role.RESIDENT})),
     (
         "admin:index",
         _("管理后台"),
