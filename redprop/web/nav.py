@@ -75,6 +75,7 @@ NAV_ICONS: dict[str, str] = {
     "dashboards:dashboard": "chart",
     "dashboards:reports": "file",
     "web:inbox": "bell",
+    "web:my_data": "user",
     "admin:index": "settings",
 }
 
@@ -100,6 +101,10 @@ def nav_for(user: Any, path: str) -> list[dict[str, Any]]:
                 "name": name,
             }
         )
+    # /my/data/ is inside /my/: only the longest matching entry is the current page.
+    current = [i for i in items if i["active"]]
+    for item in current:
+        item["active"] = item is max(current, key=lambda i: len(i["url"]))
     return items
 
 

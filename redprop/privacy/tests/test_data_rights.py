@@ -213,3 +213,13 @@ def test_admin_list_is_closed_to_roles_that_do_not_decide(world):
     url = reverse("admin:privacy_erasurerequest_changelist")
     for role in ("company_staff", "housing_bureau", "grid_butler"):
         assert world.client(role).get(url).status_code in (302, 403), role
+
+
+def test_nav_marks_only_my_data_as_current(world):
+    """/my/data/ lies inside /my/: the bar highlights 我的数据, not 我的诉求 too."""
+    from redprop.web.nav import nav_for
+
+    items = nav_for(world.users["resident"], PAGE)
+    assert [i["name"] for i in items if i["active"]] == ["web:my_data"]
+    items = nav_for(world.users["resident"], "/my/")
+    assert [i["name"] for i in items if i["active"]] == ["web:my_requests"]
