@@ -192,7 +192,13 @@ def erasure_request_create(*, reason: str = "", acting_user: Any) -> ErasureRequ
             )
     except IntegrityError as exc:  # a double click: the partial unique constraint
         raise ApplicationError(PrivacyError.ERASURE_PENDING, pending, status=409) from exc
-    audit(actor=acting_user, event=AuditEvent.ERASURE_REQUESTED, target=erasure)
+    # No free text in the log: the reason is the resident's words and goes with them.
+    audit(
+        actor=acting_user,
+        event=AuditEvent.ERASURE_REQUESTED,
+        target=erasure,
+        after={"person": person.pk, "status": erasure.status},
+    )
     return erasure
 
 
@@ -265,6 +271,7 @@ def erasure_request_carry_out(*, erasure: ErasureRequest, acting_user: Any) -> E
         "logins": len(users),
     }
     erasure.status = ErasureStatus.DONE
+    erasure.reason = ""  # their own words, like the rest
     erasure.decided_at = timezone.now()
     erasure.decided_by = acting_user
     erasure.save()
