@@ -30,6 +30,7 @@ INSTALLED_APPS = [
     "rules.apps.AutodiscoverRulesConfig",
     "django_tasks",
     "redprop.core.tasks_app.TasksDatabaseConfig",  # django_tasks_db, named in Chinese
+    "pgtrigger",
     "redprop.core",
     "redprop.accounts",
     "redprop.territory",
@@ -41,6 +42,7 @@ INSTALLED_APPS = [
     "redprop.votes",
     "redprop.open311",
     "redprop.contact",
+    "redprop.privacy",
     "redprop.web",
     "redprop.dashboards",
     "redprop.demo",

@@ -57,7 +57,8 @@ view_people = region_desk_in_scope((*_REGION_DESK, Role.GRID_BUTLER)) | (
 edit_people = region_desk_in_scope((Role.COMMUNITY_STAFF, Role.SYSADMIN))
 view_orgs = has_role(*_ALL_STAFF) & in_scope
 edit_orgs = region_desk_in_scope((Role.COMMUNITY_STAFF, Role.STREET_OFFICER, Role.SYSADMIN))
-view_audit = region_desk_in_scope((Role.SYSADMIN,))
+# The housing bureau supervises: it reads and exports the logs (docs/adr/0011).
+view_audit = region_desk_in_scope((Role.SYSADMIN, Role.HOUSING_BUREAU))
 view_party = region_desk_in_scope((Role.COMMUNITY_STAFF, Role.STREET_OFFICER, Role.SYSADMIN))
 sysadmin = has_role(Role.SYSADMIN)
 
@@ -98,6 +99,8 @@ MODEL_RULES = {
         "accesslog": (sysadmin, rules.always_deny),
         "accessfailurelog": (sysadmin, rules.always_deny),
     },
+    # Deletion requests: read by those who decide them; written only by the services.
+    "privacy": {"erasurerequest": (edit_people, rules.always_deny)},
 }
 
 for app, models in MODEL_RULES.items():
@@ -107,3 +110,7 @@ for app, models in MODEL_RULES.items():
         rules.add_perm(f"{app}.change_{model}", edit)
         rules.add_perm(f"{app}.add_{model}", edit)
         rules.add_perm(f"{app}.delete_{model}", sysadmin if edit is not rules.always_deny else edit)
+
+# Export of the append-only logs (admin actions; each export is itself audited).
+rules.add_perm("core.export_logs", has_role(Role.SYSADMIN, Role.HOUSING_BUREAU))
+rules.add_perm("privacy.decide_erasurerequest", edit_people)

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
+import pgtrigger
 from django.conf import settings
-from django.db import models
+from django.db import models, router, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from redprop.core.chain import GENESIS, AppendOnlyError, lock_chain, row_digest, row_values
 
 if TYPE_CHECKING:
     from redprop.core.scope import Scope
@@ -113,14 +116,103 @@ class AuditEvent(models.IntegerChoices):
     SHIFT_CHANGED = 602, _("修改排班")
     SHIFT_ENDED = 603, _("结束排班")
     SHIFT_DELETED = 604, _("删除排班")
-    OPEN311_KEY_ISSUED = 701, _("签发 Open311 密钥")
-    OPEN311_KEY_REVOKED = 702, _("吊销 Open311 密钥")
-    OPEN311_KEY_USED = 703, _("使用 Open311 密钥")
+    # 7xx: the logs themselves and personal-information rights (docs/adr/0011).
+    AUDIT_EXPORTED = 701, _("导出审计日志")
+    PII_KEYS_ROTATED = 702, _("轮换个人信息密钥")
+    PERSONAL_DATA_EXPORTED = 703, _("本人下载个人数据")
+    ERASURE_REQUESTED = 704, _("申请删除个人信息")
+    ERASURE_DONE = 705, _("个人信息已匿名化")
+    ERASURE_REJECTED = 706, _("驳回删除申请")
+    OPEN311_KEY_ISSUED = 711, _("签发 Open311 密钥")
+    OPEN311_KEY_REVOKED = 712, _("吊销 Open311 密钥")
+    OPEN311_KEY_USED = 713, _("使用 Open311 密钥")
     ADMIN_CHANGE = 900, _("后台修改")
 
 
-class AuditLog(models.Model):
+class AppendOnlyQuerySet(models.QuerySet):
+    """Refuses the bulk paths that would bypass ``save()``/``delete()``.
+
+    On PostgreSQL a trigger refuses UPDATE and DELETE as well (raw SQL included);
+    this is the guard that also holds on SQLite.
+    """
+
+    def update(self, **kwargs: Any) -> int:
+        raise AppendOnlyError("append-only log: rows cannot be changed")
+
+    def delete(self) -> Any:
+        raise AppendOnlyError("append-only log: rows cannot be deleted")
+
+    def bulk_update(self, *args: Any, **kwargs: Any) -> int:
+        raise AppendOnlyError("append-only log: rows cannot be changed")
+
+    def bulk_create(self, *args: Any, **kwargs: Any) -> Any:
+        # Each row must be chained under the lock, one by one.
+        raise AppendOnlyError("append-only log: append rows one by one (each is chained)")
+
+
+AppendOnlyManager = models.Manager.from_queryset(AppendOnlyQuerySet)
+
+
+def append_only_triggers() -> list[Any]:
+    """PostgreSQL triggers refusing UPDATE and DELETE (raw SQL too). TRUNCATE is not
+    refused: test databases are flushed with it, and it needs table ownership."""
+    return [
+        pgtrigger.Protect(name="append_only", operation=pgtrigger.Update | pgtrigger.Delete),
+    ]
+
+
+class ChainedLog(models.Model):
+    """An append-only table whose rows form a SHA-256 hash chain (``core/chain.py``)."""
+
+    # The hashed fields, by attname; fixed once rows exist (see docs/adr/0011).
+    CHAIN_FIELDS: ClassVar[tuple[str, ...]] = ()
+
+    prev_hash = models.CharField(_("前一条哈希"), max_length=64, default="", editable=False)
+    row_hash = models.CharField(_("本条哈希"), max_length=64, default="", editable=False)
+
+    objects = AppendOnlyManager()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None or not self._state.adding:
+            raise AppendOnlyError("append-only log: rows cannot be changed")
+        using = kwargs.get("using") or router.db_for_write(type(self), instance=self)
+        with transaction.atomic(using=using):
+            lock_chain(using)
+            prev = (
+                type(self)
+                ._base_manager.using(using)
+                .order_by("-pk")
+                .values_list("row_hash", flat=True)
+                .first()
+            )
+            self.prev_hash = prev or GENESIS
+            self.row_hash = row_digest(
+                prev_hash=self.prev_hash,
+                label=self._meta.label_lower,
+                values=row_values(self, self.CHAIN_FIELDS),
+            )
+            super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> Any:
+        raise AppendOnlyError("append-only log: rows cannot be deleted")
+
+
+class AuditLog(ChainedLog):
     """Append-only record of an administrative write: who, what, before/after, when."""
+
+    CHAIN_FIELDS = (
+        "at",
+        "actor_id",
+        "event_type",
+        "target_type",
+        "target_id",
+        "before",
+        "after",
+        "extra",
+    )
 
     at = models.DateTimeField(_("时间"), default=timezone.now, db_index=True)
     actor = models.ForeignKey(
@@ -143,17 +235,10 @@ class AuditLog(models.Model):
         verbose_name_plural = _("审计日志")
         ordering = ["-at", "-id"]
         indexes = [models.Index(fields=["target_type", "target_id"])]
+        triggers = append_only_triggers()
 
     def __str__(self) -> str:
         return f"{self.get_event_type_display()} {self.target_type}#{self.target_id}"
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if self.pk is not None:
-            raise RuntimeError("审计日志只能追加，不能修改")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args: Any, **kwargs: Any) -> Any:
-        raise RuntimeError("审计日志只能追加，不能删除")
 
 
 class Heartbeat(models.Model):

@@ -28,7 +28,7 @@ from redprop.notifications.choices import Channel
 from redprop.notifications.models import InboxItem, OutboxMessage
 from redprop.notifications.sms import get_sms_backend
 from redprop.people.choices import SensitiveField
-from redprop.people.models import PiiAccessLog
+from redprop.people.services import pii_access_log_append
 
 SMS_PII_REASON = gettext_noop("短信通知")
 USER_AGENT = "RedProp-Webhook/1"
@@ -104,12 +104,12 @@ def _send_sms(message: OutboxMessage, now: dt.datetime) -> None:
         raise PermanentFailure(gettext_noop("接收人没有登记手机号码"))
     # The number is read in clear only here, by the system itself, and the read is logged.
     mobile = crypto.decrypt(person.mobile_enc)
-    PiiAccessLog.objects.create(
-        actor=None,
+    pii_access_log_append(
         person=person,
         field=SensitiveField.MOBILE,
         reason=SMS_PII_REASON,
         context="sms",
+        acting_user=None,
     )
     get_sms_backend().send(mobile, sms_text(message))
 

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from redprop.core.admin import ScopedAdmin
+from redprop.core.admin import AppendOnlyLogAdmin, ScopedAdmin
 from redprop.people.models import Person, PersonTag, PiiAccessLog
 
 
@@ -52,11 +52,20 @@ class PersonTagAdmin(ScopedAdmin):
 
 
 @admin.register(PiiAccessLog)
-class PiiAccessLogAdmin(ScopedAdmin):
+class PiiAccessLogAdmin(AppendOnlyLogAdmin, ScopedAdmin):
     list_display = ["at", "actor", "person", "field", "reason"]
     list_filter = ["field"]
     scope_prefix = "person__"
-    readonly_fields = ["at", "actor", "person", "field", "reason", "context"]
+    readonly_fields = [
+        "at",
+        "actor",
+        "person",
+        "field",
+        "reason",
+        "context",
+        "prev_hash",
+        "row_hash",
+    ]
 
     def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
         return False

@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from redprop.core import crypto
-from redprop.core.models import ScopedModel
+from redprop.core.models import ChainedLog, ScopedModel, append_only_triggers
 from redprop.people.choices import Gender, SensitiveField
 from redprop.people.masking import mask_name
 
@@ -136,8 +136,14 @@ def mobile_bidx(mobile: str) -> str:
     return crypto.blind_index(mobile, purpose=SensitiveField.MOBILE)
 
 
-class PiiAccessLog(models.Model):
-    """One unmasked read of one field of one person: who, whom, which, why, when."""
+class PiiAccessLog(ChainedLog):
+    """One unmasked read of one field of one person: who, whom, which, why, when.
+
+    Append-only and hash-chained (``core.models.ChainedLog``); written only by
+    ``people.services.pii_access_log_append``.
+    """
+
+    CHAIN_FIELDS = ("at", "actor_id", "person_id", "field", "reason", "context")
 
     at = models.DateTimeField(_("时间"), default=timezone.now, db_index=True)
     # Empty actor = the system itself (e.g. an SMS gateway reading a number to send to).
@@ -160,17 +166,10 @@ class PiiAccessLog(models.Model):
         verbose_name = _("个人信息查看记录")
         verbose_name_plural = _("个人信息查看记录")
         ordering = ["-at", "-id"]
+        triggers = append_only_triggers()
 
     def __str__(self) -> str:
         return f"{self.actor} → {self.person_id} {self.field}"
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if self.pk is not None:
-            raise RuntimeError("查看记录只能追加")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args: Any, **kwargs: Any) -> Any:
-        raise RuntimeError("查看记录只能追加，不能删除")
 
 
 def _person_resident_q(person_id: int) -> Q:

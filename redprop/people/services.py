@@ -158,10 +158,62 @@ def person_reveal(
         value = person.party_memberships.exists()
     else:  # NAME_OF_MINOR
         value = person.name
-    PiiAccessLog.objects.create(
-        actor=acting_user, person=person, field=field, reason=reason[:200], context=context[:64]
+    pii_access_log_append(
+        person=person, field=field, reason=reason, context=context, acting_user=acting_user
     )
     return value
+
+
+def pii_access_log_append(
+    *, person: Person, field: str, reason: str, context: str = "", acting_user: Any
+) -> PiiAccessLog:
+    """Append one row to the PII access log (who, whom, which field, why, when).
+
+    The only writer of ``PiiAccessLog``: ``person_reveal``, the SMS channel (the
+    system reading a number, ``acting_user=None``) and a resident's own download
+    call it. The row is hash-chained (``core.chain``); call it inside the
+    transaction of the read it records.
+    """
+    return PiiAccessLog.objects.create(
+        actor=acting_user if getattr(acting_user, "pk", None) else None,
+        person=person,
+        field=field,
+        reason=reason[:200],
+        context=context[:64],
+    )
+
+
+ROTATED_FIELDS = ("id_number_enc", "mobile_enc", "birth_date_enc", "sensitive_enc")
+
+
+@transaction.atomic
+def person_rotate_pii_keys_batch(*, after_id: int, batch: int, acting_user: Any) -> int | None:
+    """Re-encrypt one primary-key batch of people under the first PII key.
+
+    Locks the batch, rewrites its ciphertext columns and appends one audit row
+    (``PII_KEYS_ROTATED``, the id range and count in ``extra``). Returns the last
+    id done, or ``None`` when no person is left after ``after_id``.
+    """
+    rows = list(Person.objects.select_for_update().filter(pk__gt=after_id).order_by("pk")[:batch])
+    if not rows:
+        return None
+    changed = 0
+    for person in rows:
+        for name in ROTATED_FIELDS:
+            if getattr(person, name):
+                setattr(person, name, crypto.rotate(getattr(person, name)))
+                changed += 1
+    Person.objects.bulk_update(rows, list(ROTATED_FIELDS))
+    audit(
+        actor=acting_user,
+        event=AuditEvent.PII_KEYS_ROTATED,
+        target=Person,
+        first_id=rows[0].pk,
+        last_id=rows[-1].pk,
+        people=len(rows),
+        values=changed,
+    )
+    return rows[-1].pk
 
 
 def person_get(*, user: Any, person_id: int) -> Person:

@@ -49,6 +49,7 @@ NAV: list[tuple[str, Any, frozenset[str]]] = [
         frozenset({Role.COMMUNITY_STAFF, Role.STREET_OFFICER, Role.HOUSING_BUREAU, Role.SYSADMIN}),
     ),
     ("web:inbox", _("消息"), frozenset(set(Role))),
+    ("web:my_data", _("我的数据"), frozenset({Role.RESIDENT})),
     (
         "admin:index",
         _("管理后台"),
@@ -74,6 +75,7 @@ NAV_ICONS: dict[str, str] = {
     "dashboards:dashboard": "chart",
     "dashboards:reports": "file",
     "web:inbox": "bell",
+    "web:my_data": "user",
     "admin:index": "settings",
 }
 
@@ -99,6 +101,10 @@ def nav_for(user: Any, path: str) -> list[dict[str, Any]]:
                 "name": name,
             }
         )
+    # /my/data/ is inside /my/: only the longest matching entry is the current page.
+    current = [i for i in items if i["active"]]
+    for item in current:
+        item["active"] = item is max(current, key=lambda i: len(i["url"]))
     return items
 
 

@@ -2,7 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from redprop.web import views
-from redprop.web.views import console, filing, inbox, orders, request_pages, resident
+from redprop.web.views import console, filing, inbox, my_data, orders, request_pages, resident
 
 app_name = "web"
 
@@ -13,6 +13,9 @@ urlpatterns = [
     path("no-role/", views.no_role, name="no_role"),
     # resident
     path("my/", resident.my_requests, name="my_requests"),
+    path("my/data/", my_data.my_data, name="my_data"),
+    path("my/data/download/", my_data.my_data_download, name="my_data_download"),
+    path("my/data/erase/", my_data.my_data_erase, name="my_data_erase"),
     path("file/", filing.file_request, name="file_request"),
     path("file/similar/", filing.file_similar, name="file_similar"),
     # one request

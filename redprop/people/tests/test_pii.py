@@ -146,3 +146,24 @@ def test_key_rotation_keeps_data_readable(world):
     with override_settings(REDPROP_PII_KEYS=[new_key]):
         p = Person.objects.get(pk=world.resident.pk)
         assert crypto.decrypt(p.id_number_enc) == ADULT_ID
+
+
+def test_key_rotation_writes_one_audit_row_per_batch(world):
+    """The rotation goes through a service that audits each batch (issue #11)."""
+    from django.conf import settings
+    from django.core.management import call_command
+
+    from redprop.core.audit import chain_verify
+    from redprop.core.models import AuditEvent, AuditLog
+
+    people = Person.objects.count()
+    keys = [crypto.generate_key(), *settings.REDPROP_PII_KEYS]
+    with override_settings(REDPROP_PII_KEYS=keys):
+        call_command("rotate_pii_keys", "--batch", "1", verbosity=0)
+    rows = list(AuditLog.objects.filter(event_type=AuditEvent.PII_KEYS_ROTATED).order_by("pk"))
+    assert len(rows) == people
+    assert [r.extra["first_id"] for r in rows] == list(
+        Person.objects.order_by("pk").values_list("pk", flat=True)
+    )
+    assert (rows[0].actor, rows[0].target_type, rows[0].target_id) == (None, "people.person", "*")
+    assert chain_verify(AuditLog).ok

@@ -35,6 +35,7 @@ ROLES = [
 # page → the roles that may open it (all others: 403; "nobody": the no-role page).
 PAGES = {
     "/my/": {"resident"},
+    "/my/data/": {"resident"},
     "/file/": {
         "resident",
         "grid_butler",
@@ -75,6 +76,8 @@ def test_page_by_role(world, path, role):
         "/console/queue/more/",
         "/inbox/read/",
         "/file/similar/",
+        "/my/data/download/",
+        "/my/data/erase/",
     ],
 )
 def test_anonymous_goes_to_login(world, path):
