@@ -31,6 +31,7 @@ INSTALLED_APPS = [
     "redprop.people",
     "redprop.orgs",
     "redprop.notifications",
+    "redprop.calendars",
     "redprop.requests",
     "redprop.duty",
     "redprop.web",

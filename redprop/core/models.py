@@ -105,6 +105,9 @@ class AuditEvent(models.IntegerChoices):
     SHIFT_CHANGED = 602, _("修改排班")
     SHIFT_ENDED = 603, _("结束排班")
     SHIFT_DELETED = 604, _("删除排班")
+    CALENDAR_CHANGED = 701, _("修改计时日历")
+    HOLIDAYS_LOADED = 702, _("录入年度节假日安排")
+    HOLIDAY_DAY_CHANGED = 703, _("修改节假日或调休日")
     ADMIN_CHANGE = 900, _("后台修改")
 
 

@@ -1,12 +1,13 @@
 """Deadline calendars: properties of the arithmetic, and the real Chinese 2024-2026 calendar.
 
-Pure Python, no database. The concrete dates below are the State Council
-arrangements as recorded in chinesecalendar 1.11 (the same in holidays 0.109).
+Pure Python, no database: the holiday table is built in memory from the libraries,
+as the seed migration loads it (``redprop.calendars.library``). The concrete
+dates below are the State Council arrangements as recorded in chinesecalendar
+1.11 (the same in holidays 0.109).
 """
 
 from __future__ import annotations
 
-import logging
 import time as clock
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -16,21 +17,24 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from redprop.requests import calendars
-from redprop.requests.calendars import (
+from redprop.calendars import engine as calendars
+from redprop.calendars.engine import (
     AlwaysOn,
     WorkingHours,
     add_with_pauses,
     calendar_from_spec,
     elapsed_with_pauses,
-    is_working_day,
 )
+from redprop.calendars.library import library_table
+
+CN = library_table()
+is_working_day = CN.is_working_day
 
 SH = ZoneInfo("Asia/Shanghai")
 ZERO = timedelta(0)
 US = timedelta(microseconds=1)
 PROPERTY = settings(max_examples=200, deadline=None)
-WH = WorkingHours()
+WH = WorkingHours(table=CN)
 ALWAYS = AlwaysOn()
 CALENDARS = pytest.mark.parametrize("cal", [ALWAYS, WH], ids=["24x7", "working_hours"])
 
@@ -55,7 +59,8 @@ SPECIAL_DAYS = [
     date(2026, 2, 14),  # Saturday, 调休
     date(2026, 2, 16),  # Spring Festival's eve, off
     date(2026, 12, 31),  # last day chinese_calendar knows
-    date(2027, 1, 1),  # fallback year
+    date(2027, 1, 1),  # provisional year (statutory days only)
+    date(2029, 1, 1),  # a year with no table
 ]
 EDGE_TIMES = [
     time(0),
@@ -235,18 +240,20 @@ def test_is_working_day_agrees_with_chinese_calendar_for_2024_to_2026():
         day += timedelta(days=1)
 
 
-def test_unknown_year_falls_back_to_weekends_and_statutory_holidays(caplog):
-    year = 2091  # used by no other test, so its warning has not been logged yet
-    with caplog.at_level(logging.WARNING, logger=calendars.__name__):
-        assert is_working_day(date(year, 10, 1)) is False  # National Day, by law
-        assert is_working_day(date(year, 10, 6)) is False  # a Saturday
-        assert is_working_day(date(year, 10, 8)) is True  # a Monday
-        assert WH.add(datetime(year, 10, 2, 9, tzinfo=SH), timedelta(hours=1)) == datetime(
-            year, 10, 4, 9, 30, tzinfo=SH
-        )
-    warnings = [r for r in caplog.records if r.levelno == logging.WARNING]
-    assert len(warnings) == 1
-    assert str(year) in warnings[0].getMessage()
+def test_unknown_year_falls_back_to_weekends_and_statutory_holidays_and_is_recorded():
+    year = 2091
+    assert not CN.covers(year)
+    assert is_working_day(date(year, 10, 1)) is False  # National Day, by law
+    assert is_working_day(date(year, 10, 6)) is False  # a Saturday
+    assert is_working_day(date(year, 10, 8)) is True  # a Monday
+    cal = WorkingHours(table=CN)
+    assert cal.add(datetime(year, 10, 2, 9, tzinfo=SH), timedelta(hours=1)) == datetime(
+        year, 10, 4, 9, 30, tzinfo=SH
+    )
+    assert cal.missing_years == {year}
+    known = WorkingHours(table=CN)
+    known.add(sh(2026, 12, 30, 9), timedelta(hours=14))  # into January 2027 (provisional)
+    assert known.missing_years == set()
 
 
 def test_2027_is_not_known_yet_but_its_statutory_holidays_are_off():
