@@ -15,9 +15,11 @@ class CalendarsConfig(AppConfig):
             WorkCalendar,
             WorkPeriod,
         )
-        from redprop.calendars.selectors import REFDATA_CALENDARS
-        from redprop.core import refdata
+        from redprop.calendars.selectors import REFDATA_CALENDARS, holidays_health
+        from redprop.core import health, refdata
 
         # Deadlines on the intake path read calendars from memory (docs/adr/0006-lean-intake.md).
         for model in (HolidayTable, HolidayYear, SpecialDay, WorkCalendar, WorkPeriod):
             refdata.watch(model, REFDATA_CALENDARS)
+
+        health.register("holidays", holidays_health)

@@ -104,6 +104,15 @@ class YearCheck:
         return self.due and self.state != "ok"
 
 
+def today() -> dt.date:
+    """Today in the platform's zone, by the platform clock (tests travel with it)."""
+    from django.utils import timezone
+
+    from redprop.core import clock
+
+    return timezone.localdate(clock.now())
+
+
 def next_year_check(*, today: dt.date, table: str = engine.DEFAULT_HOLIDAYS) -> YearCheck:
     """Whether next year's table of ``table`` is loaded and checked against the notice."""
     loaded = day_table(table) or engine.DayTable(code=table)
@@ -115,3 +124,11 @@ def next_year_check(*, today: dt.date, table: str = engine.DEFAULT_HOLIDAYS) -> 
     else:
         state = "ok"
     return YearCheck(table, year, state, (today.month, today.day) >= WARN_FROM)
+
+
+def holidays_health() -> dict[str, Any] | None:
+    """/healthz: from 1 November, next year's table of CN missing or provisional."""
+    check = next_year_check(today=today())
+    if not check.warn:
+        return None
+    return {"table": check.table, "year": check.year, "state": check.state}

@@ -149,6 +149,14 @@ class Migration(migrations.Migration):
             old_name="standard_calendar_record",
             new_name="standard_calendar",
         ),
+        migrations.AddIndex(
+            model_name="servicerequest",
+            index=models.Index(
+                condition=Q(holidays_missing=True),
+                fields=["community"],
+                name="req_holidays_missing",
+            ),
+        ),
         migrations.AddConstraint(
             model_name="slatarget",
             constraint=models.CheckConstraint(
