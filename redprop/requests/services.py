@@ -651,7 +651,8 @@ def request_arrive(
 def request_require_plan(
     *, request: ServiceRequest, reason: str, acting_user: Any, expected_version: int | None = None
 ) -> ServiceRequest:
-    """A special complex problem: a written plan is due within the plan clock (1 day)."""
+    """A special complex problem: a written plan is due within the plan clock (1 working day
+    by default: the close of the next working day)."""
     reason = _reason(reason, _("需出具方案的原因"))
     request = _handler_step(
         request,
