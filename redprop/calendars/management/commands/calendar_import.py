@@ -18,7 +18,7 @@ from redprop.core.errors import ApplicationError
 
 
 class Command(BaseCommand):
-    help = "Load a year's holidays and adjusted working days (节假日安排) into a holiday table."
+    help = "Load a year's holidays and adjusted working days into a holiday table."
 
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("--year", type=int, required=True)
