@@ -63,8 +63,25 @@ class HolidayTableAdmin(WarningChangelist, ObjectPermissionsModelAdmin):
         )
 
 
+class SpecialDaysFormSet(forms.BaseInlineFormSet):  # type: ignore[type-arg]
+    def clean(self) -> None:
+        super().clean()
+        year = self.instance.year
+        for form in self.forms:
+            data = getattr(form, "cleaned_data", None)
+            if not data or data.get("DELETE") or data.get("date") is None:
+                continue
+            if data["date"].year != year:
+                form.add_error(
+                    "date",
+                    _("%(date)s 不在 %(year)s 年内")
+                    % {"date": data["date"].isoformat(), "year": year},
+                )
+
+
 class SpecialDayInline(admin.TabularInline):
     model = SpecialDay
+    formset = SpecialDaysFormSet
     extra = 0
     fields = ["date", "kind", "name"]
 
