@@ -59,7 +59,9 @@ class HolidayYear(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["table", "year"], name="one_holiday_year"),
             models.CheckConstraint(
-                condition=Q(year__gte=2000) & Q(year__lte=2100), name="holiday_year_range"
+                condition=Q(year__gte=2000) & Q(year__lte=2100),
+                name="holiday_year_range",
+                violation_error_message=_("年份须在 2000 至 2100 之间"),
             ),
         ]
 
@@ -135,7 +137,11 @@ class WorkPeriod(models.Model):
         verbose_name_plural = _("工作时段")
         ordering = ["weekday", "starts_at"]
         constraints = [
-            models.CheckConstraint(condition=Q(starts_at__lt=F("ends_at")), name="period_order"),
+            models.CheckConstraint(
+                condition=Q(starts_at__lt=F("ends_at")),
+                name="period_order",
+                violation_error_message=_("工作时段的开始须早于结束"),
+            ),
             models.CheckConstraint(condition=Q(weekday__lte=6), name="period_weekday"),
         ]
 

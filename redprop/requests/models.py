@@ -182,6 +182,10 @@ class SlaTarget(models.Model):
                     | Q(unit="working_days", working_days__gt=0, working_days__lte=366)
                 ),
                 name="target_amount",
+                violation_error_message=_(
+                    "以分钟计的时限须填写 1–525600 分钟（不填工作日）；"
+                    "以工作日计的须填写 1–366 个工作日"
+                ),
             ),
         ]
 

@@ -95,7 +95,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddConstraint(
             model_name='holidayyear',
-            constraint=models.CheckConstraint(condition=models.Q(('year__gte', 2000), ('year__lte', 2100)), name='holiday_year_range'),
+            constraint=models.CheckConstraint(condition=models.Q(('year__gte', 2000), ('year__lte', 2100)), name='holiday_year_range', violation_error_message='年份须在 2000 至 2100 之间'),
         ),
         migrations.AddConstraint(
             model_name='specialday',
@@ -103,7 +103,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddConstraint(
             model_name='workperiod',
-            constraint=models.CheckConstraint(condition=models.Q(('starts_at__lt', models.F('ends_at'))), name='period_order'),
+            constraint=models.CheckConstraint(condition=models.Q(('starts_at__lt', models.F('ends_at'))), name='period_order', violation_error_message='工作时段的开始须早于结束'),
         ),
         migrations.AddConstraint(
             model_name='workperiod',

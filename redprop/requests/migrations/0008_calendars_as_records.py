@@ -165,6 +165,9 @@ class Migration(migrations.Migration):
                     | Q(unit="working_days", working_days__gt=0, working_days__lte=366)
                 ),
                 name="target_amount",
+                violation_error_message=(
+                    "以分钟计的时限须填写 1–525600 分钟（不填工作日）；以工作日计的须填写 1–366 个工作日"
+                ),
             ),
         ),
     ]
