@@ -56,6 +56,7 @@ from __future__ import annotations
 
 import functools
 import itertools
+import json
 import logging
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -395,13 +396,19 @@ def calendar_from_spec(
         if not isinstance(raw, Mapping):
             raise ValueError(f"week must map weekdays to periods, got {raw!r}")
         try:
-            week = {int(wd): _parse_periods(ps) for wd, ps in raw.items()}
+            week = _parse_week(json.dumps(raw, sort_keys=True))
         except (TypeError, ValueError) as exc:
             raise ValueError(f"malformed week {raw!r}") from exc
         return WorkingHours(tz=tz, week=week, table=table)
     if "periods" not in data:
         return WorkingHours(tz=tz, table=table)
     return WorkingHours(periods=_parse_periods(data["periods"]), tz=tz, table=table)
+
+
+@functools.lru_cache(maxsize=256)
+def _parse_week(raw: str) -> dict[int, tuple[tuple[time, time], ...]]:
+    """The periods per weekday of a spec's ``week`` (a few distinct ones: cached)."""
+    return {int(wd): _validate_periods(_parse_periods(ps)) for wd, ps in json.loads(raw).items()}
 
 
 def _parse_periods(raw: object) -> list[tuple[time, time]]:
