@@ -67,7 +67,12 @@ def calendar_spec(calendar_id: int | None) -> dict[str, Any]:
     """
     if calendar_id is None:
         return {"kind": CalendarKind.ALWAYS.value}
-    return dict(_specs()[calendar_id])
+    specs = _specs()
+    if calendar_id not in specs:
+        # Created in another process less than a TTL ago: read it now.
+        refdata.clear(REFDATA_CALENDARS)
+        specs = _specs()
+    return dict(specs[calendar_id])
 
 
 def calendar_spec_by_code(code: str) -> dict[str, Any]:
