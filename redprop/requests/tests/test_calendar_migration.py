@@ -14,6 +14,7 @@ from django.db.migrations.executor import MigrationExecutor
 
 from redprop.calendars import selectors as calendars
 from redprop.calendars.engine import AlwaysOn, WorkingHours, calendar_from_spec
+from redprop.conftest import install_reference_data
 from redprop.requests import sla
 from redprop.requests.models import RequestEvent, ServiceRequest
 
@@ -39,8 +40,18 @@ def legacy_calendar(spec):
 
 @pytest.mark.django_db(transaction=True)
 def test_the_migration_turns_calendar_names_into_records():
+    # Transactional tests before this one flushed what the seed migration installed.
+    install_reference_data()
     executor = MigrationExecutor(connection)
     executor.migrate(BEFORE)
+    try:
+        _names_to_records(executor)
+    finally:  # never leave the test database behind the code
+        executor = MigrationExecutor(connection)
+        executor.migrate(executor.loader.graph.leaf_nodes())
+
+
+def _names_to_records(executor):
     old = executor.loader.project_state(BEFORE).apps
     policy = old.get_model("requests", "SlaPolicy").objects.create(
         name="蔡甸", urgent_calendar="24x7", standard_calendar="working_hours"
