@@ -59,6 +59,8 @@ class World:
 
 def install_reference_data() -> None:
     """Rows the data migrations install (transactional tests flush them)."""
+    from redprop.calendars import models as cal
+    from redprop.calendars.library import install_default_calendars
     from redprop.people.choices import DEFAULT_TAGS
     from redprop.people.models import PersonTag
     from redprop.requests.models import Category
@@ -67,6 +69,9 @@ def install_reference_data() -> None:
     for code, name, sensitive in DEFAULT_TAGS:
         PersonTag.objects.get_or_create(code=code, defaults={"name": name, "sensitive": sensitive})
     install_default_categories(Category)
+    install_default_calendars(
+        cal.HolidayTable, cal.HolidayYear, cal.SpecialDay, cal.WorkCalendar, cal.WorkPeriod
+    )
 
 
 def build_world() -> World:
@@ -275,6 +280,22 @@ def build_siblings(w: World) -> World:
 @pytest.fixture
 def world(db: Any) -> World:
     return build_world()
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup: Any, django_db_blocker: Any) -> None:
+    """Put back, committed, what the data migrations install: a reused test database
+    lost it when the last session's transactional tests flushed it (pytest-django
+    runs those last)."""
+    with django_db_blocker.unblock():
+        install_reference_data()
+
+
+@pytest.fixture
+def calendars_data(db: Any) -> None:
+    """The holiday table CN and the two default calendars (a transactional test
+    before may have flushed what the migrations installed)."""
+    install_reference_data()
 
 
 @pytest.fixture

@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "redprop.people",
     "redprop.orgs",
     "redprop.notifications",
+    "redprop.calendars",
     "redprop.requests",
     "redprop.duty",
     "redprop.votes",

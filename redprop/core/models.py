@@ -126,6 +126,10 @@ class AuditEvent(models.IntegerChoices):
     OPEN311_KEY_ISSUED = 711, _("签发 Open311 密钥")
     OPEN311_KEY_REVOKED = 712, _("吊销 Open311 密钥")
     OPEN311_KEY_USED = 713, _("使用 Open311 密钥")
+    # 72x: working calendars (docs/adr/0015).
+    CALENDAR_CHANGED = 721, _("修改计时日历")
+    HOLIDAYS_LOADED = 722, _("录入年度节假日安排")
+    HOLIDAY_DAY_CHANGED = 723, _("修改节假日或调休日")
     ADMIN_CHANGE = 900, _("后台修改")
 
 

@@ -28,10 +28,12 @@ def healthz(request: HttpRequest) -> HttpResponse:
     The clock and the outbox relay must have beaten within
     ``REDPROP_HEARTBEAT_MAX_AGE_SECONDS`` (120 s); the task worker must answer a
     ping within the same time ("pending" while a first ping is on its way is
-    healthy). ``?scope=web`` checks the database only: for a load balancer that
+    healthy). Warnings the apps register (``redprop.core.health``: next year's
+    holidays not loaded, from 1 November) are listed in ``warnings`` and keep the
+    status 200. ``?scope=web`` checks the database only: for a load balancer that
     must not take every app process out because the clock stopped.
     """
-    from redprop.core import tasks
+    from redprop.core import health, tasks
 
     body: dict[str, Any] = {"status": "ok"}
     try:
@@ -59,6 +61,10 @@ def healthz(request: HttpRequest) -> HttpResponse:
         )
         if worker.ping_wait_s is not None:
             body["worker_ping_wait_s"] = round(worker.ping_wait_s, 1)
+        found = health.warnings()
+        if found:
+            body.update(found)
+            body["warnings"] = sorted(found)
     except DatabaseError as exc:
         log.warning("healthz: database unavailable: %s", exc.__class__.__name__)
         body.update(database="fail", error=exc.__class__.__name__)

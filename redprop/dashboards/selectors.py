@@ -392,6 +392,19 @@ def slowest_open(
     return [SlowRequest(r, r.current_due, now) for r in qs[:limit]]
 
 
+def holidays_missing_open(*, scope: Scope | ScopeSet) -> int:
+    """Open requests in scope whose deadline was computed over a year with no holiday
+    table (节假日安排未录入): one count on a partial index of the flagged rows."""
+    return (
+        request_selectors.request_list(
+            scope=scope, filters=request_selectors.RequestFilters(status=sorted(OPEN_STATES))
+        )
+        .filter(holidays_missing=True)
+        .order_by()
+        .count()
+    )
+
+
 CLOCK_LABELS = {
     "respond": gettext_lazy("响应"),
     "resolve": gettext_lazy("办结"),
@@ -473,6 +486,7 @@ class Dashboard:
     slowest: list[SlowRequest]
     rank_by: str = "satisfaction_rate"
     slow_order: str = "overdue"
+    holidays_missing: int = 0
 
     @property
     def min_sample(self) -> int:
@@ -511,6 +525,7 @@ def dashboard(
         slowest=slowest_open(scope=scope, order=slow_order),
         rank_by=rank_by,
         slow_order=slow_order,
+        holidays_missing=holidays_missing_open(scope=scope),
     )
 
 

@@ -23,7 +23,7 @@ class ShiftKind(models.TextChoices):
 
 class DayRule(models.TextChoices):
     """Which of the ticked weekdays a shift runs on, after China's working calendar
-    (``redprop.requests.calendars.is_working_day``: statutory holidays off, 调休
+    (``redprop.calendars.selectors.is_working_day``: statutory holidays off, 调休
     weekend working days on)."""
 
     ALL = "all", _("所选星期每天")

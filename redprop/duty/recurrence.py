@@ -1,4 +1,5 @@
-"""When a shift runs: pure arithmetic over a weekly pattern, no database.
+"""When a shift runs: arithmetic over a weekly pattern; the only data it reads is the
+holiday table (redprop.calendars, from reference data in memory).
 
 A shift *occurrence* belongs to the local date it starts on (Asia/Shanghai by
 default). It runs that day from ``starts_at`` until ``ends_at`` the same day, or,
@@ -9,7 +10,7 @@ midnight). A start date qualifies when all of these hold:
   occurrence of a night shift still runs into the morning after ``effective_to``);
 * its weekday is ticked in ``weekdays`` (Monday = bit 0 … Sunday = bit 6);
 * the day rule allows it: ``all`` any day, ``working`` only China's working days,
-  ``rest`` only days off (``redprop.requests.calendars.is_working_day``: statutory
+  ``rest`` only days off (``redprop.calendars.selectors.is_working_day``, the holiday table ``CN``: statutory
   holidays off, 调休 weekend working days on);
 * for a rotation (``every_weeks`` = N > 1), the week is 0, N, 2N… weeks after the
   week (Monday to Sunday) of ``effective_from``.
@@ -26,8 +27,8 @@ from dataclasses import dataclass
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
+from redprop.calendars.selectors import is_working_day
 from redprop.duty.choices import DayRule
-from redprop.requests.calendars import is_working_day
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 _DAY = dt.timedelta(days=1)

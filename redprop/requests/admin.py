@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from redprop.calendars.admin import warn_next_year
 from redprop.core.admin import RulesAdmin, ScopedAdmin
 from redprop.requests import search
 from redprop.requests.models import (
@@ -22,6 +23,7 @@ class CategoryAdmin(RulesAdmin):
 class TargetInline(admin.TabularInline):
     model = SlaTarget
     extra = 0
+    fields = ["severity", "clock", "unit", "minutes", "working_days", "calendar"]
 
 
 @admin.register(SlaPolicy)
@@ -30,9 +32,22 @@ class SlaPolicyAdmin(RulesAdmin):
     the policy they were judged by, and other processes may hold it in their reference
     data cache for a few seconds (docs/adr/0006-lean-intake.md)."""
 
-    list_display = ["name", "region", "effective_from", "is_active", "respond_event"]
+    list_display = [
+        "name",
+        "region",
+        "effective_from",
+        "is_active",
+        "respond_event",
+        "standard_calendar",
+        "urgent_calendar",
+        "escalate_in",
+    ]
     raw_id_fields = ["region"]
     inlines = [TargetInline]
+
+    def changelist_view(self, request, extra_context=None):  # type: ignore[no-untyped-def]
+        warn_next_year(request)
+        return super().changelist_view(request, extra_context)
 
     def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
         return False

@@ -24,6 +24,17 @@ class RequestsConfig(AppConfig):
             Category, policies.REFDATA_CATEGORIES, policies.REFDATA_ROUTING, policies.REFDATA_ORGS
         )
 
+        from redprop.calendars.signals import holidays_changed
+
+        def recompute_deadlines(*, years: list[int], **_kwargs: object) -> None:
+            from redprop.requests.services import sla_recompute_for_holidays
+
+            sla_recompute_for_holidays(years=years)
+
+        holidays_changed.connect(
+            recompute_deadlines, weak=False, dispatch_uid="requests:holidays-changed"
+        )
+
         def handlers_changed(**_kwargs: object) -> None:
             refdata.clear(policies.REFDATA_ORGS)
 

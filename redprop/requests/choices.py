@@ -155,6 +155,13 @@ class Clock(models.TextChoices):
     PLAN = "plan", _("出具方案")
 
 
+class TargetUnit(models.TextChoices):
+    """What a target's number counts (docs/adr/0015-calendars-and-deadlines.md)."""
+
+    MINUTES = "minutes", _("分钟（按日历计时）")
+    WORKING_DAYS = "working_days", _("工作日（到第 N 个工作日下班）")
+
+
 class AssignmentMode(models.TextChoices):
     GRID_WORKER = "grid_worker", _("网格维修人员")
     LEAST_LOADED = "least_loaded", _("最少在办")

@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import pgettext
 
 from redprop.accounts.choices import Role
+from redprop.calendars.selectors import calendar_spec, calendar_spec_by_code
 from redprop.core import refdata
 from redprop.orgs.choices import OrgKind
 from redprop.orgs.models import Org
@@ -28,8 +29,10 @@ from redprop.requests.choices import (
     Matter,
     Severity,
     Status,
+    TargetUnit,
 )
 from redprop.requests.models import Category, RoutingRule, ServiceRequest, SlaPolicy
+from redprop.requests.sla import SNAPSHOT_VERSION
 
 # Reference-data namespaces (redprop.core.refdata); the app config clears them when
 # their models change.
@@ -39,12 +42,17 @@ REFDATA_ORGS = "requests.orgs"
 REFDATA_CATEGORIES = "requests.categories"
 
 # Jinghe street's "5341", the platform default (DOMAIN.md §3): arrive within
-# 5 minutes and solve within 30; a major problem within 4 hours; a special
-# complex problem gets a written plan within 1 day.
+# 5 minutes and solve within 30 (wall clock); a major problem within 4 hours; a
+# special complex problem gets a written plan within 1 working day (the close of
+# the next working day, in working hours: docs/adr/0015-calendars-and-deadlines.md).
 DEFAULT_5341: dict[str, dict[str, int]] = {
     Severity.NORMAL: {Clock.RESPOND: 5, Clock.RESOLVE: 30},
     Severity.MAJOR: {Clock.RESPOND: 5, Clock.RESOLVE: 4 * 60},
-    Severity.COMPLEX: {Clock.RESPOND: 5, Clock.PLAN: 24 * 60},
+    Severity.COMPLEX: {Clock.RESPOND: 5},
+}
+# Targets in working days: (severity, clock) -> (days, calendar code).
+DEFAULT_5341_DAYS: dict[tuple[str, str], tuple[int, str]] = {
+    (Severity.COMPLEX, Clock.PLAN): (1, "working_hours"),
 }
 
 
@@ -96,29 +104,68 @@ def default_policy() -> SlaPolicy:
             effective_from=dt.datetime(2020, 1, 1, tzinfo=dt.UTC),
             escalate_after_minutes=[0, 30, 120],
         )
+        from redprop.calendars.models import WorkCalendar
+
+        by_code = {c.code: c for c in WorkCalendar.objects.all()}
         SlaTarget.objects.bulk_create(
             [
                 SlaTarget(policy=policy, severity=sev, clock=clock, minutes=minutes)
                 for sev, clocks in DEFAULT_5341.items()
                 for clock, minutes in clocks.items()
             ]
+            + [
+                SlaTarget(
+                    policy=policy,
+                    severity=sev,
+                    clock=clock,
+                    unit=TargetUnit.WORKING_DAYS,
+                    working_days=days,
+                    calendar=by_code.get(code),
+                )
+                for (sev, clock), (days, code) in DEFAULT_5341_DAYS.items()
+            ]
         )
     return policy
 
 
 def sla_snapshot(policy: SlaPolicy, *, severity: str, urgent: bool) -> dict[str, Any]:
-    """The clocks a new request is judged by, frozen at filing."""
-    targets = {t.clock: t.minutes for t in policy.targets.all() if t.severity == severity}
+    """The clocks a new request is judged by, frozen at filing (``requests.sla``).
+
+    Minutes go under the clock's name, working days under ``"working_days"``; the
+    policy's calendar (urgent or standard) under ``"calendar"`` and a target's own
+    under ``"calendars"``. Calendars are copied from reference data (no query);
+    their holiday table is named, not copied.
+    """
+    targets = [t for t in policy.targets.all() if t.severity == severity]
+    minutes: dict[str, int] = {}
+    days: dict[str, int] = {}
+    own: dict[str, Any] = {}
+    for t in targets:
+        if t.unit == TargetUnit.WORKING_DAYS and t.working_days:
+            days[t.clock] = t.working_days
+        elif t.minutes:
+            minutes[t.clock] = t.minutes
+        if t.calendar_id is not None:
+            own[t.clock] = calendar_spec(t.calendar_id)
     if not targets:
-        targets = dict(DEFAULT_5341[severity])
+        minutes = dict(DEFAULT_5341[severity])
+        for (sev, clock), (n, code) in DEFAULT_5341_DAYS.items():
+            if sev == severity:
+                days[clock] = n
+                own[clock] = calendar_spec_by_code(code)
+    calendar_id = policy.urgent_calendar_id if urgent else policy.standard_calendar_id
     return {
-        **targets,
-        "calendar": policy.urgent_calendar if urgent else policy.standard_calendar,
+        **minutes,
+        "working_days": days,
+        "calendar": calendar_spec(calendar_id),
+        "calendars": own,
         "warn_ratio": float(policy.warn_ratio),
         "escalate": list(policy.escalate_after_minutes or []),
+        "escalate_in": policy.escalate_in,
         "respond_event": policy.respond_event,
         "max_reopens": policy.max_reopens,
         "policy": policy.pk,
+        "version": SNAPSHOT_VERSION,
     }
 
 

@@ -13,6 +13,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop, pgettext_lazy
@@ -30,6 +31,7 @@ from redprop.notifications.audience import audience
 from redprop.notifications.texts import Text
 from redprop.requests import permissions, policies, search, sla, stats, workflow
 from redprop.requests.choices import (
+    OPEN_STATES,
     TRANSITIONS,
     Channel,
     EventKind,
@@ -153,7 +155,8 @@ def _recompute_sla(
     database unless given: a request being filed has none of either.
     """
     events = _events(request) if events is None else events
-    states = sla.clocks(request, events)
+    states, missing_years = sla.evaluate(request, events)
+    request.holidays_missing = bool(missing_years)
     # In UTC, as the database gives them back (calendars work in local time).
     request.respond_due_at = _utc(states["respond"].due_at)
     request.resolve_due_at = _utc(states["resolve"].due_at)
@@ -167,7 +170,13 @@ def _utc(moment: dt.datetime | None) -> dt.datetime | None:
     return moment.astimezone(dt.UTC) if moment is not None else None
 
 
-_SLA_FIELDS = ["respond_due_at", "resolve_due_at", "plan_due_at", "next_sla_check_at"]
+_SLA_FIELDS = [
+    "respond_due_at",
+    "resolve_due_at",
+    "plan_due_at",
+    "next_sla_check_at",
+    "holidays_missing",
+]
 
 
 def _save(request: ServiceRequest, fields: Iterable[str]) -> None:
@@ -699,7 +708,8 @@ def request_arrive(
 def request_require_plan(
     *, request: ServiceRequest, reason: str, acting_user: Any, expected_version: int | None = None
 ) -> ServiceRequest:
-    """A special complex problem: a written plan is due within the plan clock (1 day)."""
+    """A special complex problem: a written plan is due within the plan clock (1 working day
+    by default: the close of the next working day)."""
     reason = _reason(reason, _("需出具方案的原因"))
     request = _handler_step(
         request,
@@ -1175,10 +1185,13 @@ def sla_check(*, request_id: int, now: dt.datetime | None = None) -> list[str]:
     with transaction.atomic():
         request = _lock(request_id)
         events = _events(request)
-        states = sla.clocks(request, events)
+        states, missing_years = sla.evaluate(request, events)
         fired = set(SlaCheckpoint.objects.filter(request=request).values_list("key", flat=True))
         due = sla.checkpoints_due(request, states, now, fired)
         fields: list[str] = []
+        if request.holidays_missing != bool(missing_years):
+            request.holidays_missing = bool(missing_years)
+            fields.append("holidays_missing")
         for key, kind, at in due:
             SlaCheckpoint.objects.create(request=request, key=key, at=now)
             fired.add(key)
@@ -1265,6 +1278,38 @@ def sla_sweep(*, now: dt.datetime | None = None, limit: int = 500) -> int:
     )
     for pk in ids:
         sla_check(request_id=pk, now=now)
+    return len(ids)
+
+
+def sla_recompute_for_holidays(*, years: Iterable[int], batch: int = 500) -> int:
+    """Recompute the deadlines of the open requests that may run over ``years``: a
+    holiday table changed (``redprop.calendars.signals.holidays_changed``), so a
+    deadline counted in working time may move, and a request flagged 节假日安排未录入
+    may now have its table. Runs inside the caller's transaction; returns how many
+    requests were recomputed. The timeline gets no event: the deadline is what the
+    loaded calendar says it always was."""
+    years = sorted(years)
+    if not years:
+        return 0
+    since = dt.datetime(years[0], 1, 1, tzinfo=dt.UTC) - dt.timedelta(days=1)
+    reaching = (
+        Q(holidays_missing=True)
+        | Q(respond_due_at__gte=since)
+        | Q(resolve_due_at__gte=since)
+        | Q(plan_due_at__gte=since)
+        | Q(next_sla_check_at__gte=since)
+    )
+    ids = list(
+        ServiceRequest.objects.filter(reaching, status__in=OPEN_STATES)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    for start in range(0, len(ids), batch):
+        for request in ServiceRequest.objects.select_for_update().filter(
+            pk__in=ids[start : start + batch]
+        ):
+            _recompute_sla(request)
+            _save(request, _SLA_FIELDS)
     return len(ids)
 
 

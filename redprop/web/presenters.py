@@ -138,7 +138,7 @@ def due_of(
     total = (due_at - start).total_seconds()
     used = (now - start).total_seconds() / total if total > 0 else 1.0
     label = str(_CLOCK_LABELS[clock])
-    if now >= due_at:
+    if now > due_at:  # at the due instant itself it is still on time (requests.sla)
         return Due(
             due_at,
             "bad",

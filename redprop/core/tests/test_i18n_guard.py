@@ -72,6 +72,9 @@ NOT_UI_CALLS = {
 # Files that are data, not interface text: the demo data set and the default
 # category tree (both are rows in the database, shown as entered).
 DATA_FILES = {
+    # Seed rows of the holiday table and the default calendars (names of holidays as
+    # the State Council writes them, sources), stored and edited as data.
+    "redprop/calendars/library.py",
     "redprop/requests/demo_seed.py",
     "redprop/requests/taxonomy.py",
     "redprop/conftest.py",
@@ -100,6 +103,8 @@ DATA: dict[str, set[str]] = {
     "redprop/requests/dedupe.py": {
         "的了在是我和就都而及与着或一个没有我们你们他们这那有也很吗呢吧啊请"
     },
+    # The kinds of day a holiday file may spell in Chinese (input tokens, not shown).
+    "redprop/calendars/imports.py": {"休", "放假", "班", "上班"},
     # The console SMS backend's line for developers.
     "redprop/notifications/sms.py": {"[短信] "},
     # Open311's public reads mask flat numbers such as "3栋2单元501" (a pattern, not text).

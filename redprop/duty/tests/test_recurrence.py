@@ -1,5 +1,6 @@
 """When a shift runs: properties of the recurrence over midnight, weekdays, effective
-dates, rotations and China's working calendar. Pure Python, no database."""
+dates, rotations and China's working calendar. The working days come from the holiday
+table CN (redprop.calendars, seeded by its migrations), hence the database."""
 
 from __future__ import annotations
 
@@ -11,9 +12,11 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
+from redprop.calendars.selectors import is_working_day
 from redprop.duty import recurrence as r
 from redprop.duty.choices import ALL_WEEK, MON_TO_FRI, DayRule
-from redprop.requests.calendars import is_working_day
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("calendars_data")]
 
 SH = ZoneInfo("Asia/Shanghai")
 PROPERTY = settings(max_examples=300, deadline=None)

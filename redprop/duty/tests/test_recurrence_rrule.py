@@ -11,13 +11,16 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
 from dateutil import rrule
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from redprop.calendars.selectors import is_working_day
 from redprop.duty.choices import DayRule
 from redprop.duty.recurrence import Pattern, runs_on
-from redprop.requests.calendars import is_working_day
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("calendars_data")]
 
 DAYS = (rrule.MO, rrule.TU, rrule.WE, rrule.TH, rrule.FR, rrule.SA, rrule.SU)
 HORIZON = 150

@@ -8,7 +8,8 @@ from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from redprop.requests import services
+from redprop.calendars.models import WorkCalendar
+from redprop.requests import services, sla
 from redprop.requests.models import (
     RequestEvent,
     ServiceRequest,
@@ -42,7 +43,8 @@ def test_warning_breach_and_escalation_grid_community_street(world, relay):
 
     r = dispatched(world)
     t0 = r.clock_started_at
-    assert r.next_sla_check_at == t0 + 4 * MIN  # 80 % of the 5-minute response clock
+    # 80 % of the 5-minute response clock; checkpoints fire strictly after their instant.
+    assert r.next_sla_check_at == t0 + 4 * MIN + sla.CHECK_AFTER
     assert services.sla_sweep(now=t0 + 4 * MIN + dt.timedelta(seconds=1)) == 1
     relay()
     assert set(SlaCheckpoint.objects.values_list("key", flat=True)) == {"warn:respond"}
@@ -94,7 +96,7 @@ def test_arrival_stops_the_response_clock(world):
     r.refresh_from_db()
     assert r.responded_at is not None
     # Only the resolve clock remains: its warning is at 24 minutes.
-    assert r.next_sla_check_at == r.clock_started_at + 24 * MIN
+    assert r.next_sla_check_at == r.clock_started_at + 24 * MIN + sla.CHECK_AFTER
 
 
 def test_waiting_on_resident_pauses_the_clock(world):
@@ -126,15 +128,15 @@ def test_policy_in_force_at_filing_is_kept(world):
         name="蔡甸“5341”",
         region=world.community,
         respond_event="accepted",
-        standard_calendar="working_hours",
-        urgent_calendar="working_hours",
+        standard_calendar=WorkCalendar.objects.get(code="working_hours"),
+        urgent_calendar=WorkCalendar.objects.get(code="working_hours"),
     )
     SlaTarget.objects.create(policy=policy, severity="normal", clock="respond", minutes=5)
     SlaTarget.objects.create(policy=policy, severity="normal", clock="resolve", minutes=60)
     after = dispatched(world)
     before.refresh_from_db()
-    assert before.sla["resolve"] == 30 and before.sla["calendar"] == "24x7"
-    assert after.sla["resolve"] == 60 and after.sla["calendar"] == "working_hours"
+    assert before.sla["resolve"] == 30 and before.sla["calendar"]["kind"] == "24x7"
+    assert after.sla["resolve"] == 60 and after.sla["calendar"]["code"] == "working_hours"
     assert after.policy == policy
     # A policy of another community does not apply here.
     assert dispatched(world).policy == policy
@@ -156,8 +158,7 @@ def test_street_policy_applies_to_its_communities(world):
 )
 def test_deadline_with_pauses_property(world, pauses, minutes):
     """Whatever the pauses, counted time from dispatch to the deadline equals the target."""
-    from redprop.requests import sla
-    from redprop.requests.calendars import AlwaysOn, elapsed_with_pauses
+    from redprop.calendars.engine import AlwaysOn, elapsed_with_pauses
 
     r = ServiceRequest(
         sla={"resolve": minutes, "respond": 5, "calendar": "24x7"}, status="accepted"

@@ -1,10 +1,12 @@
 """The whole 三单 loop through the API, as each user would drive it."""
 
 import datetime as dt
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.utils import timezone
 
+from redprop.calendars.selectors import calendar_for
 from redprop.requests.models import MonthlyStats, RequestEvent, ServiceRequest
 from redprop.requests.tests.helpers import file_request, post
 
@@ -99,7 +101,10 @@ def test_complex_path_with_plan(world):
     post(world, "community_staff", f"/{rid}/dispatch", {"org_id": world.company.pk})
     r = ServiceRequest.objects.get(pk=rid)
     assert r.plan_due_at is not None and r.resolve_due_at is None
-    assert r.plan_due_at - r.clock_started_at == dt.timedelta(days=1)
+    # 1 working day (docs/adr/0015): the close of the next working day, 17:30.
+    plan_calendar = calendar_for(r.sla["calendars"]["plan"])
+    assert r.plan_due_at == plan_calendar.working_days_end(r.clock_started_at, 1)
+    assert r.plan_due_at.astimezone(ZoneInfo("Asia/Shanghai")).time() == dt.time(17, 30)
     post(world, "maintenance_worker", f"/{rid}/accept")
     post(world, "maintenance_worker", f"/{rid}/arrive")
     resp = post(world, "maintenance_worker", f"/{rid}/require-plan", {"reason": "需更换防水层"})

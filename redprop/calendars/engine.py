@@ -1,16 +1,18 @@
-"""Deadline calendars (时限日历) for the service-request SLA clock.
+"""Deadline calendars (计时日历): the arithmetic, in pure Python, no database.
 
 The "5341" rapid response (DOMAIN.md §3) sets its targets in *counted* time. Some
 targets run round the clock (arrive on site within 5 minutes), others count only
 working time (a written plan within 1 working day). Which calendar a target uses
-is policy data; this module only does the arithmetic, in pure Python, with no
-database access.
+is policy data (``redprop.calendars.models``); this module only does the
+arithmetic. ``redprop.calendars.selectors`` builds calendars from the records.
 
-A :class:`Calendar` answers two questions:
+A :class:`Calendar` answers three questions:
 
 * ``add(start, duration)``: the instant at which ``duration`` of counted time has
   elapsed since ``start`` (the deadline, 截止时间);
-* ``elapsed(start, end)``: how much counted time lies between two instants.
+* ``elapsed(start, end)``: how much counted time lies between two instants;
+* ``working_days_end(start, n)``: the end of the ``n``-th working day after the
+  day of ``start`` (targets in working days, 工作日; see below).
 
 :func:`add_with_pauses` and :func:`elapsed_with_pauses` also stop the clock while
 a request is paused (waiting_on_resident, 等待居民补充).
@@ -18,26 +20,28 @@ a request is paused (waiting_on_resident, 等待居民补充).
 Working days (工作日)
 ---------------------
 China's working days are not simply Monday to Friday: statutory holidays
-(法定节假日) are days off, and each year the State Council's arrangement turns some
-Saturdays and Sundays into working days (调休, e.g. Sunday 2025-09-28). Both
-installed libraries were checked in November 2026:
+(法定节假日) are days off, and each year the State Council's notice turns some
+Saturdays and Sundays into working days (调休). Those days are data: a
+:class:`DayTable` holds the days off and the adjusted working days of the years
+that were loaded (``redprop.calendars.models.HolidayYear``). For a day of a year
+the table does not cover, :class:`WorkingHours` records the year in
+``missing_years`` (the request is flagged 节假日安排未录入) and guesses: the
+statutory holidays fixed by law (《全国年节及纪念日放假办法》) as computed by
+``holidays.China(observed=False)`` are off, with no 调休.
 
-* ``chinesecalendar`` 1.11 (import ``chinese_calendar``) knows the holidays and
-  the 调休 working days for **2004-2026**, and raises ``NotImplementedError``
-  for any other year.
-* ``holidays`` 0.109 (``holidays.China``) has the same days off and the same
-  ``weekend_workdays`` for 2024-2026. For 2027 and later it computes only the
-  statutory holidays by rule (plus guessed "observed" days), and it cannot know
-  调休 days that have not been announced yet.
+Periods are given per weekday (Monday = 0). A day off in the table has no
+periods; an adjusted working day (调休上班) has the periods of an ordinary working
+day: Monday's, or the first weekday's that has any.
 
-:func:`is_working_day` therefore uses ``chinese_calendar`` for 2004-2026. For
-any other year (2027 at the time of writing; the State Council publishes each
-year's arrangement around November) it logs one warning per year and falls
-back to Saturdays and Sundays off, plus the statutory holidays fixed by law
-(《全国年节及纪念日放假办法》) as computed by ``holidays.China(observed=False)``,
-with no 调休. If ``holidays`` does not know the year either, only weekends are
-off. It never raises. Upgrade ``chinesecalendar`` when a release covers the new
-year.
+Targets in working days
+-----------------------
+"Within N working days" ends at the close of the N-th working day after the day
+the clock starts; that day itself does not count (《民法典》第二百零一条: 开始的当日不计入;
+第二百零三条: a period that ends on a day off ends on the next working day, and
+at the close of business when there is one). So a plan required on Monday at
+10:00 within 1 working day is due on Tuesday at 17:30. A working day is a day
+on which the calendar has working time; for the 24×7 calendar every day is one,
+and its day ends at 24:00.
 
 Instants
 --------
@@ -52,13 +56,14 @@ from __future__ import annotations
 
 import functools
 import itertools
+import json
 import logging
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
-import chinese_calendar
 import holidays
 
 logger = logging.getLogger(__name__)
@@ -68,6 +73,8 @@ DEFAULT_PERIODS: tuple[tuple[time, time], ...] = (
     (time(8, 30), time(12, 0)),
     (time(14, 0), time(17, 30)),
 )
+# The holiday table of mainland China (seeded by the calendars app's migrations).
+DEFAULT_HOLIDAYS = "CN"
 ZERO = timedelta(0)
 _ONE_DAY = timedelta(days=1)
 # A calendar with no working time would make ``add`` search forever. No real
@@ -75,6 +82,45 @@ _ONE_DAY = timedelta(days=1)
 _MAX_IDLE_DAYS = 366
 
 Pause = tuple[datetime, datetime | None]
+Periods = tuple[tuple[time, time], ...]
+WORKWEEK = (0, 1, 2, 3, 4)
+
+
+@dataclass(frozen=True)
+class DayTable:
+    """A holiday table (节假日安排表) as loaded: the years it covers, their days off
+    (法定节假日, including the days added by the notice) and their adjusted working
+    days (调休上班). Immutable; shared by every calendar that uses the table."""
+
+    code: str
+    years: frozenset[int] = frozenset()
+    days_off: frozenset[date] = frozenset()
+    days_on: frozenset[date] = frozenset()
+    provisional_years: frozenset[int] = field(default=frozenset())
+
+    def covers(self, year: int) -> bool:
+        return year in self.years
+
+    def is_working_day(self, day: date) -> bool:
+        """Monday to Friday, less the days off, plus the adjusted working days; for a
+        year the table does not cover, the statutory holidays are off (no 调休)."""
+        if day in self.days_on:
+            return True
+        if day in self.days_off:
+            return False
+        if day.year not in self.years and day in statutory_days_off(day.year):
+            return False
+        return day.weekday() < 5
+
+
+@functools.cache
+def statutory_days_off(year: int) -> frozenset[date]:
+    """The statutory holidays of ``year`` computed by rule (``holidays.China``, not
+    observed): the guess for a year with no loaded table. Empty if unknown."""
+    try:
+        return frozenset(holidays.China(years=year, observed=False))
+    except (NotImplementedError, ValueError, KeyError):  # pragma: no cover - library limits
+        return frozenset()
 
 
 class Calendar(Protocol):
@@ -94,6 +140,10 @@ class Calendar(Protocol):
         """Return the counted time between ``start`` and ``end`` (zero if ``end <= start``)."""
         ...
 
+    def working_days_end(self, start: datetime, days: int) -> datetime:
+        """Return the close of the ``days``-th working day after the day of ``start``."""
+        ...
+
 
 def _require_aware(value: datetime, name: str) -> None:
     if value.tzinfo is None or value.utcoffset() is None:
@@ -103,6 +153,11 @@ def _require_aware(value: datetime, name: str) -> None:
 def _require_duration(duration: timedelta) -> None:
     if duration < ZERO:
         raise ValueError(f"duration must not be negative, got {duration!r}")
+
+
+def _require_days(days: int) -> None:
+    if days < 1:
+        raise ValueError(f"a target in working days needs at least 1 day, got {days!r}")
 
 
 class AlwaysOn:
@@ -127,15 +182,28 @@ class AlwaysOn:
         # In UTC: subtracting datetimes that share a tzinfo ignores DST.
         return max(end.astimezone(UTC) - start.astimezone(UTC), ZERO)
 
+    def working_days_end(self, start: datetime, days: int) -> datetime:
+        """Return 24:00 of the ``days``-th day after the day of ``start``: every day counts."""
+        _require_aware(start, "start")
+        _require_days(days)
+        day = start.astimezone(self.tz).date() + _ONE_DAY * (days + 1)
+        return datetime.combine(day, time(0), tzinfo=self.tz)
+
 
 class WorkingHours:
-    """Working-hours calendar (工作时间): the clock runs only inside ``periods`` on working days.
+    """Working-hours calendar (工作时间): the clock runs only inside the periods of working days.
 
-    ``periods`` are local wall-clock ``(start, end)`` pairs, each half-open
+    Periods are local wall-clock ``(start, end)`` pairs, each half-open
     ``[start, end)``. They must not overlap and must have ``start < end`` (so no
-    period reaches 24:00). The default is 08:30-12:00 and 14:00-17:30. ``day_kind``
-    tells whether a date is a working day; the default is :func:`is_working_day`
-    (Chinese holidays and 调休).
+    period reaches 24:00). Give either ``periods`` (the same periods Monday to
+    Friday; the default is 08:30-12:00 and 14:00-17:30) or ``week`` (periods per
+    weekday, Monday = 0; a weekday left out has none).
+
+    Which days are off: ``table`` (a :class:`DayTable`: its days off have no
+    periods, its adjusted working days have Monday's), or ``day_kind`` (a function
+    saying whether a date is a working day: such a day has the periods of its
+    weekday, or Monday's on a weekend). With neither, no day is a holiday. Days of
+    years the table does not cover are recorded in ``missing_years``.
 
     A deadline that falls exactly at the end of a period is that end (12:00), not
     the start of the next period (14:00).
@@ -146,10 +214,25 @@ class WorkingHours:
         periods: Sequence[tuple[time, time]] = DEFAULT_PERIODS,
         tz: str = DEFAULT_TZ,
         day_kind: Callable[[date], bool] | None = None,
+        *,
+        week: Mapping[int, Sequence[tuple[time, time]]] | None = None,
+        table: DayTable | None = None,
     ) -> None:
-        self.periods = _validate_periods(periods)
+        if week is None:
+            week = dict.fromkeys(WORKWEEK, periods)
+        self.week: dict[int, Periods] = {
+            wd: _validate_periods(ps) for wd, ps in sorted(week.items()) if ps
+        }
+        if not self.week:
+            raise ValueError("a working-hours calendar needs at least one period")
+        if any(wd not in range(7) for wd in self.week):
+            raise ValueError("weekdays are 0 (Monday) to 6 (Sunday)")
+        self.ordinary: Periods = self.week.get(0) or next(iter(self.week.values()))
+        self.periods = self.ordinary
         self.tz = ZoneInfo(tz)
-        self.day_kind: Callable[[date], bool] = day_kind or is_working_day
+        self.day_kind = day_kind
+        self.table = table
+        self.missing_years: set[int] = set()
         # A sweep recomputes many deadlines over the same few weeks; building the
         # aware datetimes of a day dominates the cost, so keep recent days.
         self._intervals = functools.lru_cache(maxsize=2048)(self._day_intervals)
@@ -159,6 +242,44 @@ class WorkingHours:
             f"{a.isoformat('minutes')}-{b.isoformat('minutes')}" for a, b in self.periods
         )
         return f"WorkingHours([{spans}], tz={self.tz.key!r})"
+
+    def periods_of(self, day: date) -> Periods:
+        """The local periods of ``day`` after holidays and adjusted working days."""
+        if self.day_kind is not None:
+            if not self.day_kind(day):
+                return ()
+            return self.week.get(day.weekday()) or self.ordinary
+        table = self.table
+        if table is not None:
+            if day.year not in table.years:
+                self.missing_years.add(day.year)
+                if day in statutory_days_off(day.year):
+                    return ()
+            elif day in table.days_off:
+                return ()
+            elif day in table.days_on:
+                return self.ordinary
+        return self.week.get(day.weekday(), ())
+
+    def working_days_end(self, start: datetime, days: int) -> datetime:
+        """Return the end of the last period of the ``days``-th working day after the
+        day of ``start`` (that day itself does not count)."""
+        _require_aware(start, "start")
+        _require_days(days)
+        day = start.astimezone(self.tz).date()
+        counted = idle_days = 0
+        while True:
+            day += _ONE_DAY
+            intervals = self._intervals(day)
+            if not intervals:
+                idle_days += 1
+                if idle_days > _MAX_IDLE_DAYS:
+                    raise ValueError(f"{self!r} has no working time in the year before {day}")
+                continue
+            idle_days = 0
+            counted += 1
+            if counted == days:
+                return intervals[-1][1].astimezone(self.tz)
 
     def add(self, start: datetime, duration: timedelta) -> datetime:
         """Return the deadline ``duration`` of working time after ``start``.
@@ -209,10 +330,8 @@ class WorkingHours:
 
     def _day_intervals(self, day: date) -> tuple[tuple[datetime, datetime], ...]:
         """Return the working periods of ``day`` as UTC instants, in order."""
-        if not self.day_kind(day):
-            return ()
         intervals = []
-        for a, b in self.periods:
+        for a, b in self.periods_of(day):
             begin = datetime.combine(day, a, tzinfo=self.tz).astimezone(UTC)
             end = datetime.combine(day, b, tzinfo=self.tz).astimezone(UTC)
             if end > begin:  # a period swallowed by a DST gap is empty
@@ -235,56 +354,29 @@ def _validate_periods(periods: Sequence[tuple[time, time]]) -> tuple[tuple[time,
     return result
 
 
-@functools.cache
-def _working_days_of_year(year: int) -> frozenset[date]:
-    """Return every working day of ``year`` (see the module docstring for the sources)."""
-    first, last = date(year, 1, 1), date(year, 12, 31)
-    days = [first + _ONE_DAY * n for n in range((last - first).days + 1)]
-    try:
-        # chinese_calendar.is_workday costs ~20 µs a call (it re-derives its year range
-        # each time), so ask it only about weekends; one range query covers the weekdays.
-        days_off = frozenset(chinese_calendar.get_holidays(first, last, include_weekends=False))
-    except NotImplementedError:
-        pass
-    else:
-        return frozenset(
-            d
-            for d in days
-            if (chinese_calendar.is_workday(d) if d.weekday() >= 5 else d not in days_off)
-        )
-    statutory = holidays.China(years=year, observed=False)
-    logger.warning(
-        "chinese_calendar has no holiday data for %s: counting weekends and %d statutory "
-        "holidays as days off, without 调休 working days; upgrade chinesecalendar",
-        year,
-        len(statutory),
-    )
-    return frozenset(d for d in days if d.weekday() < 5 and d not in statutory)
-
-
-def is_working_day(day: date) -> bool:
-    """Return whether ``day`` is a working day (工作日) in mainland China.
-
-    Holidays are off and 调休 weekend working days are on, for the years
-    ``chinese_calendar`` knows. Other years use the fallback described in the
-    module docstring.
-    """
-    return day in _working_days_of_year(day.year)
-
-
-def calendar_from_spec(spec: str | Mapping[str, object]) -> Calendar:
-    """Build a calendar from policy data (a string or a JSON object).
+def calendar_from_spec(
+    spec: str | Mapping[str, object],
+    table_for: Callable[[str], DayTable | None] | None = None,
+) -> Calendar:
+    """Build a calendar from the spec frozen on a request (a string or a JSON object).
 
     * ``"24x7"`` or ``{"kind": "24x7"}``: :class:`AlwaysOn`;
-    * ``"working_hours"``: :class:`WorkingHours` with the default periods;
-    * ``{"kind": "working_hours", "periods": [["08:30", "12:00"], ["14:00", "17:30"]],
-      "tz": "Asia/Shanghai"}``: ``periods`` and ``tz`` are optional.
+    * ``"working_hours"``: :class:`WorkingHours` with the default periods Monday to
+      Friday and the ``"CN"`` holiday table (the only names before calendars were
+      records; requests filed then keep them);
+    * ``{"kind": "working_hours", "periods": [["08:30", "12:00"], ...], "tz": ...}``:
+      the same with other periods (also the old form);
+    * ``{"kind": "working_hours", "week": {"0": [["08:30", "12:00"]], ...},
+      "holidays": "CN" | None, "tz": ..., "id": 3, "code": "..."}``: a calendar record
+      (``redprop.calendars.selectors.calendar_spec``).
 
+    ``table_for`` looks a holiday table up by its code (no table when absent).
     Raises ``ValueError`` for an unknown kind, an unknown key or a malformed period.
     """
     data: Mapping[str, object] = {"kind": spec} if isinstance(spec, str) else spec
     kind = data.get("kind")
-    allowed = {"24x7": {"kind", "tz"}, "working_hours": {"kind", "periods", "tz"}}
+    common = {"kind", "tz", "id", "code", "name"}
+    allowed = {"24x7": common, "working_hours": common | {"periods", "week", "holidays"}}
     if not isinstance(kind, str) or kind not in allowed:
         raise ValueError(f"unknown calendar kind {kind!r}; expected one of {sorted(allowed)}")
     extra = set(data) - allowed[kind]
@@ -295,9 +387,28 @@ def calendar_from_spec(spec: str | Mapping[str, object]) -> Calendar:
         raise ValueError(f"tz must be a time-zone name, got {tz!r}")
     if kind == "24x7":
         return AlwaysOn(tz=tz)
+    code = data.get("holidays", DEFAULT_HOLIDAYS)
+    if code is not None and not isinstance(code, str):
+        raise ValueError(f"holidays must be a holiday table's code, got {code!r}")
+    table = table_for(code) if (table_for is not None and code) else None
+    if "week" in data:
+        raw = data["week"]
+        if not isinstance(raw, Mapping):
+            raise ValueError(f"week must map weekdays to periods, got {raw!r}")
+        try:
+            week = _parse_week(json.dumps(raw, sort_keys=True))
+        except (TypeError, ValueError) as exc:
+            raise ValueError(f"malformed week {raw!r}") from exc
+        return WorkingHours(tz=tz, week=week, table=table)
     if "periods" not in data:
-        return WorkingHours(tz=tz)
-    return WorkingHours(periods=_parse_periods(data["periods"]), tz=tz)
+        return WorkingHours(tz=tz, table=table)
+    return WorkingHours(periods=_parse_periods(data["periods"]), tz=tz, table=table)
+
+
+@functools.lru_cache(maxsize=256)
+def _parse_week(raw: str) -> dict[int, tuple[tuple[time, time], ...]]:
+    """The periods per weekday of a spec's ``week`` (a few distinct ones: cached)."""
+    return {int(wd): _validate_periods(_parse_periods(ps)) for wd, ps in json.loads(raw).items()}
 
 
 def _parse_periods(raw: object) -> list[tuple[time, time]]:

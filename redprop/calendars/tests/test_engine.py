@@ -1,12 +1,13 @@
 """Deadline calendars: properties of the arithmetic, and the real Chinese 2024-2026 calendar.
 
-Pure Python, no database. The concrete dates below are the State Council
-arrangements as recorded in chinesecalendar 1.11 (the same in holidays 0.109).
+Pure Python, no database: the holiday table is built in memory from the libraries,
+as the seed migration loads it (``redprop.calendars.library``). The concrete
+dates below are the State Council arrangements as recorded in chinesecalendar
+1.11 (the same in holidays 0.109).
 """
 
 from __future__ import annotations
 
-import logging
 import time as clock
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -16,21 +17,24 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from redprop.requests import calendars
-from redprop.requests.calendars import (
+from redprop.calendars import engine as calendars
+from redprop.calendars.engine import (
     AlwaysOn,
     WorkingHours,
     add_with_pauses,
     calendar_from_spec,
     elapsed_with_pauses,
-    is_working_day,
 )
+from redprop.calendars.library import library_table
+
+CN = library_table()
+is_working_day = CN.is_working_day
 
 SH = ZoneInfo("Asia/Shanghai")
 ZERO = timedelta(0)
 US = timedelta(microseconds=1)
 PROPERTY = settings(max_examples=200, deadline=None)
-WH = WorkingHours()
+WH = WorkingHours(table=CN)
 ALWAYS = AlwaysOn()
 CALENDARS = pytest.mark.parametrize("cal", [ALWAYS, WH], ids=["24x7", "working_hours"])
 
@@ -55,7 +59,8 @@ SPECIAL_DAYS = [
     date(2026, 2, 14),  # Saturday, 调休
     date(2026, 2, 16),  # Spring Festival's eve, off
     date(2026, 12, 31),  # last day chinese_calendar knows
-    date(2027, 1, 1),  # fallback year
+    date(2027, 1, 1),  # provisional year (statutory days only)
+    date(2029, 1, 1),  # a year with no table
 ]
 EDGE_TIMES = [
     time(0),
@@ -235,18 +240,20 @@ def test_is_working_day_agrees_with_chinese_calendar_for_2024_to_2026():
         day += timedelta(days=1)
 
 
-def test_unknown_year_falls_back_to_weekends_and_statutory_holidays(caplog):
-    year = 2091  # used by no other test, so its warning has not been logged yet
-    with caplog.at_level(logging.WARNING, logger=calendars.__name__):
-        assert is_working_day(date(year, 10, 1)) is False  # National Day, by law
-        assert is_working_day(date(year, 10, 6)) is False  # a Saturday
-        assert is_working_day(date(year, 10, 8)) is True  # a Monday
-        assert WH.add(datetime(year, 10, 2, 9, tzinfo=SH), timedelta(hours=1)) == datetime(
-            year, 10, 4, 9, 30, tzinfo=SH
-        )
-    warnings = [r for r in caplog.records if r.levelno == logging.WARNING]
-    assert len(warnings) == 1
-    assert str(year) in warnings[0].getMessage()
+def test_unknown_year_falls_back_to_weekends_and_statutory_holidays_and_is_recorded():
+    year = 2091
+    assert not CN.covers(year)
+    assert is_working_day(date(year, 10, 1)) is False  # National Day, by law
+    assert is_working_day(date(year, 10, 6)) is False  # a Saturday
+    assert is_working_day(date(year, 10, 8)) is True  # a Monday
+    cal = WorkingHours(table=CN)
+    assert cal.add(datetime(year, 10, 2, 9, tzinfo=SH), timedelta(hours=1)) == datetime(
+        year, 10, 4, 9, 30, tzinfo=SH
+    )
+    assert cal.missing_years == {year}
+    known = WorkingHours(table=CN)
+    known.add(sh(2026, 12, 30, 9), timedelta(hours=14))  # into January 2027 (provisional)
+    assert known.missing_years == set()
 
 
 def test_2027_is_not_known_yet_but_its_statutory_holidays_are_off():
@@ -503,3 +510,97 @@ def test_pause_ending_before_it_starts_is_refused():
             timedelta(hours=1),
             [(sh(2025, 11, 18, 10), sh(2025, 11, 18, 9))],
         )
+
+
+# --- monotonicity and working days --------------------------------------------------------
+
+
+@PROPERTY
+@CALENDARS
+@given(a=instants, gap=gaps, duration=durations)
+def test_deadlines_are_monotone_in_the_start(cal, a, gap, duration):
+    b = later(a, gap)
+    assert cal.add(a, duration) <= cal.add(b, duration)
+
+
+@PROPERTY
+@CALENDARS
+@given(a=instants, gap=gaps, d1=st.integers(1, 30), d2=st.integers(1, 30))
+def test_working_day_deadlines_are_monotone_in_start_and_length(cal, a, gap, d1, d2):
+    d1, d2 = sorted((d1, d2))
+    b = later(a, gap)
+    assert cal.working_days_end(a, d1) <= cal.working_days_end(b, d1)
+    assert cal.working_days_end(a, d1) <= cal.working_days_end(a, d2)
+    assert cal.working_days_end(a, d1) > a
+
+
+@PROPERTY
+@given(start=instants, days=st.integers(1, 30))
+def test_24x7_working_days_are_wall_clock_days(start, days):
+    end = ALWAYS.working_days_end(start, days)
+    local = start.astimezone(ALWAYS.tz)
+    assert end == datetime.combine(local.date() + timedelta(days=days + 1), time(0), tzinfo=SH)
+
+
+@PROPERTY
+@given(start=instants, days=st.integers(1, 20))
+def test_the_nth_working_day_closes_at_the_end_of_its_last_period(start, days):
+    end = WH.working_days_end(start, days)
+    assert end.time() == time(17, 30) and is_working_day(end.date())
+    first = start.astimezone(SH).date()
+    between = [
+        first + timedelta(days=n)
+        for n in range(1, (end.date() - first).days)
+        if is_working_day(first + timedelta(days=n))
+    ]
+    assert len(between) == days - 1  # the start day does not count
+
+
+@pytest.mark.parametrize(
+    ("start", "days", "due"),
+    [
+        (sh(2026, 11, 16, 10), 1, sh(2026, 11, 17, 17, 30)),  # Monday 10:00 -> Tuesday
+        (sh(2026, 11, 16, 7), 1, sh(2026, 11, 17, 17, 30)),  # before opening: the same
+        (sh(2026, 11, 20, 10), 1, sh(2026, 11, 23, 17, 30)),  # Friday -> Monday
+        (sh(2026, 11, 21, 10), 1, sh(2026, 11, 23, 17, 30)),  # Saturday -> Monday
+        (sh(2026, 9, 30, 10), 1, sh(2026, 10, 8, 17, 30)),  # eve of National Day
+        (sh(2026, 10, 9, 10), 1, sh(2026, 10, 10, 17, 30)),  # Saturday 10 Oct, 调休
+        (sh(2026, 2, 13, 10), 2, sh(2026, 2, 24, 17, 30)),  # Spring Festival
+    ],
+)
+def test_known_working_day_deadlines(start, days, due):
+    assert WH.working_days_end(start, days) == due
+
+
+def test_1440_minutes_of_working_hours_is_more_than_three_working_days():
+    """The old reading of "plan within 1 day" (kept for requests filed before)."""
+    assert WH.add(sh(2026, 11, 16, 10), timedelta(minutes=1440)) == sh(2026, 11, 19, 15)
+
+
+def test_periods_per_weekday_and_a_saturday_window():
+    week = {wd: [(time(9), time(18))] for wd in range(5)}
+    week[5] = [(time(9), time(12))]
+    community = WorkingHours(week=week, table=CN)
+    # Friday 17:00 + 2 h: one hour on Friday, then Saturday morning.
+    assert community.add(sh(2026, 11, 20, 17), timedelta(hours=2)) == sh(2026, 11, 21, 10)
+    assert community.working_days_end(sh(2026, 11, 20, 10), 1) == sh(2026, 11, 21, 12)
+    # A holiday on a Saturday closes the window; a 调休 Saturday has Monday's hours.
+    assert community.periods_of(date(2026, 10, 3)) == ()
+    assert community.periods_of(date(2026, 10, 10)) == ((time(9), time(18)),)
+
+
+def test_calendar_from_a_record_spec_uses_its_week_and_table():
+    spec = {
+        "id": 9,
+        "code": "summer",
+        "kind": "working_hours",
+        "tz": "Asia/Shanghai",
+        "week": {"0": [["08:00", "18:00"]], "5": [["09:00", "12:00"]]},
+        "holidays": "CN",
+    }
+    cal = calendar_from_spec(spec, table_for=lambda code: CN if code == "CN" else None)
+    assert cal.week == {0: ((time(8), time(18)),), 5: ((time(9), time(12)),)}
+    assert cal.table is CN
+    assert cal.periods_of(date(2026, 11, 17)) == ()  # a Tuesday: no periods that day
+    with pytest.raises(ValueError, match="week"):
+        calendar_from_spec({**spec, "week": {"x": [["08:00", "18:00"]]}})
