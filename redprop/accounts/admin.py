@@ -1,7 +1,7 @@
 from typing import Any
 
 from axes.admin import AccessAttemptAdmin as AxesAccessAttemptAdmin
-from axes.models import AccessAttempt
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
@@ -178,7 +178,7 @@ admin.site.unregister(AccessAttempt)
 
 
 @admin.register(AccessAttempt)
-class AccessAttemptAdmin(AxesAccessAttemptAdmin):
+class AccessAttemptAdmin(HideUnseenObjects, AxesAccessAttemptAdmin):
     """登录锁定: the failed-login counters of django-axes, unlocked through an audited action."""
 
     actions = ["unlock"]
@@ -200,6 +200,14 @@ class AccessAttemptAdmin(AxesAccessAttemptAdmin):
             % {"n": count},
             messages.SUCCESS,
         )
+
+
+# django-axes' own logs: like every admin here, a row the user may not view answers as a
+# missing one (core.admin.HideUnseenObjects).
+for _model in (AccessLog, AccessFailureLog):
+    _base = type(admin.site._registry[_model])
+    admin.site.unregister(_model)
+    admin.site.register(_model, type(f"Hidden{_base.__name__}", (HideUnseenObjects, _base), {}))
 
 
 # TOTP secrets are never shown in the admin: a lost phone is handled by the user

@@ -269,6 +269,15 @@ TABLE: dict[str, list[Case]] = {
             args=lambda fx: {"pk": fx.requests["dispatched"].pk, "photo_id": fx.photo.pk},
         )
     ],
+    # 我的数据 (PIPL arts. 44-47): the resident's own data, nobody else's.
+    "web:my_data": [Case(RESIDENT)],
+    "web:my_data_download": [Case(RESIDENT, "POST")],
+    "web:my_data_erase": [Case(RESIDENT, "POST", body=lambda fx: {"reason": "搬走了"}, ok=(302,))],
+    # 账号安全 and two-step verification: every logged-in user, for themself.
+    "accounts:security": [Case(frozenset({AUTHENTICATED}))],
+    "accounts:otp_setup": [Case(frozenset({AUTHENTICATED}), ok=(200, 302))],
+    "accounts:otp_verify": [Case(frozenset({AUTHENTICATED}), ok=(200, 302))],
+    "accounts:logout_everywhere": [Case(frozenset({AUTHENTICATED}), "POST", ok=(302,))],
     # 联系居民: only the order's current assignee (grid A's worker accepted it), while open.
     "web:request_contact": [
         Case(
@@ -621,7 +630,10 @@ ADMIN_MODELS: dict[str, AdminModel] = {
     "django_tasks_database.dbtaskresult": AdminModel(
         NONE, lambda fx: fx.task_result, delete=NONE, scoped=False
     ),
-    "core.auditlog": AdminModel(SYSADMIN, lambda fx: fx.audit_row, delete=NONE, scoped=False),
+    # The housing bureau supervises: it reads and exports the logs (ADR 0011).
+    "core.auditlog": AdminModel(
+        SYSADMIN | {Role.HOUSING_BUREAU}, lambda fx: fx.audit_row, delete=NONE, scoped=False
+    ),
     # Open311 keys: issued and revoked by the system administrator, never deleted.
     "open311.clientkey": AdminModel(
         SYSADMIN, lambda fx: fx.o311_key, add=SYSADMIN, delete=NONE, scoped=False
@@ -630,10 +642,35 @@ ADMIN_MODELS: dict[str, AdminModel] = {
         ADMIN_STAFF, lambda fx: fx.o311_attribute, add=POLICY_EDITORS, scoped=False
     ),
     "contact.contactrecord": AdminModel(SYSADMIN, lambda fx: fx.contact_row, delete=NONE),
+    # django-axes: locks are lifted by the audited action, never deleted.
+    "axes.accessattempt": AdminModel(
+        SYSADMIN, lambda fx: fx.axes_attempt, delete=NONE, scoped=False
+    ),
+    "axes.accesslog": AdminModel(SYSADMIN, lambda fx: fx.axes_log, delete=NONE, scoped=False),
+    "axes.accessfailurelog": AdminModel(
+        SYSADMIN, lambda fx: fx.axes_failure, delete=NONE, scoped=False
+    ),
+    # Working calendars: every staff member looks, the bureau and the sysadmin edit.
+    "calendars.holidaytable": AdminModel(
+        ADMIN_STAFF, lambda fx: fx.holiday_table, add=POLICY_EDITORS, scoped=False
+    ),
+    "calendars.holidayyear": AdminModel(
+        ADMIN_STAFF, lambda fx: fx.holiday_year, add=POLICY_EDITORS, scoped=False
+    ),
+    "calendars.workcalendar": AdminModel(
+        ADMIN_STAFF, lambda fx: fx.work_calendar, add=POLICY_EDITORS, scoped=False
+    ),
+    # Deletion requests: decided by the community desk (people editors), never deleted.
+    "privacy.erasurerequest": AdminModel(
+        frozenset({Role.COMMUNITY_STAFF, Role.SYSADMIN}), lambda fx: fx.erasure, delete=NONE
+    ),
     "accounts.user": AdminModel(
         SYSADMIN, lambda fx: fx.w.users[Role.COMMUNITY_STAFF], add=SYSADMIN, scoped=False
     ),
-    "accounts.apitoken": AdminModel(SYSADMIN, lambda fx: fx.token, add=SYSADMIN, scoped=False),
+    # Tokens are revoked (audited), never deleted: the row stays for the record.
+    "accounts.apitoken": AdminModel(
+        SYSADMIN, lambda fx: fx.token, add=SYSADMIN, delete=NONE, scoped=False
+    ),
     # The lists are filtered by scope; a row opens only when the role's scope contains
     # it (ScopeSet.contains): a company's scope holds its compounds, not the regions,
     # grids and committees around them.
@@ -645,7 +682,9 @@ ADMIN_MODELS: dict[str, AdminModel] = {
     "people.person": AdminModel(REGION_DESKS, lambda fx: fx.w.resident),
     # Tags are reference data (the catalogue of tags), not a person's data.
     "people.persontag": AdminModel(REGION_DESKS, lambda fx: fx.tag, add=SYSADMIN, scoped=False),
-    "people.piiaccesslog": AdminModel(SYSADMIN, lambda fx: fx.pii_log, delete=NONE),
+    "people.piiaccesslog": AdminModel(
+        SYSADMIN | {Role.HOUSING_BUREAU}, lambda fx: fx.pii_log, delete=NONE
+    ),
     # The company is placed at street A: a community desk does not open it.
     "orgs.org": AdminModel(
         ADMIN_STAFF, lambda fx: fx.w.company, change=ADMIN_STAFF - {Role.COMMUNITY_STAFF}
@@ -981,6 +1020,32 @@ def build_fx() -> Fx:
     )
     contact_reporter(request=fx.requests["accepted"], acting_user=worker)
     fx.contact_row = ContactRecord.objects.order_by("-pk").first()
+    from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+
+    from redprop.calendars.models import HolidayTable, HolidayYear, WorkCalendar
+    from redprop.privacy.models import ErasureRequest
+    from redprop.privacy.services import erasure_request_create, erasure_request_reject
+
+    axes_row = {"user_agent": "matrix", "ip_address": "10.9.8.7", "username": "nobody-here"}
+    fx.axes_attempt = AccessAttempt.objects.create(
+        **axes_row,
+        get_data="",
+        post_data="",
+        http_accept="",
+        path_info="/login/",
+        failures_since_start=1,
+    )
+    fx.axes_log = AccessLog.objects.create(**axes_row, http_accept="", path_info="/login/")
+    fx.axes_failure = AccessFailureLog.objects.create(
+        **axes_row, http_accept="", path_info="/login/", locked_out=False
+    )
+    fx.holiday_table = HolidayTable.objects.order_by("pk").first()
+    fx.holiday_year = HolidayYear.objects.order_by("pk").first()
+    fx.work_calendar = WorkCalendar.objects.order_by("pk").first()
+    erasure_request_create(reason="矩阵", acting_user=u[Role.RESIDENT])
+    fx.erasure = ErasureRequest.objects.order_by("-pk").first()
+    # Decided, so the resident's own probe of /my/data/erase/ may ask again.
+    erasure_request_reject(erasure=fx.erasure, note="矩阵测试", acting_user=u[Role.COMMUNITY_STAFF])
     return fx
 
 
