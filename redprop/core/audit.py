@@ -28,6 +28,8 @@ EXPORT_FORMATS = ("csv", "jsonl")
 # Never copied into audit rows: ciphertext and blind indexes say nothing useful
 # and would spread personal data into a second table.
 _SKIP_SUFFIXES = ("_enc", "_bidx")
+# Never copied either: a user's password hash (and last login) is no business of the log.
+_SKIP_FIELDS = frozenset({"password", "last_login"})
 
 
 def snapshot(obj: models.Model | None) -> dict[str, Any] | None:
@@ -36,7 +38,7 @@ def snapshot(obj: models.Model | None) -> dict[str, Any] | None:
     data = model_to_dict(obj)
     out: dict[str, Any] = {}
     for key, value in data.items():
-        if key.endswith(_SKIP_SUFFIXES):
+        if key.endswith(_SKIP_SUFFIXES) or key in _SKIP_FIELDS:
             continue
         if isinstance(value, list):
             value = [getattr(v, "pk", v) for v in value]

@@ -8,6 +8,7 @@ from typing import Any
 from django import forms
 from django.contrib import admin, messages
 from django.http import HttpRequest
+from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -72,10 +73,24 @@ class ClientKeyAdmin(RulesAdmin):
             self.message_user(request, err.message, messages.ERROR)
             raise
         obj.pk = key.pk
-        self.message_user(
+        obj.__dict__.update(key.__dict__)
+        request._rp_issued_key = raw  # type: ignore[attr-defined]
+
+    def log_addition(self, request: HttpRequest, obj: Any, message: Any) -> Any:
+        return None  # key_issue wrote the audit row
+
+    def response_add(self, request: HttpRequest, obj: Any, post_url_continue: Any = None) -> Any:
+        """Show the key once, on this page only: never in a message, session or cookie."""
+        return TemplateResponse(
             request,
-            _("密钥已签发，只显示这一次，请立即交给对方系统：%(key)s") % {"key": raw},
-            messages.WARNING,
+            "admin/open311/clientkey/issued.html",
+            {
+                **self.admin_site.each_context(request),
+                "opts": self.opts,
+                "key": obj,
+                "raw": getattr(request, "_rp_issued_key", ""),
+                "title": _("Open311 密钥已签发"),
+            },
         )
 
     @admin.action(description=gettext_lazy("吊销所选密钥"))
