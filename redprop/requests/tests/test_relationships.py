@@ -294,8 +294,21 @@ def test_a_follower_cannot_open_the_photos(world):
 # --- hole 3: another company's worker ----------------------------------------------------
 
 
+def b_also_serves_the_community(world: Any) -> None:
+    """Company B serves a compound of community A too, so the dispatcher may send it a
+    request of community A (``policies.dispatch_units``: only units serving the place)."""
+    territory.compound_create(
+        community=world.community,
+        name="锦源小区",
+        management_type="commercial",
+        company=world.company_b,
+        acting_user=None,
+    )
+
+
 def test_a_grid_worker_cannot_take_another_companys_order(world):
     """The request's grid has company A's worker; the order goes to company B."""
+    b_also_serves_the_community(world)
     r = filed(world)
     services.request_dispatch(
         request=r, org=world.company_b, acting_user=world.users["community_staff"]
@@ -353,6 +366,7 @@ def test_another_companys_worker_is_neither_offered_nor_assigned(world):
         world, "t_rival2", "吴师傅", roles={Role.MAINTENANCE_WORKER: {"grid": world.grid}}
     )
     org_add_member(org=world.company_b, person=rival.person, acting_user=None)
+    b_also_serves_the_community(world)
     r = filed(world)
     offered = set(
         policies.eligible_assignees(request=r, org=world.company).values_list("user_id", flat=True)
