@@ -33,11 +33,19 @@ class SessionPolicyMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        from redprop.core.middleware import unavailable_response
+        from redprop.core.resilience import DB_UNAVAILABLE
+
         user = getattr(request, "user", None)
-        if user is not None and user.is_authenticated:
-            response = self._check(request)
-            if response is not None:
-                return response
+        try:
+            if user is not None and user.is_authenticated:
+                response = self._check(request)
+                if response is not None:
+                    return response
+        except DB_UNAVAILABLE as exc:
+            # Reading the session is the first query of a request: while the database
+            # is away, answer 503 here, as the view's own errors are (docs/reliability.md).
+            return unavailable_response(request, exc)
         return self.get_response(request)
 
     def _check(self, request: HttpRequest) -> HttpResponse | None:
