@@ -100,6 +100,12 @@ def detail_context(
         page_errors = [str(e) for errors in bound.errors.values() for e in errors]
     photos = list(obj.photos.all())
     primary = next((a for a in HANDLER_ACTIONS[:4] if a in forms), None)
+    handler_forms = [
+        (n, forms[n])
+        for n in HANDLER_ACTIONS
+        if n in forms and n != primary and n in by_role["handler"]
+    ]
+    handler_names = {n for n, _form in handler_forms} | {primary}
     return {
         "r": obj,
         "due": presenters.due_of(obj, events=events),
@@ -118,10 +124,14 @@ def detail_context(
         "photos_before": [] if public else [p for p in photos if p.kind == "before"],
         "photos_after": [] if public else [p for p in photos if p.kind == "after"],
         "forms": forms,
-        "handler_forms": [(n, forms[n]) for n in HANDLER_ACTIONS if n in forms and n != primary],
+        "handler_forms": handler_forms,
         "primary": (primary, forms[primary]) if primary else None,
+        # A step offered as the handler is not offered again as the dispatcher (escalate):
+        # one form per step on the page.
         "dispatcher_forms": [
-            (n, forms[n]) for n in DISPATCHER_ACTIONS if n in by_role["dispatcher"]
+            (n, forms[n])
+            for n in DISPATCHER_ACTIONS
+            if n in by_role["dispatcher"] and n not in handler_names
         ],
         "reporter_forms": [(n, forms[n]) for n in REPORTER_ACTIONS if n in by_role["reporter"]],
         "bound_action": action if bound is not None else None,
