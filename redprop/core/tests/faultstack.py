@@ -181,7 +181,8 @@ for i in range(N):
     territory.occupancy_add(unit=unit, person=person, acting_user=None)
     user = user_create(username=f"faults_{i}", password=None, person=person, acting_user=None)
     role_grant(user=user, role=Role.RESIDENT, person=person, acting_user=None)
-    clients.append({"token": token_create(user=user, name="faults", acting_user=None),
+    clients.append({"token": token_create(user=user, name="faults", scope="write",
+                                          acting_user=None).key,
                     "unit_id": unit.pk})
 print("SEEDED " + json.dumps(clients))
 """
@@ -207,6 +208,8 @@ class Serve:
             "WEB_WORKERS": "3",
             "GUNICORN_CONTROL_SOCKET": str(workdir / "gunicorn.ctl"),
             "REDPROP_ACCESS_LOG": "false",
+            # The stack sends webhooks, no SMS: the console backend on purpose.
+            "REDPROP_ALLOW_CONSOLE_SMS": "true",
             **env,
         }
         self.proc: subprocess.Popen[bytes] | None = None
