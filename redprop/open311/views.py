@@ -212,9 +212,13 @@ def _create(request: HttpRequest, fmt: str) -> HttpResponse:
         key=key, form=form, idempotency_key=request.headers.get("Idempotency-Key", "").strip()
     )
     sr = filed.submission.request
-    notice = _("已受理，将按本社区的“5341”时限处理，预计 %(due)s 前办结") % {
-        "due": formats.w3c(sr.resolve_due_at or sr.respond_due_at) or _("（待派单后确定）")
-    }
+    due = sr.resolve_due_at or sr.respond_due_at
+    if due is not None:
+        notice = _("已受理，将按本社区的“5341”时限处理，预计 %(due)s 前办结") % {
+            "due": formats.w3c(due)
+        }
+    else:
+        notice = _("已受理，社区派单后按“5341”时限处理")
     item = {
         "service_request_id": str(sr.pk),
         "token": filed.submission.token,

@@ -117,7 +117,8 @@ def test_create_enters_the_normal_workflow_with_its_deadlines(o311, client):
     assert r.status_code == 201, r.content
     [item] = r.json()
     sr = ServiceRequest.objects.get(pk=int(item["service_request_id"]))
-    assert item["token"] and item["service_notice"]
+    assert item["token"]
+    assert item["service_notice"].startswith("已受理") and "前办结" in item["service_notice"]
     assert sr.channel == "hotline"
     assert sr.compound_id == o311.compound.pk
     assert sr.category.code == "seepage"

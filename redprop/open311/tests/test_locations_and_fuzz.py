@@ -48,6 +48,8 @@ def test_gcj02_points_are_converted(o311, client):
     declared = post(client, o311, lat=f"{gcj.lat:.6f}", long=f"{gcj.lon:.6f}", coord_system="gcj02")
     assert declared.status_code == 201
     rid = declared.json()[0]["service_request_id"]
+    # pipe_dredging has no auto-dispatch rule here: no deadline yet, and the notice says so.
+    assert declared.json()[0]["service_notice"] == "已受理，社区派单后按“5341”时限处理"
     assert ServiceRequest.objects.get(pk=rid).compound_id == o311.compound.pk
 
 
