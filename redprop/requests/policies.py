@@ -399,32 +399,34 @@ def pick_on_duty(candidates: list[Candidate]) -> Candidate:
     return min(near, key=lambda c: (c.open, c.tier, c.user.pk))
 
 
-def _candidate_workers(request: ServiceRequest, org: Org) -> list[Any]:
-    """The company's maintenance workers of the request's community, in a stable order,
-    each with ``in_grid``: holds the maintenance role of the request's grid. The
-    company's: on a grid covering a building it serves, or its member (as
-    ``eligible_assignees``), so an order never goes to another company's worker."""
-    from redprop.accounts.models import RoleAssignment, User
+def _company_people_q(request: ServiceRequest, org: Org, *, person: str, grid: str) -> Q:
+    """The company's people for ``request`` (the one rule of ``_candidate_workers`` and
+    ``eligible_assignees``): a current member of the company, or on a grid of the
+    request's community covering a building it serves — unless a current membership
+    says they work for another property company (a recorded employer is
+    authoritative, as in ``permissions.works_for``). ``person`` and ``grid`` are the
+    lookups from the filtered model to the person and the role's grid."""
     from redprop.orgs.models import OrgMembership
     from redprop.territory.models import Building
 
     serving = Building.objects.filter(
         community_id=request.community_id, compound__company=org, grid_id__isnull=False
     ).values("grid_id")
-    employed = Exists(
-        OrgMembership.objects.filter(
-            org=org, ended_on__isnull=True, person_id=OuterRef("person_id")
-        )
-    )
-    elsewhere = Exists(
-        OrgMembership.objects.filter(
-            org__kind=OrgKind.PROPERTY_COMPANY,
-            ended_on__isnull=True,
-            person_id=OuterRef("person_id"),
-        ).exclude(org=org)
-    )
+    current = OrgMembership.objects.filter(ended_on__isnull=True, person_id=OuterRef(person))
+    employed = Exists(current.filter(org=org))
+    elsewhere = Exists(current.filter(org__kind=OrgKind.PROPERTY_COMPANY).exclude(org=org))
+    return (Q(**{f"{grid}__in": serving}) & ~elsewhere) | employed
+
+
+def _candidate_workers(request: ServiceRequest, org: Org) -> list[Any]:
+    """The company's maintenance workers of the request's community, in a stable order,
+    each with ``in_grid``: holds the maintenance role of the request's grid. The
+    company's: on a grid covering a building it serves, or its member (as
+    ``eligible_assignees``), so an order never goes to another company's worker."""
+    from redprop.accounts.models import RoleAssignment, User
+
     workers = User.objects.filter(
-        (Q(roles__grid_id__in=serving) & ~elsewhere) | employed,
+        _company_people_q(request, org, person="person_id", grid="roles__grid_id"),
         is_active=True,
         roles__role=Role.MAINTENANCE_WORKER,
         roles__revoked_at__isnull=True,
@@ -545,32 +547,13 @@ def eligible_assignees(*, request: ServiceRequest, org: Org) -> Any:
     Active users with unrevoked roles only.
     """
     from redprop.accounts.models import RoleAssignment
-    from redprop.orgs.models import OrgMembership
-    from redprop.territory.models import Building
 
     roles = RoleAssignment.objects.filter(revoked_at__isnull=True, user__is_active=True)
     if org.kind == OrgKind.PROPERTY_COMPANY:
-        serving = Building.objects.filter(
-            community_id=request.community_id, compound__company=org, grid_id__isnull=False
-        ).values("grid_id")
-        employed = Exists(
-            OrgMembership.objects.filter(
-                org=org, ended_on__isnull=True, person_id=OuterRef("user__person_id")
-            )
-        )
-        # A recorded employer is authoritative (permissions.works_for): a grid's worker
-        # employed by another company is not this company's, whatever their grid.
-        elsewhere = Exists(
-            OrgMembership.objects.filter(
-                org__kind=OrgKind.PROPERTY_COMPANY,
-                ended_on__isnull=True,
-                person_id=OuterRef("user__person_id"),
-            ).exclude(org=org)
-        )
         return roles.filter(
             role__in=(Role.GRID_BUTLER, Role.MAINTENANCE_WORKER),
             grid__community_id=request.community_id,
-        ).filter((Q(grid_id__in=serving) & ~elsewhere) | employed)
+        ).filter(_company_people_q(request, org, person="user__person_id", grid="grid_id"))
     anchored = Q(org=org, role__in=(Role.COMPANY_STAFF, Role.UNIT_STAFF))
     if org.kind == OrgKind.RESIDENTS_COMMITTEE and org.community_id:
         anchored |= Q(role=Role.COMMUNITY_STAFF, region_id=org.community_id)
