@@ -204,14 +204,14 @@ def authorize(action: str, user: Any, request: ServiceRequest, message: str | No
     """403 unless ``user`` holds a relationship that may take ``action`` (workflow.ACTIONS):
     the one permission check of each transition. Edges that must resolve more input
     with the user's scope first (the merge target) call it before doing so."""
-    _require(workflow.ACTIONS[action].related(user, request), message)
+    workflow.WORKFLOW.authorize(action, user, request, message)
 
 
 def _guard(action: str, user: Any, request: ServiceRequest, *, to: str) -> None:
     """409 unless the state allows the step: the TRANSITIONS map, then the action's own
     states for the user's relationship (the reporter cancels only before acceptance)."""
     guard_transition(request, to=to)
-    if not workflow.ACTIONS[action].allowed(user, request):
+    if not workflow.WORKFLOW.allowed(action, user, request):
         raise Conflict(
             RequestError.INVALID_TRANSITION,
             _("诉求当前状态为“%(status)s”，不能%(verb)s")
@@ -783,7 +783,7 @@ def request_resume(
 ) -> ServiceRequest:
     request = _lock(request, expected_version)
     authorize("resume", acting_user, request, _("只有承办单位可以恢复计时"))
-    if not workflow.ACTIONS["resume"].allowed(acting_user, request):
+    if not workflow.WORKFLOW.allowed("resume", acting_user, request):
         raise Conflict(RequestError.INVALID_TRANSITION, _("诉求未处于暂停状态"))
     request.status = request.paused_from or Status.ACCEPTED
     request.paused_from = ""
@@ -1032,7 +1032,7 @@ def request_cancel(
     """撤销: by the resident before a unit accepts it, or by staff with a reason."""
     request = _lock(request, expected_version)
     authorize("cancel", acting_user, request, _("只有反映人或社区工作人员可以撤销"))
-    as_ = workflow.ACTIONS["cancel"].relationships(acting_user, request)
+    as_ = workflow.WORKFLOW.relationships_for("cancel", acting_user, request)
     if "dispatcher" in as_:
         reason = _reason(reason, _("撤销原因"))
     elif not as_ and not permissions.is_dispatcher(acting_user, request):
@@ -1069,7 +1069,7 @@ def request_merge(
     if expected_version is not None and request.version != expected_version:
         raise Conflict(RequestError.STALE_VERSION, _("诉求已被他人更新，请刷新后重试"))
     _require(
-        workflow.ACTIONS["merge"].related(acting_user, request)
+        workflow.WORKFLOW.related("merge", acting_user, request)
         and permissions.is_dispatcher(acting_user, into),
         _("只有社区或街道工作人员可以合并诉求"),
     )
