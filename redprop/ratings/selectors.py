@@ -54,6 +54,8 @@ class Line:
     notes: dict[str, str] = field(default_factory=dict)
     computed: Decimal | None = None
     value: str | None = None  # the metric's value for a computed line
+    prefill: str = ""  # what the scoring stage's input starts with (own, else earlier stage)
+    prefill_note: str = ""
 
 
 @dataclass
@@ -115,6 +117,18 @@ def sheet(*, assessment: Assessment, user: Any) -> Sheet:
             grand[st] += totals[st]
     rel = SCORERS.get(Stage(assessment.stage))
     scoring = assessment.stage if rel and WORKFLOW.relationships[rel](user, assessment) else None
+    if scoring:
+        order = list(SCORING_STAGES)
+        earlier = order[: order.index(Stage(scoring)) + 1][::-1]  # own first, then back
+        for block in blocks:
+            for line in block.lines:
+                if line.criterion.metric:
+                    continue
+                for st in earlier:
+                    if line.points.get(st) is not None:
+                        line.prefill = str(line.points[st])
+                        line.prefill_note = line.notes.get(st, "") if st == scoring else ""
+                        break
     return Sheet(
         blocks=blocks,
         totals=grand,
