@@ -55,11 +55,35 @@ class RatingCycle(ScopedModel):
     def __str__(self) -> str:
         return self.name
 
+    def clean(self) -> None:
+        """Thresholds: decimal points 0–100 for 5, 4 and 3 stars, each above the next."""
+        from decimal import Decimal, InvalidOperation
+
+        from django.core.exceptions import ValidationError
+
+        t = self.thresholds
+        try:
+            values = [Decimal(str(t[k])) for k in ("5", "4", "3")] if isinstance(t, dict) else None
+        except (KeyError, InvalidOperation, ValueError):
+            values = None
+        if (
+            values is None
+            or set(t) != {"5", "4", "3"}
+            or not all(v.is_finite() and 0 <= v <= 100 for v in values)
+            or not values[0] > values[1] > values[2]
+        ):
+            raise ValidationError(
+                {"thresholds": _('格式为 {"5": "90", "4": "80", "3": "70"}：0–100 分，五星最高')}
+            )
+
 
 class Criterion(BaseModel):
     """One line of the scoring sheet. A criterion with a ``metric`` is computed from the
     platform's data: its points rise linearly from 0 at ``floor`` to ``max_points`` at
     ``target`` (either direction: a rate where lower is better has target < floor)."""
+
+    # Scoped through its cycle (the city): the admin and the rules reach it that way.
+    scope_via = "cycle__"
 
     cycle = models.ForeignKey(
         RatingCycle, models.CASCADE, related_name="criteria", verbose_name=_("评定年度")
@@ -91,6 +115,16 @@ class Criterion(BaseModel):
 
     def __str__(self) -> str:
         return f"{self.get_dimension_display()} · {self.text}"
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        if self.metric and (self.floor is None or self.target is None):
+            raise ValidationError({"floor": _("计算指标需要零分线和满分线")})
+        for name in ("floor", "target"):
+            value = getattr(self, name)
+            if value is not None and not 0 <= value <= 1:
+                raise ValidationError({name: _("比例应在 0 到 1 之间")})
 
     @property
     def computed(self) -> bool:

@@ -174,20 +174,18 @@ def _locked(acting_user: Any, assessment_id: int) -> Assessment:
 
 
 def _scorer_check(acting_user: Any, a: Assessment) -> str:
-    """The stage ``acting_user`` may score now (403 if none, 409 if not in this stage)."""
+    """The stage ``acting_user`` may score now: the stage's own scorer only (403 for
+    everyone else, whatever their relationship: another stage's scores are not theirs);
+    nothing is scored once certified or withdrawn (409)."""
     if a.stage not in SCORERS:
         raise Conflict(
             RatingError.INVALID_TRANSITION,
             _("当前环节为“%(stage)s”，不能再修改评分") % {"stage": Stage(a.stage).label},
         )
-    rel = SCORERS[Stage(a.stage)]
-    if not WORKFLOW.relationships[rel](acting_user, a):
-        if any(check(acting_user, a) for check in WORKFLOW.relationships.values()):
-            raise Conflict(
-                RatingError.INVALID_TRANSITION,
-                _("当前环节为“%(stage)s”，不由您评分") % {"stage": Stage(a.stage).label},
-            )
-        raise PermissionDenied()
+    if not WORKFLOW.relationships[SCORERS[Stage(a.stage)]](acting_user, a):
+        raise PermissionDenied(
+            _("当前环节为“%(stage)s”，不由您评分") % {"stage": Stage(a.stage).label}
+        )
     return a.stage
 
 

@@ -208,7 +208,7 @@ def test_a_stage_acted_on_out_of_order_or_by_the_wrong_role_is_refused(world):
     with pytest.raises(PermissionDenied):
         _go(world, "street_officer", a, "submit")
     # The committee scores only in its own stage.
-    with pytest.raises(Conflict):
+    with pytest.raises(PermissionDenied):
         _score_all(world, "community_staff", a)
     # Another company's staff and another community's do not even see it.
     build_siblings(world)
