@@ -39,7 +39,7 @@ from redprop.ratings.models import (
     ScoreChange,
 )
 from redprop.ratings.template import DEFAULT_CRITERIA, DEFAULT_THRESHOLDS
-from redprop.ratings.workflow import NEEDS_REASON, SCORERS, SEND_BACK_TO, WORKFLOW
+from redprop.ratings.workflow import NEEDS_REASON, SCORERS, WORKFLOW
 from redprop.territory.models import Compound, Region
 
 REASON_MAX = 500
@@ -432,11 +432,8 @@ def transition(
         if current is None or not permissions.can_view(acting_user, current):
             raise NotFound()
         frm = current.stage
-        to = SEND_BACK_TO.get(Stage(frm)) if action == "send_back" else None
         fields = {"version"}
-        with WORKFLOW.step(
-            action, acting_user, qs, assessment_id, to=to, update_fields=fields
-        ) as a:
+        with WORKFLOW.step(action, acting_user, qs, assessment_id, update_fields=fields) as a:
             before = snapshot(a)
             a.version += 1
             if action in {"submit", "forward", "certify"}:
@@ -454,14 +451,8 @@ def transition(
                 a.withdrawn_at = timezone.now()
                 a.withdraw_reason = reason
                 fields |= {"withdrawn_at", "withdraw_reason"}
-            new = to or next(iter(WORKFLOW[action].targets))
-            kind = {
-                "submit": EventKind.SUBMIT,
-                "send_back": EventKind.SEND_BACK,
-                "forward": EventKind.FORWARD,
-                "certify": EventKind.CERTIFY,
-                "withdraw": EventKind.WITHDRAW,
-            }[action]
+            (new,) = WORKFLOW[action].targets
+            kind = WORKFLOW[action].event
             _event(a, kind, acting_user, frm=frm, to=new, note=reason)
             event = {
                 "certify": AuditEvent.RATING_CERTIFIED,

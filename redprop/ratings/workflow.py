@@ -3,7 +3,7 @@ the page's buttons read.
 
     企业自评 ──submit──▶ 社区党委测评 ──forward──▶ 房管部门复核 ──certify──▶ 已认定 ──withdraw──▶ 已撤销
         ▲                    │   ▲                    │
-        └────send_back───────┘   └─────send_back──────┘
+        └────send_back───────┘   └──send_back_review──┘
 
 Each stage scores in its own state (``score`` is not a transition: the service checks
 ``SCORERS``). A send-back needs a reason; so does a withdrawal.
@@ -26,13 +26,14 @@ WORKFLOW: Workflow[Any] = Workflow(
     "ratings",
     [
         action("submit", {S.SELF}, {S.COMMUNITY}, verb=_("提交测评"), company=None),
+        action("send_back", {S.COMMUNITY}, {S.SELF}, verb=_("退回企业修改"), committee=None),
         action(
-            "send_back",
-            {S.COMMUNITY, S.BUREAU},
-            {S.SELF, S.COMMUNITY},
-            verb=_("退回"),
-            committee={S.COMMUNITY},
-            bureau={S.BUREAU},
+            "send_back_review",
+            {S.BUREAU},
+            {S.COMMUNITY},
+            verb=_("退回社区复核"),
+            event="send_back",
+            bureau=None,
         ),
         action("forward", {S.COMMUNITY}, {S.BUREAU}, verb=_("报送复核"), committee=None),
         action("certify", {S.BUREAU}, {S.CERTIFIED}, verb=_("认定星级"), bureau=None),
@@ -49,11 +50,8 @@ WORKFLOW: Workflow[Any] = Workflow(
     conflict_code=RatingError.INVALID_TRANSITION,
 )
 
-# Where a send-back returns to.
-SEND_BACK_TO = {S.COMMUNITY: S.SELF, S.BUREAU: S.COMMUNITY}
-
 # Who scores in each stage (the relationship of the table).
 SCORERS = {S.SELF: "company", S.COMMUNITY: "committee", S.BUREAU: "bureau"}
 
 # Actions that need a reason.
-NEEDS_REASON = frozenset({"send_back", "withdraw"})
+NEEDS_REASON = frozenset({"send_back", "send_back_review", "withdraw"})

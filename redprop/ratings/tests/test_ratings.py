@@ -87,7 +87,7 @@ def test_the_full_cycle_with_send_backs_certifies_and_the_star_can_be_withdrawn(
     _score_all(world, "community_staff", a, lambda c: c.max_points - 2)
     a = _go(world, "community_staff", a, "forward")
     assert a.stage == Stage.BUREAU
-    a = _go(world, "housing_bureau", a, "send_back", "请社区复核日常管理得分")
+    a = _go(world, "housing_bureau", a, "send_back_review", "请社区复核日常管理得分")
     assert a.stage == Stage.COMMUNITY
     a = _go(world, "community_staff", a, "forward")
     _score_all(world, "housing_bureau", a, lambda c: c.max_points)
