@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from redprop.core.errors import NotFound
@@ -213,6 +213,7 @@ def public_list(*, city_id: int | None = None) -> list[PublicEntry]:
             Q(*[Q(city_id=c, cycle__year=y) for c, y in latest.items()], _connector=Q.OR)
         )
         .select_related("company", "cycle", "city")
+        .annotate(n_compounds=Count("company__served_compounds", distinct=True))
         .order_by("-stars", "-total", "company__name")
         if latest
         else []
@@ -227,7 +228,7 @@ def public_list(*, city_id: int | None = None) -> list[PublicEntry]:
                 total=a.total,
                 certified_at=a.certified_at,
                 metrics=(a.figures.get("metrics") or {}),
-                compounds=a.company.served_compounds.count(),
+                compounds=a.n_compounds,
             )
         )
     return out

@@ -6,13 +6,13 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections import Counter
 from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
+from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop, override
@@ -53,17 +53,31 @@ _SNIFF = {
 }
 
 
+def _stored(msgid: str) -> str:
+    """A text stored as data: in the platform language, whoever is acting."""
+    from django.conf import settings
+
+    with override(settings.LANGUAGE_CODE):
+        return _(msgid)
+
+
 # --- opening a cycle --------------------------------------------------------------------
 
 
-def _assessing_community(company: Org, city: Region) -> int | None:
-    """The community where the company serves the most compounds (lowest id on a tie)."""
-    counts = Counter(
-        Compound.objects.filter(company=company, city=city).values_list("community_id", flat=True)
+def _assessing_communities(companies: list[Org], city: Region) -> dict[int, int]:
+    """Company id → the community where it serves the most compounds of the city (lowest
+    id on a tie). One grouped query for all companies."""
+    rows = (
+        Compound.objects.filter(city=city, company__in=companies, community__isnull=False)
+        .values("company_id", "community_id")
+        .annotate(n=Count("id"))
     )
-    if not counts:
-        return None
-    return min(counts, key=lambda cid: (-counts[cid], cid))
+    best: dict[int, tuple[int, int]] = {}
+    for row in rows:
+        key = (-row["n"], row["community_id"])
+        if row["company_id"] not in best or key < best[row["company_id"]]:
+            best[row["company_id"]] = key
+    return {company: k[1] for company, k in best.items()}
 
 
 def cycle_open(
@@ -105,7 +119,8 @@ def cycle_open(
             )
         cycle = RatingCycle(
             year=year,
-            name=_("%(city)s %(year)s 年度星级物业企业评定") % {"city": city.name, "year": year},
+            name=_stored(gettext_noop("%(city)s %(year)s 年度星级物业企业评定"))
+            % {"city": city.name, "year": year},
             period_start=start,
             period_end=end,
             thresholds=dict(DEFAULT_THRESHOLDS),
@@ -124,7 +139,7 @@ def cycle_open(
                 cycle=cycle,
                 dimension=dim,
                 code=code,
-                text=_(text),
+                text=text,  # stored in the platform language, like every data row
                 max_points=Decimal(points),
                 order=i,
                 metric=metric,
@@ -133,15 +148,25 @@ def cycle_open(
             )
             for i, (dim, code, text, points, metric, floor, target) in enumerate(DEFAULT_CRITERIA)
         )
-        communities = Region.objects.in_bulk(
-            [c for c in (_assessing_community(co, city) for co in companies) if c]
-        )
+        placed = _assessing_communities(companies, city)
+        communities = Region.objects.in_bulk(set(placed.values()))
+        assessments = []
         for company in companies:
             a = Assessment(cycle=cycle, company=company)
-            cid = _assessing_community(company, city)
+            cid = placed.get(company.pk)
             a.set_place(communities[cid] if cid else city)
-            a.save()
-            _event(a, EventKind.OPENED, acting_user, to=Stage.SELF)
+            assessments.append(a)
+        Assessment.objects.bulk_create(assessments, batch_size=1000)
+        created = Assessment.objects.filter(cycle=cycle).values_list("pk", flat=True)
+        AssessmentEvent.objects.bulk_create(
+            (
+                AssessmentEvent(
+                    assessment_id=pk, kind=EventKind.OPENED, actor=acting_user, to_stage=Stage.SELF
+                )
+                for pk in created
+            ),
+            batch_size=1000,
+        )
         audit(
             actor=acting_user,
             event=AuditEvent.RATING_CYCLE_OPENED,

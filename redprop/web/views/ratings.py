@@ -92,7 +92,8 @@ def _page(
         act = WORKFLOW[name]
         actions.append({"name": name, "verb": act.verb, "reason": name in NEEDS_REASON})
     metrics = [
-        {"label": m.label, "value": (a.figures.get("metrics") or {}).get(m.value)} for m in Metric
+        {"label": m.label, "value": _percent((a.figures.get("metrics") or {}).get(m.value))}
+        for m in Metric
     ]
     return render(
         request,
