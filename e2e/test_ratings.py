@@ -36,7 +36,9 @@ def _act(page: Any, action: str, reason: str = "") -> None:
     page.wait_for_load_state("networkidle")
 
 
-def test_company_committee_bureau_on_a_phone(live_server: Any, browser: Any, artifacts: Path) -> None:
+def test_company_committee_bureau_on_a_phone(
+    live_server: Any, browser: Any, artifacts: Path
+) -> None:
     world = build_world()
     cycle = services.cycle_open(
         acting_user=world.users["housing_bureau"],
@@ -88,7 +90,8 @@ def test_company_committee_bureau_on_a_phone(live_server: Any, browser: Any, art
     _fill_sheet(bureau, cycle, "6")
     _act(bureau, "certify")
     a.refresh_from_db()
-    assert a.stage == "certified" and a.stars
+    assert a.stage == "certified"
+    assert a.stars
     journey.shoot(bureau, "ratings-3-certified")
     public = journey.open(PHONE, mobile=True)
     public.goto(f"{live_server.url}/ratings/public/")

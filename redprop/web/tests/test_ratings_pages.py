@@ -56,7 +56,9 @@ def test_three_roles_take_it_through_the_pages(world, assessment):
     assert bureau.post(f"/ratings/a/{assessment.pk}/do/certify/").status_code == 302
     assessment.refresh_from_db()
     assert assessment.stage == "certified"
-    assert Score.objects.filter(assessment=assessment, stage="bureau").count() == len(_fill(assessment))
+    assert Score.objects.filter(assessment=assessment, stage="bureau").count() == len(
+        _fill(assessment)
+    )
 
     public = world.client("resident").get("/ratings/public/").content.decode()
     anonymous = __import__("django.test", fromlist=["Client"]).Client().get("/ratings/public/")
