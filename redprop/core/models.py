@@ -130,6 +130,12 @@ class AuditEvent(models.IntegerChoices):
     CALENDAR_CHANGED = 721, _("修改计时日历")
     HOLIDAYS_LOADED = 722, _("录入年度节假日安排")
     HOLIDAY_DAY_CHANGED = 723, _("修改节假日或调休日")
+    RATING_CYCLE_OPENED = 811, _("开启星级评定年度")
+    RATING_SCORED = 812, _("星级评定评分")
+    RATING_STAGE_CHANGED = 813, _("星级评定环节流转")
+    RATING_CERTIFIED = 814, _("认定物业企业星级")
+    RATING_WITHDRAWN = 815, _("撤销物业企业星级")
+    RATING_EVIDENCE_ADDED = 816, _("上传星级评定佐证")
     ADMIN_CHANGE = 900, _("后台修改")
 
 

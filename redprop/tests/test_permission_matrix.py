@@ -95,6 +95,17 @@ NONE: frozenset[str] = frozenset()
 # Who may read a person's (masked) record: accounts.rules.view_people.
 PEOPLE_VIEWERS = REGION_DESKS | {Role.GRID_BUTLER} | RESIDENT
 
+# Who opens a star-rating assessment of company A (ratings.permissions.can_view).
+RATING_VIEWERS = frozenset(
+    {
+        Role.COMPANY_STAFF,
+        Role.COMMUNITY_STAFF,
+        Role.STREET_OFFICER,
+        Role.HOUSING_BUREAU,
+        Role.SYSADMIN,
+    }
+)
+
 PUBLIC = "public"  # anonymous and role-less users too
 AUTHENTICATED = "authenticated"  # any logged-in user, with or without a role
 
@@ -545,6 +556,74 @@ TABLE: dict[str, list[Case]] = {
     # --- the admin's own pages ------------------------------------------------------------
     "admin:index": [Case(ADMIN_STAFF)],
     "admin:login": [Case(frozenset({PUBLIC}), ok=(200, 302))],
+    # --- 星级评定 (docs/subsystems/ratings.md): the viewers read; each stage's scorer acts.
+    "web:ratings": [Case(RATING_VIEWERS)],
+    "web:ratings_public": [Case(frozenset({PUBLIC}), scoped=False)],
+    "web:ratings_cycle_open": [
+        Case(
+            POLICY_EDITORS,
+            "POST",
+            body=lambda fx: {"city": fx.w.city.pk, "year": 2031},
+            ok=(302,),
+            names_a=True,
+        )
+    ],
+    "web:rating_detail": [Case(RATING_VIEWERS, args=lambda fx: {"pk": fx.rating.pk})],
+    "web:rating_scores": [
+        Case(
+            frozenset({Role.COMPANY_STAFF}),
+            "POST",
+            args=lambda fx: {"pk": fx.rating.pk},
+            body=lambda fx: {f"score_{fx.rating_criterion.code}": "2"},
+            ok=(302,),
+            seen_by=RATING_VIEWERS,
+        )
+    ],
+    "web:rating_evidence": [
+        Case(
+            frozenset({Role.COMPANY_STAFF}),
+            "POST",
+            args=lambda fx: {"pk": fx.rating.pk},
+            body=lambda fx: {"note": "制度文件", "link": "/r/1/"},
+            ok=(302,),
+            seen_by=RATING_VIEWERS,
+        )
+    ],
+    "web:rating_action": [
+        Case(
+            frozenset({Role.COMPANY_STAFF}),
+            "POST",
+            args=lambda fx: {"pk": fx.rating.pk, "action": "submit"},
+            ok=(302,),
+            seen_by=RATING_VIEWERS,
+        )
+    ],
+    "web:rating_evidence_file": [
+        Case(RATING_VIEWERS, args=lambda fx: {"pk": fx.rating_evidence.pk})
+    ],
+    "api:ratings_assessments": [Case(RATING_VIEWERS)],
+    "api:ratings_assessment": [
+        Case(RATING_VIEWERS, args=lambda fx: {"assessment_id": fx.rating.pk})
+    ],
+    "api:ratings_scores": [
+        Case(
+            frozenset({Role.COMPANY_STAFF}),
+            "POST",
+            args=lambda fx: {"assessment_id": fx.rating.pk},
+            body=lambda fx: {"scores": {fx.rating_criterion.code: "2"}},
+            seen_by=RATING_VIEWERS,
+        )
+    ],
+    "api:ratings_action": [
+        Case(
+            frozenset({Role.COMPANY_STAFF}),
+            "POST",
+            args=lambda fx: {"assessment_id": fx.rating.pk, "action": "submit"},
+            body=lambda fx: {},
+            seen_by=RATING_VIEWERS,
+        )
+    ],
+    "api:ratings_public_list": [Case(frozenset({PUBLIC}), scoped=False)],
     # --- Open311 GeoReport v2 (docs/api/open311.md) -------------------------------------
     # Reads are public (public fields only); a create needs an api_key, never a session:
     # a logged-in user without a key is refused like anyone (403).
@@ -656,6 +735,13 @@ ADMIN_MODELS: dict[str, AdminModel] = {
     ),
     "calendars.holidayyear": AdminModel(
         ADMIN_STAFF, lambda fx: fx.holiday_year, add=POLICY_EDITORS, scoped=False
+    ),
+    # The star rating's sheet and thresholds: the bureau's data (no add, no delete).
+    "ratings.ratingcycle": AdminModel(
+        POLICY_EDITORS, lambda fx: fx.rating_cycle, add=NONE, delete=NONE
+    ),
+    "ratings.criterion": AdminModel(
+        POLICY_EDITORS, lambda fx: fx.rating_criterion, add=NONE, delete=NONE
     ),
     "calendars.workcalendar": AdminModel(
         ADMIN_STAFF, lambda fx: fx.work_calendar, add=POLICY_EDITORS, scoped=False
@@ -862,6 +948,10 @@ class Fx:
     routing_rule: Any = None
     shift: Any = None
     b_request: Any = None  # a request of community B (merge target)
+    rating_cycle: Any = None
+    rating_criterion: Any = None
+    rating: Any = None  # company A's assessment, self-assessed, not submitted
+    rating_evidence: Any = None
 
 
 def build_fx() -> Fx:
@@ -1046,7 +1136,34 @@ def build_fx() -> Fx:
     fx.erasure = ErasureRequest.objects.order_by("-pk").first()
     # Decided, so the resident's own probe of /my/data/erase/ may ask again.
     erasure_request_reject(erasure=fx.erasure, note="矩阵测试", acting_user=u[Role.COMMUNITY_STAFF])
+    _build_ratings(fx)
     return fx
+
+
+def _build_ratings(fx: Fx) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from redprop.ratings import services as ratings
+    from redprop.ratings.models import Assessment, Criterion
+
+    u = fx.w.users
+    fx.rating_cycle = ratings.cycle_open(
+        acting_user=u[Role.HOUSING_BUREAU], city_id=fx.w.city.pk, year=2030
+    )
+    fx.rating = Assessment.objects.get(cycle=fx.rating_cycle, company=fx.w.company)
+    typed = Criterion.objects.filter(cycle=fx.rating_cycle, metric="")
+    fx.rating_criterion = typed.first()
+    ratings.scores_save(
+        acting_user=u[Role.COMPANY_STAFF],
+        assessment_id=fx.rating.pk,
+        scores={c.code: "1" for c in typed},
+    )
+    fx.rating_evidence = ratings.evidence_add(
+        acting_user=u[Role.COMPANY_STAFF],
+        assessment_id=fx.rating.pk,
+        note="矩阵佐证",
+        file=SimpleUploadedFile("e.pdf", b"%PDF-1.4 matrix", content_type="application/pdf"),
+    )
 
 
 @pytest.fixture(scope="module")

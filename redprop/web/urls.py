@@ -2,7 +2,16 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from redprop.web import views
-from redprop.web.views import console, filing, inbox, my_data, orders, request_pages, resident
+from redprop.web.views import (
+    console,
+    filing,
+    inbox,
+    my_data,
+    orders,
+    ratings,
+    request_pages,
+    resident,
+)
 
 app_name = "web"
 
@@ -32,6 +41,15 @@ urlpatterns = [
     path("console/queue/more/", console.console_queue_more, name="console_queue_more"),
     path("console/r/<int:pk>/", console.console_pane, name="console_pane"),
     path("console/r/<int:pk>/people/", console.console_people, name="console_people"),
+    # 星级评定 (ratings)
+    path("ratings/", ratings.ratings_index, name="ratings"),
+    path("ratings/public/", ratings.ratings_public, name="ratings_public"),
+    path("ratings/cycles/open/", ratings.ratings_cycle_open, name="ratings_cycle_open"),
+    path("ratings/a/<int:pk>/", ratings.rating_detail, name="rating_detail"),
+    path("ratings/a/<int:pk>/scores/", ratings.rating_scores, name="rating_scores"),
+    path("ratings/a/<int:pk>/evidence/", ratings.rating_evidence, name="rating_evidence"),
+    path("ratings/a/<int:pk>/do/<slug:action>/", ratings.rating_action, name="rating_action"),
+    path("ratings/evidence/<int:pk>/", ratings.rating_evidence_file, name="rating_evidence_file"),
     # everyone
     path("inbox/", inbox.inbox, name="inbox"),
     path("inbox/read/", inbox.inbox_read, name="inbox_read"),

@@ -44,3 +44,12 @@ def icon(name: str, extra_class: str = "") -> str:
         static("redprop/icons.svg"),
         name,
     )
+
+
+@register.filter
+def dictget(mapping: Any, key: Any) -> Any:
+    """``mapping[key]`` in a template (None when absent)."""
+    try:
+        return mapping.get(key)
+    except AttributeError:
+        return None
