@@ -130,6 +130,16 @@ class AuditEvent(models.IntegerChoices):
     CALENDAR_CHANGED = 721, _("修改计时日历")
     HOLIDAYS_LOADED = 722, _("录入年度节假日安排")
     HOLIDAY_DAY_CHANGED = 723, _("修改节假日或调休日")
+    # 74x: owners' votes (docs/subsystems/votes.md).
+    VOTE_CREATED = 741, _("创建业主表决")
+    VOTE_OPENED = 742, _("开启业主表决（冻结表决权人）")
+    VOTE_CLOSED = 743, _("截止业主表决")
+    VOTE_PUBLISHED = 744, _("公布表决结果")
+    VOTE_CANCELLED = 745, _("取消业主表决")
+    BALLOT_ENTERED = 746, _("录入纸质或委托选票")
+    BALLOTS_IMPORTED = 747, _("导入纸质选票")
+    BALLOTS_VIEWED = 748, _("查看表决明细（个人表决意见）")
+    PROXY_REGISTERED = 749, _("登记表决委托")
     ADMIN_CHANGE = 900, _("后台修改")
 
 

@@ -77,37 +77,7 @@ def _area(raw: str, field: str) -> Decimal:
     return Decimal(raw)
 
 
-def tally_as_dict(t: counting.Tally, rules: counting.CountingRules) -> dict[str, Any]:
-    """The published shape of a count: decimals as strings, ratios as exact fractions."""
-    need = t.threshold
-    return {
-        "item": int(t.item),
-        "total_area": str(t.total_area),
-        "total_heads": t.total_heads,
-        "participating_area": str(t.participating_area),
-        "participating_heads": t.participating_heads,
-        "agree_area": str(t.agree_area),
-        "agree_heads": t.agree_heads,
-        "disagree_area": str(t.disagree_area),
-        "disagree_heads": t.disagree_heads,
-        "abstain_area": str(t.abstain_area),
-        "abstain_heads": t.abstain_heads,
-        "thresholds": {
-            "participation": counting.fraction_str(counting.QUORUM.share),
-            "participation_inclusive": counting.QUORUM.inclusive,
-            "agreement": counting.fraction_str(need.share),
-            "agreement_inclusive": need.inclusive,
-        },
-        "ratios": {k: counting.fraction_str(v) for k, v in t.ratios().items()},
-        "quorum_area_met": t.quorum_area_met,
-        "quorum_heads_met": t.quorum_heads_met,
-        "quorum_met": t.quorum_met,
-        "agree_area_met": t.agree_area_met,
-        "agree_heads_met": t.agree_heads_met,
-        "passed": t.passed,
-        "area_sources": t.area_sources,
-        "rules": {"blank": rules.blank.value, "invalid": rules.invalid.value},
-    }
+tally_as_dict = counting.as_dict
 
 
 @router.post("/tally", response=TallyOut, auth=None)
