@@ -30,7 +30,7 @@ def vote_list(*, user: Any) -> QuerySet[Vote]:
     if organisers:
         part = organisers.q_for(Vote)
         if not part:  # Q() is everything ("all"); Q(...) | Q() would drop it
-            return Vote.objects.select_related("compound", "building")
+            return Vote.objects.all()
         q |= part
     staff = user.scope_set(*[r for r in permissions.STAFF_ROLES if r not in permissions.ORGANISERS])
     not_draft = ~Q(state=VoteState.DRAFT)
@@ -47,7 +47,8 @@ def vote_list(*, user: Any) -> QuerySet[Vote]:
         q |= Q(compound_id__in=committee_compounds) & not_draft
         q |= Q(pk__in=Elector.objects.filter(permissions.elector_q(pid)).values("vote_id"))
     q |= Q(pk__in=ProxyAuthorisation.objects.filter(proxy_id=user.pk).values("vote_id"))
-    return Vote.objects.filter(q).distinct().select_related("compound", "building")
+    # No join in q (ids in subqueries): no duplicates, and FOR UPDATE stays possible.
+    return Vote.objects.filter(q)
 
 
 def current_choices(*, vote: Vote) -> dict[int, str]:

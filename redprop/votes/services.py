@@ -343,10 +343,21 @@ def ballot_cast(
         raise NotFound()
     if not (permissions.is_owner(acting_user, target) or permissions.is_proxy(acting_user, target)):
         raise vote_error(VoteError.NOT_AN_OWNER, status=403)
-    if target.state == VoteState.OPEN and not target.window_open():
+    if not target.window_open():
         raise vote_error(VoteError.VOTING_CLOSED, status=409)
     if not ballots:
         raise vote_error(VoteError.INVALID_CHOICE, field="ballots")
+    try:
+        return _cast(vote, acting_user, visible, ballots)
+    except ApplicationError as err:
+        if err.code == VoteError.INVALID_TRANSITION:  # closed while this one waited
+            raise vote_error(VoteError.VOTING_CLOSED, status=409) from None
+        raise
+
+
+def _cast(
+    vote: Vote, acting_user: Any, visible: Any, ballots: Sequence[tuple[Any, Any]]
+) -> list[Ballot]:
     out: list[Ballot] = []
     with WORKFLOW.step("cast", acting_user, visible, vote.pk) as v:
         # The vote row is locked: closing waits for this ballot, or this ballot sees it

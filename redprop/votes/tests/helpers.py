@@ -71,7 +71,9 @@ def build_place(w: World, name: str = "投票小区") -> Place:
         p.people[key] = person_create(name=pname, acting_user=None)
         p.users[key] = owner_user(p.people[key], f"{name}-{key}")
 
-    def unit(b: Any, label: str, area: str, owners: list[Any] | None = None, dev: bool = False) -> Any:
+    def unit(
+        b: Any, label: str, area: str, owners: list[Any] | None = None, dev: bool = False
+    ) -> Any:
         return territory.unit_create(
             building=b,
             label=label,

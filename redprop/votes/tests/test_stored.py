@@ -76,9 +76,7 @@ def test_a_later_ballot_replaces_the_earlier_and_history_is_kept(staff, place):
     vote = opened(staff, place, item=4)
     wang = place.users["wang"]
     services.ballot_cast(vote=vote, acting_user=wang, ballots=[(place.units["102"].pk, "agree")])
-    services.ballot_cast(
-        vote=vote, acting_user=wang, ballots=[(place.units["201"].pk, "disagree")]
-    )
+    services.ballot_cast(vote=vote, acting_user=wang, ballots=[(place.units["201"].pk, "disagree")])
     rows = list(Ballot.objects.filter(vote=vote).order_by("id").values_list("choice", flat=True))
     assert rows == ["agree", "disagree"]
     (head,) = selectors.my_heads(vote=vote, user=wang)
@@ -132,7 +130,10 @@ def test_majority_item_exactly_half_is_not_enough(staff, place):
         vote=vote, acting_user=place.users["wang"], ballots=[(place.units["102"].pk, "agree")]
     )
     services.ballot_enter(
-        vote=vote, acting_user=staff, unit_id=place.units["301"].pk, choice="disagree",
+        vote=vote,
+        acting_user=staff,
+        unit_id=place.units["301"].pk,
+        choice="disagree",
         document=pdf(),
     )
     t = selectors.vote_tally(vote=vote)
@@ -145,7 +146,9 @@ def test_majority_item_exactly_half_is_not_enough(staff, place):
     assert not t.passed
 
 
-def test_the_signal_carries_the_result_after_commit(staff, place, django_capture_on_commit_callbacks):
+def test_the_signal_carries_the_result_after_commit(
+    staff, place, django_capture_on_commit_callbacks
+):
     vote = opened(staff, place)
     services.vote_close(vote=vote, acting_user=staff)
     got = []
@@ -279,9 +282,7 @@ def test_paper_ballot_needs_a_scan_and_a_date_in_the_window(staff, place):
         services.ballot_enter(**kw, document=SimpleUploadedFile("x.pdf", b"not a pdf"))
     assert err.value.code == "invalid_document"
     with pytest.raises(ApplicationError) as err:
-        services.ballot_enter(
-            **kw, document=pdf(), cast_at=timezone.now() - dt.timedelta(days=1)
-        )
+        services.ballot_enter(**kw, document=pdf(), cast_at=timezone.now() - dt.timedelta(days=1))
     assert err.value.code == "voting_closed" and err.value.field == "cast_at"
     with pytest.raises(ApplicationError) as err:
         services.ballot_enter(**kw, document=pdf(), channel="proxy")
