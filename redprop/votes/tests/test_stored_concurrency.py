@@ -28,7 +28,7 @@ def race(*calls):
         try:
             barrier.wait()
             results[i] = fn()
-        except Exception as exc:  # noqa: BLE001 - reported to the test
+        except Exception as exc:
             results[i] = exc
         finally:
             connections.close_all()

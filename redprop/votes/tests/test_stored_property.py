@@ -18,8 +18,8 @@ from redprop.orgs.choices import OrgKind
 from redprop.orgs.models import OrgMembership
 from redprop.orgs.services import org_create
 from redprop.people.services import person_create
-from redprop.territory.models import Ownership, Unit
 from redprop.territory import services as territory
+from redprop.territory.models import Ownership, Unit
 from redprop.votes import counting, selectors, services
 from redprop.votes.models import AreaRecord
 from redprop.votes.tests.helpers import pdf
@@ -138,7 +138,7 @@ def _check(base, item, units, ballots, blank, invalid):
         idx %= len(units)
         spec, unit = units[idx], made[idx]
         h = head(spec)
-        if choice in ("blank", "invalid") or h == DEV and idx % 2:
+        if choice in ("blank", "invalid") or (h == DEV and idx % 2):
             services.ballot_enter(
                 vote=vote, acting_user=base["staff"], unit_id=unit.pk, choice=choice, document=pdf()
             )
@@ -163,10 +163,20 @@ def _check(base, item, units, ballots, blank, invalid):
         rules=counting.CountingRules(counting.BlankRule(blank), counting.BlankRule(invalid)),
     )
     got = selectors.vote_tally(vote=vote)
-    fields = (
-        "total_area total_heads participating_area participating_heads agree_area agree_heads "
-        "disagree_area disagree_heads abstain_area abstain_heads quorum_met passed"
-    ).split()
+    fields = [
+        "total_area",
+        "total_heads",
+        "participating_area",
+        "participating_heads",
+        "agree_area",
+        "agree_heads",
+        "disagree_area",
+        "disagree_heads",
+        "abstain_area",
+        "abstain_heads",
+        "quorum_met",
+        "passed",
+    ]
     for f in fields:
         assert getattr(got, f) == getattr(expected, f), f
     assert sorted(got.area_sources.values()) == sorted(expected.area_sources.values())
