@@ -2,7 +2,16 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from redprop.web import views
-from redprop.web.views import console, filing, inbox, my_data, orders, request_pages, resident
+from redprop.web.views import (
+    console,
+    filing,
+    inbox,
+    my_data,
+    orders,
+    request_pages,
+    resident,
+    votes,
+)
 
 app_name = "web"
 
@@ -32,6 +41,16 @@ urlpatterns = [
     path("console/queue/more/", console.console_queue_more, name="console_queue_more"),
     path("console/r/<int:pk>/", console.console_pane, name="console_pane"),
     path("console/r/<int:pk>/people/", console.console_people, name="console_people"),
+    # owners' votes (业主表决)
+    path("votes/", votes.vote_list, name="vote_list"),
+    path("votes/new/", votes.vote_new, name="vote_new"),
+    path("votes/<int:pk>/", votes.vote_detail, name="vote_detail"),
+    path("votes/<int:pk>/cast/", votes.vote_cast, name="vote_cast"),
+    path("votes/<int:pk>/do/<slug:action>/", votes.vote_action, name="vote_action"),
+    path("votes/<int:pk>/paper/", votes.vote_paper, name="vote_paper"),
+    path("votes/<int:pk>/import/", votes.vote_import, name="vote_import"),
+    path("votes/<int:pk>/template.xlsx", votes.vote_template, name="vote_template"),
+    path("votes/<int:pk>/result/", votes.vote_result, name="vote_result"),
     # everyone
     path("inbox/", inbox.inbox, name="inbox"),
     path("inbox/read/", inbox.inbox_read, name="inbox_read"),
