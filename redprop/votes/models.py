@@ -23,9 +23,9 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from redprop.core import clock
 from redprop.core.chain import AppendOnlyError
 from redprop.core.models import AppendOnlyQuerySet, BaseModel, ScopedModel, append_only_triggers
 from redprop.votes.choices import (
@@ -161,7 +161,7 @@ class Vote(ScopedModel):
         )  # type: ignore[union-attr]
 
     def window_open(self, at: Any = None) -> bool:
-        at = at or timezone.now()
+        at = at or clock.now()
         return (
             self.state == VoteState.OPEN
             and self.opens_at is not None
@@ -256,7 +256,7 @@ def document_path(instance: Any, filename: str) -> str:
     import secrets
 
     ext = filename.rsplit(".", 1)[-1].lower() if "." in filename else "bin"
-    return f"votes/{timezone.now():%Y/%m}/{secrets.token_hex(12)}.{ext}"
+    return f"votes/{clock.now():%Y/%m}/{secrets.token_hex(12)}.{ext}"
 
 
 class ProxyAuthorisation(AppendOnly):
@@ -270,7 +270,7 @@ class ProxyAuthorisation(AppendOnly):
     )
     document = models.FileField(_("授权委托书"), upload_to=document_path)
     registered_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+")
-    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    created_at = models.DateTimeField(default=clock.now, editable=False)
 
     class Meta:
         verbose_name = _("表决委托")
@@ -293,8 +293,8 @@ class Ballot(AppendOnly):
         settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name=_("提交人")
     )
     # When the owner voted: now online; the date on a paper ballot as received.
-    cast_at = models.DateTimeField(_("投票时间"), default=timezone.now, db_index=True)
-    recorded_at = models.DateTimeField(_("录入时间"), default=timezone.now, editable=False)
+    cast_at = models.DateTimeField(_("投票时间"), default=clock.now, db_index=True)
+    recorded_at = models.DateTimeField(_("录入时间"), default=clock.now, editable=False)
     proxy_name = models.CharField(_("代理人"), max_length=64, blank=True)
     document = models.FileField(_("选票扫描件/委托书"), upload_to=document_path, blank=True)
     note = models.CharField(_("备注"), max_length=200, blank=True)

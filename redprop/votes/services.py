@@ -15,6 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from redprop.core import clock
 from redprop.core.audit import audit, snapshot
 from redprop.core.errors import ApplicationError, NotFound, PermissionDenied
 from redprop.core.inputs import text_problem
@@ -116,12 +117,12 @@ def vote_create(
         invalid_rule=CountRule(invalid_rule),
         territory_area_source=AreaSource(territory_area_source) if territory_area_source else "",
         opens_at=opens_at,
-        closes_at=closes_at or (opens_at or timezone.now()) + DEFAULT_WINDOW,
+        closes_at=closes_at or (opens_at or clock.now()) + DEFAULT_WINDOW,
     )
     vote.set_place(building or compound)
     if not permissions.is_organiser(acting_user, vote):
         raise vote_error(VoteError.INVALID_SCOPE, field="scope")
-    _check_window(vote.opens_at or timezone.now(), vote.closes_at)
+    _check_window(vote.opens_at or clock.now(), vote.closes_at)
     vote.save()
     audit(actor=acting_user, event=AuditEvent.VOTE_CREATED, target=vote, after=snapshot(vote))
     return vote
@@ -143,7 +144,7 @@ def vote_open(*, vote: Vote, acting_user: Any, opens_at: dt.datetime | None = No
         vote.pk,
         update_fields=("opens_at", "opened_at", "total_area", "total_heads"),
     ) as v:
-        now = timezone.now()
+        now = clock.now()
         v.opens_at = opens_at or v.opens_at or now
         if v.opens_at < now - dt.timedelta(minutes=5):
             v.opens_at = now  # never back-dated: ballots start from the opening
@@ -367,7 +368,7 @@ def _cast(
         heads = {h.elector.pk: h for h in selectors.my_heads(vote=v, user=acting_user)}
         by_unit = {eu.unit_id: h for h in heads.values() for eu in h.units}
         seen: set[int] = set()
-        now = timezone.now()
+        now = clock.now()
         for i, (raw_unit, raw_choice) in enumerate(ballots):
             field = f"ballots[{i}]"
             unit_id = _unit_id(raw_unit)
@@ -453,7 +454,7 @@ def _entered_ballot(
     field: str,
     units: dict[int, ElectorUnit] | None = None,
 ) -> Ballot:
-    now = timezone.now()
+    now = clock.now()
     uid = _unit_id(unit_id)
     if units is None:
         units = selectors.electors_of(vote=v, unit_ids=[uid] if uid else [])
@@ -663,7 +664,7 @@ def vote_close(*, vote: Vote, acting_user: Any) -> Vote:
     with WORKFLOW.step(
         "close", acting_user, _visible(acting_user), vote.pk, update_fields=("closed_at",)
     ) as v:
-        v.closed_at = timezone.now()
+        v.closed_at = clock.now()
         audit(actor=acting_user, event=AuditEvent.VOTE_CLOSED, target=v)
     return v
 
@@ -680,7 +681,7 @@ def vote_publish(*, vote: Vote, acting_user: Any) -> Vote:
     ) as v:
         tally = selectors.vote_tally(vote=v)
         v.result = counting.as_dict(tally, selectors.rules_of(v))
-        v.published_at = timezone.now()
+        v.published_at = clock.now()
         audit(
             actor=acting_user,
             event=AuditEvent.VOTE_PUBLISHED,
@@ -698,7 +699,7 @@ def vote_cancel(*, vote: Vote, acting_user: Any, reason: str = "") -> Vote:
     with WORKFLOW.step(
         "cancel", acting_user, _visible(acting_user), vote.pk, update_fields=("cancelled_at",)
     ) as v:
-        v.cancelled_at = timezone.now()
+        v.cancelled_at = clock.now()
         audit(
             actor=acting_user,
             event=AuditEvent.VOTE_CANCELLED,

@@ -39,7 +39,7 @@ def post(c, url, body):
 
 
 def test_staff_create_open_owner_casts_publish_public_result(setup):
-    w, place, staff = setup
+    _w, place, staff = setup
     s = client_for(staff)
     r = post(
         s,
@@ -80,7 +80,7 @@ def test_staff_create_open_owner_casts_publish_public_result(setup):
     ],
 )
 def test_bad_ballot_bodies(setup, body, status, code, field):
-    w, place, staff = setup
+    _w, place, staff = setup
     vote = services.open_vote(staff, scope=place.compound, item=4, title="续聘")
     r = post(client_for(place.users["wang"]), f"/api/v1/votes/{vote.pk}/ballots", body)
     assert r.status_code == status
@@ -89,7 +89,7 @@ def test_bad_ballot_bodies(setup, body, status, code, field):
 
 
 def test_twice_in_one_request_and_unit_not_theirs(setup):
-    w, place, staff = setup
+    _w, place, staff = setup
     vote = services.open_vote(staff, scope=place.compound, item=4, title="续聘")
     wang = client_for(place.users["wang"])
     u = place.units
@@ -115,7 +115,7 @@ def test_twice_in_one_request_and_unit_not_theirs(setup):
 
 
 def test_item_outside_1_9_via_api(setup):
-    w, place, staff = setup
+    _w, place, staff = setup
     r = post(
         client_for(staff),
         "/api/v1/votes/",
@@ -128,7 +128,7 @@ def test_item_outside_1_9_via_api(setup):
 
 
 def test_committee_sees_participants_not_choices_and_ballots_are_logged(setup):
-    w, place, staff = setup
+    _w, place, staff = setup
     committee = org_create(
         kind=OrgKind.OWNERS_COMMITTEE,
         name="投票小区业委会",
@@ -158,7 +158,7 @@ def test_committee_sees_participants_not_choices_and_ballots_are_logged(setup):
 def test_paper_and_import_through_the_api(setup):
     from django.utils import timezone
 
-    w, place, staff = setup
+    _w, place, staff = setup
     vote = services.open_vote(staff, scope=place.compound, item=4, title="续聘")
     s = client_for(staff)
     r = s.post(

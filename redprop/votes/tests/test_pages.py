@@ -31,7 +31,7 @@ def setup():
 
 
 def test_owner_votes_changes_staff_publish_public_result(setup):
-    w, place, staff, vote = setup
+    _w, place, staff, vote = setup
     wang = login(place.users["wang"])
     r = wang.get("/votes/")
     assert "筹集电梯维修资金" in r.content.decode()
@@ -41,7 +41,9 @@ def test_owner_votes_changes_staff_publish_public_result(setup):
     u = place.units["102"].pk
     assert wang.post(f"/votes/{vote.pk}/cast/", {"unit": u, "choice": "agree"}).status_code == 302
     assert "修改投票" in wang.get(f"/votes/{vote.pk}/").content.decode()
-    assert wang.post(f"/votes/{vote.pk}/cast/", {"unit": u, "choice": "disagree"}).status_code == 302
+    assert (
+        wang.post(f"/votes/{vote.pk}/cast/", {"unit": u, "choice": "disagree"}).status_code == 302
+    )
     assert Ballot.objects.filter(vote=vote).count() == 2
     s = login(staff)
     page = s.get(f"/votes/{vote.pk}/").content.decode()
@@ -55,7 +57,7 @@ def test_owner_votes_changes_staff_publish_public_result(setup):
 
 
 def test_refusals_on_the_pages(setup):
-    w, place, staff, vote = setup
+    _w, place, staff, vote = setup
     wang = login(place.users["wang"])
     r = wang.post(f"/votes/{vote.pk}/cast/", {"unit": place.units["101"].pk, "choice": "agree"})
     assert r.status_code == 400 and "该房屋不属于您" in r.content.decode()
@@ -74,7 +76,7 @@ def test_refusals_on_the_pages(setup):
 
 
 def test_staff_create_a_draft_on_the_page(setup):
-    w, place, staff, vote = setup
+    _w, place, staff, vote = setup
     s = login(staff)
     assert s.get("/votes/new/").status_code == 200
     r = s.post(
