@@ -3,5 +3,8 @@
 
 from redprop.demo.registry import register_seeder
 from redprop.demo.seed.open311 import seed_open311
+from redprop.demo.seed.votes import seed_votes
 
 register_seeder(50, seed_open311)
+# After the requests (100): votes read the territory and the demo logins only.
+register_seeder(160, seed_votes)
