@@ -76,9 +76,9 @@ def elector_q(person_id: int) -> Q:
     from redprop.orgs.models import OrgMembership
     from redprop.votes.models import Elector
 
-    developers = OrgMembership.objects.filter(
-        person_id=person_id, ended_on__isnull=True
-    ).values("org_id")
+    developers = OrgMembership.objects.filter(person_id=person_id, ended_on__isnull=True).values(
+        "org_id"
+    )
     own = Elector.persons.through.objects.filter(person_id=person_id).values("elector_id")
     return Q(pk__in=own) | Q(developer_id__in=developers)
 
