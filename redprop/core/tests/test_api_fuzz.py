@@ -86,8 +86,10 @@ def test_no_input_answers_5xx(world: Any, schema: Any) -> None:
     _seed_votes(world)
     headers: dict[str, dict[str, str]] = {"anonymous": {}}
     for role in ROLES[1:]:
-        token = token_create(user=world.users[role], name="fuzz", acting_user=None)
-        headers[role] = {"Authorization": f"Bearer {token}"}
+        # A write token (the default is read-only, which would stop every POST at the
+        # door) and its key (token_create returns the row and the key).
+        issued = token_create(user=world.users[role], name="fuzz", scope="write", acting_user=None)
+        headers[role] = {"Authorization": f"Bearer {issued.key}"}
     failures: list[str] = []
     operations = [op.ok() for op in schema.get_all_operations()]
     assert len(operations) > 25, "the schema lost its operations"
