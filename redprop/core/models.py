@@ -136,6 +136,16 @@ class AuditEvent(models.IntegerChoices):
     RATING_CERTIFIED = 814, _("认定物业企业星级")
     RATING_WITHDRAWN = 815, _("撤销物业企业星级")
     RATING_EVIDENCE_ADDED = 816, _("上传星级评定佐证")
+    # 74x: owners' votes (docs/subsystems/votes.md).
+    VOTE_CREATED = 741, _("创建业主表决")
+    VOTE_OPENED = 742, _("开启业主表决（冻结表决权人）")
+    VOTE_CLOSED = 743, _("截止业主表决")
+    VOTE_PUBLISHED = 744, _("公布表决结果")
+    VOTE_CANCELLED = 745, _("取消业主表决")
+    BALLOT_ENTERED = 746, _("录入纸质或委托选票")
+    BALLOTS_IMPORTED = 747, _("导入纸质选票")
+    BALLOTS_VIEWED = 748, _("查看表决明细（个人表决意见）")
+    PROXY_REGISTERED = 749, _("登记表决委托")
     ADMIN_CHANGE = 900, _("后台修改")
 
 

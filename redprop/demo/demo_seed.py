@@ -4,8 +4,10 @@
 from redprop.demo.registry import register_seeder
 from redprop.demo.seed.open311 import seed_open311
 from redprop.demo.seed.ratings import seed_ratings
+from redprop.demo.seed.votes import seed_votes
 
 register_seeder(50, seed_open311)
-
 # After the requests (100): service quality is computed from their rollups.
 register_seeder(150, seed_ratings)
+# Votes read the territory and the demo logins only.
+register_seeder(160, seed_votes)

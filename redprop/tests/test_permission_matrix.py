@@ -200,6 +200,32 @@ def _api_step(
     )
 
 
+# Who sees a vote of compound A once it is open: its owner (the resident), the
+# organisers, the company serving it, the housing bureau (a draft: the organisers).
+VOTE_VIEWERS = RESIDENT | DISPATCHERS | {Role.COMPANY_STAFF, Role.HOUSING_BUREAU}
+
+
+def api_vote(name: str) -> Callable[[Fx], dict[str, Any]]:
+    return lambda fx: {"vote_id": fx.votes[name].pk}
+
+
+def web_vote(name: str) -> Callable[[Fx], dict[str, Any]]:
+    return lambda fx: {"pk": fx.votes[name].pk}
+
+
+def _pdf() -> Any:
+    from redprop.votes.tests.helpers import pdf
+
+    return pdf()
+
+
+def _ballot_sheet(fx: Fx) -> Any:
+    from redprop.votes.tests.helpers import xlsx
+
+    when = timezone.localtime().replace(tzinfo=None)
+    return xlsx([[fx.w.unit.pk, "", "同意", when, None, None]])
+
+
 REASON = "需要进一步处理的原因说明"
 # Who sees each request of scope A (the butler's patrol request: not the resident).
 # Not dispatched yet: no handling company. The butler's patrol request: not the
@@ -553,6 +579,141 @@ TABLE: dict[str, list[Case]] = {
             ok=(201,),
         )
     ],
+    # --- owners' votes (业主表决): a vote of compound A, where the resident owns a unit ---
+    "api:vote_list": [Case(frozenset({AUTHENTICATED}))],
+    "api:vote_create": [
+        Case(
+            DISPATCHERS,
+            "POST",
+            body=lambda fx: {"compound_id": fx.w.compound.pk, "item": 4, "title": "续聘物业"},
+            ok=(201,),
+            names_a=True,
+            refuse_400=True,  # a compound not the user's: 400 as an unknown one
+        )
+    ],
+    "api:vote_detail": [
+        Case(VOTE_VIEWERS, args=api_vote("open")),
+        Case(DISPATCHERS, args=api_vote("draft"), label="a draft: its organisers only"),
+    ],
+    "api:vote_open": [Case(DISPATCHERS, "POST", args=api_vote("draft"))],
+    "api:vote_close": [Case(DISPATCHERS, "POST", args=api_vote("open"), seen_by=VOTE_VIEWERS)],
+    "api:vote_publish": [Case(DISPATCHERS, "POST", args=api_vote("closed"), seen_by=VOTE_VIEWERS)],
+    "api:vote_cancel": [Case(DISPATCHERS, "POST", args=api_vote("open"), seen_by=VOTE_VIEWERS)],
+    "api:vote_cast": [
+        Case(
+            RESIDENT,
+            "POST",
+            args=api_vote("open"),
+            body=lambda fx: {"ballots": [{"unit_id": fx.w.unit.pk, "choice": "agree"}]},
+            ok=(201,),
+            seen_by=VOTE_VIEWERS,
+        )
+    ],
+    "api:vote_mine": [Case(VOTE_VIEWERS, args=api_vote("open"))],
+    # How someone voted: the organisers, each read logged with its reason.
+    "api:vote_ballots": [
+        Case(DISPATCHERS, args=api_vote("open"), query="?reason=核对纸质选票", seen_by=VOTE_VIEWERS)
+    ],
+    "api:vote_paper_ballot": [
+        Case(
+            DISPATCHERS,
+            "POST",
+            args=api_vote("open"),
+            body=lambda fx: {"unit_id": fx.w.unit.pk, "choice": "agree", "document": _pdf()},
+            multipart=True,
+            ok=(201,),
+            seen_by=VOTE_VIEWERS,
+        )
+    ],
+    "api:vote_proxy_register": [
+        Case(
+            DISPATCHERS,
+            "POST",
+            args=api_vote("open"),
+            body=lambda fx: {
+                "unit_id": fx.w.unit.pk,
+                "proxy_user_id": fx.w.users["nobody"].pk,
+                "document": _pdf(),
+            },
+            multipart=True,
+            ok=(201,),
+            seen_by=VOTE_VIEWERS,
+        )
+    ],
+    "api:vote_import": [
+        Case(
+            DISPATCHERS,
+            "POST",
+            args=api_vote("open"),
+            body=lambda fx: {"file": _ballot_sheet(fx), "document": _pdf()},
+            multipart=True,
+            ok=(201,),
+            seen_by=VOTE_VIEWERS,
+        )
+    ],
+    "api:vote_import_template": [Case(DISPATCHERS, args=api_vote("open"), seen_by=VOTE_VIEWERS)],
+    # Who took part, never how: the organisers and the owners' committee.
+    "api:vote_participants": [Case(DISPATCHERS, args=api_vote("open"), seen_by=VOTE_VIEWERS)],
+    "api:vote_result": [Case(frozenset({PUBLIC}), args=api_vote("published"), scoped=False)],
+    "web:vote_list": [Case(EVERY_ROLE)],
+    "web:vote_new": [
+        Case(DISPATCHERS),
+        Case(
+            DISPATCHERS,
+            "POST",
+            body=lambda fx: {"compound": fx.w.compound.pk, "item": 4, "title": "续聘", "days": 7},
+            ok=(302,),
+            names_a=True,
+            refuse_400=True,  # a compound not offered: 400 as an unknown one
+        ),
+    ],
+    "web:vote_detail": [
+        Case(VOTE_VIEWERS, args=web_vote("open")),
+        Case(DISPATCHERS, args=web_vote("draft"), label="a draft"),
+    ],
+    "web:vote_cast": [
+        Case(
+            RESIDENT,
+            "POST",
+            args=web_vote("open"),
+            body=lambda fx: {"unit": fx.w.unit.pk, "choice": "agree"},
+            ok=(302,),
+            seen_by=VOTE_VIEWERS,
+        )
+    ],
+    "web:vote_action": [
+        Case(
+            DISPATCHERS,
+            "POST",
+            args=lambda fx: {"pk": fx.votes["open"].pk, "action": "close"},
+            ok=(302,),
+            seen_by=VOTE_VIEWERS,
+        )
+    ],
+    "web:vote_paper": [
+        Case(
+            DISPATCHERS,
+            "POST",
+            args=web_vote("open"),
+            body=lambda fx: {"unit": fx.w.unit.pk, "choice": "agree", "document": _pdf()},
+            multipart=True,
+            ok=(302,),
+            seen_by=VOTE_VIEWERS,
+        )
+    ],
+    "web:vote_import": [
+        Case(
+            DISPATCHERS,
+            "POST",
+            args=web_vote("open"),
+            body=lambda fx: {"file": _ballot_sheet(fx), "document": _pdf()},
+            multipart=True,
+            ok=(302,),
+            seen_by=VOTE_VIEWERS,
+        )
+    ],
+    "web:vote_template": [Case(DISPATCHERS, args=web_vote("open"), seen_by=VOTE_VIEWERS)],
+    "web:vote_result": [Case(frozenset({PUBLIC}), args=web_vote("published"), scoped=False)],
     # --- the admin's own pages ------------------------------------------------------------
     "admin:index": [Case(ADMIN_STAFF)],
     "admin:login": [Case(frozenset({PUBLIC}), ok=(200, 302))],
@@ -952,6 +1113,7 @@ class Fx:
     rating_criterion: Any = None
     rating: Any = None  # company A's assessment, self-assessed, not submitted
     rating_evidence: Any = None
+    votes: dict[str, Any] = field(default_factory=dict)
 
 
 def build_fx() -> Fx:
@@ -1137,6 +1299,21 @@ def build_fx() -> Fx:
     # Decided, so the resident's own probe of /my/data/erase/ may ask again.
     erasure_request_reject(erasure=fx.erasure, note="矩阵测试", acting_user=u[Role.COMMUNITY_STAFF])
     _build_ratings(fx)
+    # Owners' votes of compound A (the resident owns w.unit there).
+    from redprop.votes import services as vs
+
+    organiser = u[Role.COMMUNITY_STAFF]
+    fx.votes["draft"] = vs.vote_create(
+        acting_user=organiser, scope=w.compound, item=4, title="矩阵草稿"
+    )
+    for name in ("open", "closed", "published"):
+        fx.votes[name] = vs.open_vote(organiser, scope=w.compound, item=6, title=f"矩阵{name}")
+    vs.ballot_cast(
+        vote=fx.votes["open"], acting_user=u[Role.RESIDENT], ballots=[(w.unit.pk, "agree")]
+    )
+    for name in ("closed", "published"):
+        vs.vote_close(vote=fx.votes[name], acting_user=organiser)
+    vs.vote_publish(vote=fx.votes["published"], acting_user=organiser)
     return fx
 
 

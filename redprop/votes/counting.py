@@ -28,6 +28,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
+from typing import Any
 
 # The owner key of the developer (建设单位), who holds its unsold units as one head.
 DEVELOPER = "developer"
@@ -274,3 +275,36 @@ def fraction_str(value: Fraction | None) -> str | None:
     if value is None:
         return None
     return f"{value.numerator}/{value.denominator}"
+
+
+def as_dict(t: Tally, rules: CountingRules) -> dict[str, Any]:
+    """The published shape of a count: decimals as strings, ratios as exact fractions."""
+    need = t.threshold
+    return {
+        "item": int(t.item),
+        "total_area": str(t.total_area),
+        "total_heads": t.total_heads,
+        "participating_area": str(t.participating_area),
+        "participating_heads": t.participating_heads,
+        "agree_area": str(t.agree_area),
+        "agree_heads": t.agree_heads,
+        "disagree_area": str(t.disagree_area),
+        "disagree_heads": t.disagree_heads,
+        "abstain_area": str(t.abstain_area),
+        "abstain_heads": t.abstain_heads,
+        "thresholds": {
+            "participation": fraction_str(QUORUM.share),
+            "participation_inclusive": QUORUM.inclusive,
+            "agreement": fraction_str(need.share),
+            "agreement_inclusive": need.inclusive,
+        },
+        "ratios": {k: fraction_str(v) for k, v in t.ratios().items()},
+        "quorum_area_met": t.quorum_area_met,
+        "quorum_heads_met": t.quorum_heads_met,
+        "quorum_met": t.quorum_met,
+        "agree_area_met": t.agree_area_met,
+        "agree_heads_met": t.agree_heads_met,
+        "passed": t.passed,
+        "area_sources": t.area_sources,
+        "rules": {"blank": rules.blank.value, "invalid": rules.invalid.value},
+    }

@@ -61,6 +61,11 @@ NAV: list[tuple[str, Any, frozenset[str]]] = [
             }
         ),
     ),
+    (
+        "web:vote_list",
+        _("业主表决"),
+        frozenset({Role.RESIDENT, Role.COMMUNITY_STAFF, Role.STREET_OFFICER}),
+    ),
     ("web:inbox", _("消息"), frozenset(set(Role))),
     ("web:my_data", _("我的数据"), frozenset({Role.RESIDENT})),
     (
@@ -88,6 +93,7 @@ NAV_ICONS: dict[str, str] = {
     "dashboards:dashboard": "chart",
     "dashboards:reports": "file",
     "web:ratings": "flag",
+    "web:vote_list": "check",
     "web:inbox": "bell",
     "web:my_data": "user",
     "admin:index": "settings",

@@ -11,6 +11,7 @@ from redprop.web.views import (
     ratings,
     request_pages,
     resident,
+    votes,
 )
 
 app_name = "web"
@@ -50,6 +51,16 @@ urlpatterns = [
     path("ratings/a/<int:pk>/evidence/", ratings.rating_evidence, name="rating_evidence"),
     path("ratings/a/<int:pk>/do/<slug:action>/", ratings.rating_action, name="rating_action"),
     path("ratings/evidence/<int:pk>/", ratings.rating_evidence_file, name="rating_evidence_file"),
+    # owners' votes (业主表决)
+    path("votes/", votes.vote_list, name="vote_list"),
+    path("votes/new/", votes.vote_new, name="vote_new"),
+    path("votes/<int:pk>/", votes.vote_detail, name="vote_detail"),
+    path("votes/<int:pk>/cast/", votes.vote_cast, name="vote_cast"),
+    path("votes/<int:pk>/do/<slug:action>/", votes.vote_action, name="vote_action"),
+    path("votes/<int:pk>/paper/", votes.vote_paper, name="vote_paper"),
+    path("votes/<int:pk>/import/", votes.vote_import, name="vote_import"),
+    path("votes/<int:pk>/template.xlsx", votes.vote_template, name="vote_template"),
+    path("votes/<int:pk>/result/", votes.vote_result, name="vote_result"),
     # everyone
     path("inbox/", inbox.inbox, name="inbox"),
     path("inbox/read/", inbox.inbox_read, name="inbox_read"),
