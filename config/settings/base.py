@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "redprop.open311",
     "redprop.contact",
     "redprop.privacy",
+    "redprop.mediation",
     "redprop.web",
     "redprop.dashboards",
     "redprop.demo",

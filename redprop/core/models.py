@@ -130,6 +130,15 @@ class AuditEvent(models.IntegerChoices):
     CALENDAR_CHANGED = 721, _("修改计时日历")
     HOLIDAYS_LOADED = 722, _("录入年度节假日安排")
     HOLIDAY_DAY_CHANGED = 723, _("修改节假日或调休日")
+    # 791-799: mediation cases and petitions (docs/subsystems/mediation.md).
+    CASE_REGISTERED = 791, _("登记调解/信访案件")
+    CASE_ACCEPTED = 792, _("受理调解/信访案件")
+    CASE_MEDIATOR_ASSIGNED = 793, _("指定调解员")
+    CASE_EXTENDED = 794, _("延长信访办理期限")
+    CASE_CONCLUDED = 795, _("调解/信访案件办结")
+    CASE_FILE_READ = 796, _("查阅调解卷宗（无自然人当事人）")
+    CASE_ESCALATED = 797, _("调解/信访超期上报")
+    MEDIATION_POLICY_CHANGED = 798, _("修改调解与信访期限规则")
     ADMIN_CHANGE = 900, _("后台修改")
 
 
