@@ -2,6 +2,9 @@
 ``autodiscover_modules("demo_seed")`` like every app's)."""
 
 from redprop.demo.registry import register_seeder
+from redprop.demo.seed.mediation import seed_mediation
 from redprop.demo.seed.open311 import seed_open311
 
 register_seeder(50, seed_open311)
+# After the requests' year (100): the cases stand on their own.
+register_seeder(150, seed_mediation)

@@ -109,3 +109,17 @@ def test_from_request_page_button(world):
     # The resident sees no 转调解 button.
     assert "转调解" not in world.client(Role.RESIDENT).get(f"/r/{request.pk}/").content.decode()
     assert staff
+
+
+def test_dashboard_panel_counts_cases_by_community(world):
+    from redprop.mediation import services
+
+    staff = world.users[Role.COMMUNITY_STAFF]
+    case = petition(world)
+    services.case_accept(case=case, acting_user=staff)
+    services.case_answer(case=case, text="已答复", acting_user=staff)
+    services.case_rate(case=case, score=4, acting_user=world.users[Role.RESIDENT])
+    page = world.client(Role.STREET_OFFICER).get("/dashboard/").content.decode()
+    assert "调解与信访" in page and world.community.name in page and "100.0%" in page
+    # Company staff use the dashboard too, but the panel is for supervising roles.
+    assert "med-panel" not in world.client(Role.COMPANY_STAFF).get("/dashboard/").content.decode()
