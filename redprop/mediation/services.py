@@ -90,6 +90,26 @@ def _optional_text(value: str, *, field: str, max_length: int) -> str:
     return value
 
 
+_EARLIEST = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
+
+
+def _moment(value: dt.datetime | None, *, field: str) -> dt.datetime | None:
+    """An aware instant between 2000 and a few minutes from now (a far date whose UTC
+    offset would overflow is refused like any other out-of-range one)."""
+    if value is None:
+        return None
+    message = _("时间须在 2000 年之后且不晚于现在")
+    try:
+        if timezone.is_naive(value):
+            raise ApplicationError("validation_error", message, field=field)
+        utc = value.astimezone(dt.UTC)
+    except (OverflowError, ValueError) as exc:
+        raise ApplicationError("validation_error", message, field=field) from exc
+    if utc < _EARLIEST or utc > clock.now() + dt.timedelta(minutes=5):
+        raise ApplicationError("validation_error", message, field=field)
+    return utc
+
+
 def _event(
     case: Case,
     kind: str,
@@ -285,10 +305,7 @@ def case_open(
     )
     summary = _optional_text(summary, field="summary", max_length=SUMMARY_MAX)
     external_ref = _optional_text(external_ref, field="external_ref", max_length=64)
-    now = clock.now()
-    received_at = received_at or now
-    if received_at > now + dt.timedelta(minutes=5):
-        raise ApplicationError("validation_error", _("收到时间不能晚于现在"), field="received_at")
+    received_at = _moment(received_at, field="received_at") or clock.now()
     case = Case(
         kind=kind,
         dispute_type=dispute_type,
@@ -561,6 +578,10 @@ def case_session(
     )
     if held_at is None or timezone.is_naive(held_at):
         raise ApplicationError("validation_error", _("请填写调解时间"), field="held_at")
+    try:
+        held_at = held_at.astimezone(dt.UTC)
+    except (OverflowError, ValueError) as exc:
+        raise ApplicationError(E.SESSION_IN_FUTURE, _("调解时间无效"), field="held_at") from exc
     with _step("session", case, acting_user, to=Status.MEDIATING) as c:
         if held_at < c.received_at:
             raise ApplicationError(

@@ -219,3 +219,21 @@ def test_counts_by_community_with_agreements_and_satisfaction(world):
     c.force_login(other)
     assert c.get(f"{URL}/counts?node={world.street.pk}").status_code == 404
     assert world.client(Role.RESIDENT).get(f"{URL}/counts").status_code == 403
+
+
+def test_far_times_are_refused_not_overflowed(world):
+    for when in ("0001-01-01T00:00:00+14:00", "9999-12-31T23:59:00-12:00", "1999-12-31T00:00:00Z"):
+        resp = post(world, Role.COMMUNITY_STAFF, "/cases", body(world, received_at=when))
+        assert resp.status_code == 400 and resp.json()["field"] == "received_at", when
+    staff = world.users[Role.COMMUNITY_STAFF]
+    case = petition(world, kind="dispute")
+    services.case_accept(case=case, acting_user=staff)
+    for when in ("0001-01-01T00:00:00+14:00", "9999-12-31T23:59:00-12:00"):
+        resp = post(
+            world,
+            Role.COMMUNITY_STAFF,
+            f"/cases/{case.pk}/sessions",
+            {"held_at": when, "place": "议事厅", "attendance": "双方", "notes": "记录"},
+        )
+        assert resp.status_code == 400 and resp.json()["field"] == "held_at", when
+    assert not Case.objects.exclude(pk=case.pk).exists()
