@@ -222,7 +222,15 @@ class CaseParty(models.Model):
         verbose_name = _("当事人")
         verbose_name_plural = _("当事人")
         ordering = ["side", "id"]
-        indexes = [models.Index(fields=["person"], name="med_party_person")]
+        indexes = [
+            models.Index(fields=["person"], name="med_party_person"),
+            # The counts read only the parties who rated.
+            models.Index(
+                fields=["case"],
+                condition=Q(satisfaction__isnull=False),
+                name="med_party_rated",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name

@@ -17,7 +17,7 @@ from redprop.core.errors import ApplicationError
 from redprop.mediation import permissions, presenters, selectors, services
 from redprop.mediation.choices import EventKind
 from redprop.mediation.forms import ACTION_FORMS, IntakeForm
-from redprop.mediation.workflow import WORKFLOW
+from redprop.mediation.workflow import available
 from redprop.web.access import role_required
 
 GROUPS = {
@@ -54,11 +54,28 @@ def case_list(request: HttpRequest) -> HttpResponse:
     )
 
 
+# The page's order: the step that moves the case on first (it opens unfolded).
+PAGE_ORDER = [
+    "accept",
+    "session",
+    "agree",
+    "follow_up",
+    "answer",
+    "rate",
+    "sign",
+    "assign",
+    "extend",
+    "refer",
+    "decline",
+    "withdraw",
+]
+
+
 def _forms_for(
     user: Any, case: Any, *, bound: Any = None, action: str = ""
 ) -> list[tuple[str, Any]]:
     out = []
-    for name in WORKFLOW.available(user, case):
+    for name in sorted(available(user, case), key=PAGE_ORDER.index):
         form_class = ACTION_FORMS[name]
         if bound is not None and name == action:
             out.append((name, bound))

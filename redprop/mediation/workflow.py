@@ -132,4 +132,11 @@ def transition_edges() -> set[tuple[str, str]]:
 
 
 def available(user: Any, case: Any) -> dict[str, set[str]]:
-    return WORKFLOW.available(user, case)
+    """What ``user`` may do now; a party who has rated is not offered "rate" again (the
+    service answers ``already_rated``)."""
+    out = WORKFLOW.available(user, case)
+    if "rate" in out:
+        party = permissions.party_of(user, case)
+        if party is None or party.satisfaction is not None:
+            out.pop("rate")
+    return out
