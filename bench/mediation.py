@@ -69,7 +69,10 @@ def main() -> None:
     for p in terr.places:
         person_id = terr.residents[p.community_id][0]
         Person.objects.filter(pk=person_id).update(
-            city_id=p.city_id, district_id=p.district_id, street_id=p.street_id, community_id=p.community_id
+            city_id=p.city_id,
+            district_id=p.district_id,
+            street_id=p.street_id,
+            community_id=p.community_id,
         )
     # A few cases through the real services: the template of the bulk rows.
     t = time.perf_counter()
@@ -130,7 +133,13 @@ def main() -> None:
     people = [terr.residents[p.community_id][0] for p in terr.places]
     CaseParty.objects.bulk_create(
         [
-            CaseParty(case_id=c.pk, side="applicant", kind="resident", person_id=people[i % len(people)], name="居民")
+            CaseParty(
+                case_id=c.pk,
+                side="applicant",
+                kind="resident",
+                person_id=people[i % len(people)],
+                name="居民",
+            )
             for i, c in enumerate(rows)
         ],
         batch_size=5000,
@@ -144,7 +153,9 @@ def main() -> None:
 
     quiet = now - dt.timedelta(days=1)
     ms = timed(
-        lambda: list(Case.objects.filter(next_check_at__lte=quiet).values_list("pk", flat=True)[:500]),
+        lambda: list(
+            Case.objects.filter(next_check_at__lte=quiet).values_list("pk", flat=True)[:500]
+        ),
         repeat=args.repeat,
     )
     print(latency_line("sweep selection, nothing due", ms))
@@ -173,7 +184,9 @@ def main() -> None:
     print(latency_line("one case's check", per_case))
     t = time.perf_counter()
     again = services.deadline_sweep(now=now, limit=500)
-    print(f"second pass at the same now: {again} cases in {(time.perf_counter() - t) * 1000:.1f} ms")
+    print(
+        f"second pass at the same now: {again} cases in {(time.perf_counter() - t) * 1000:.1f} ms"
+    )
 
     from redprop.accounts.models import User
 
@@ -196,7 +209,9 @@ def main() -> None:
     work = timed(lambda: policies.deadline(start, 60, "working"), repeat=200)
     print(latency_line("deadline 60 calendar days", cal))
     print(latency_line("deadline 60 working days", work))
-    print(f"ratio working/calendar p50: {percentile(work, 50) / max(1e-9, percentile(cal, 50)):.1f}")
+    print(
+        f"ratio working/calendar p50: {percentile(work, 50) / max(1e-9, percentile(cal, 50)):.1f}"
+    )
 
 
 if __name__ == "__main__":

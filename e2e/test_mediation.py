@@ -55,7 +55,9 @@ def test_request_to_case_to_sessions_to_agreement_on_a_phone(
     case.refresh_from_db()
     assert case.status == "accepted"
 
-    for n, (notes, ahead) in enumerate((("双方陈述，物业同意查勘", 2), ("查勘确认公共管道渗漏", 3))):
+    for n, (notes, ahead) in enumerate(
+        (("双方陈述，物业同意查勘", 2), ("查勘确认公共管道渗漏", 3))
+    ):
         desk.locator("details:has(form.action-session)").evaluate("d => { d.open = true; }")
         form = desk.locator("form.action-session")
         form.locator("input[name='session-held_at']").fill(_minute_ahead(ahead))
@@ -76,7 +78,8 @@ def test_request_to_case_to_sessions_to_agreement_on_a_phone(
     form.get_by_role("button", name="保存协议").click()
     desk.wait_for_load_state("networkidle")
     case.refresh_from_db()
-    assert case.status == "agreed" and "800 元" in case.agreement_text
+    assert case.status == "agreed"
+    assert "800 元" in case.agreement_text
     assert "800 元" in desk.content()
     journey.shoot(desk, "mediation-3-agreement")
     assert PiiAccessLog.objects.filter(field="case_file").count() >= 4  # each page read
@@ -86,7 +89,8 @@ def test_request_to_case_to_sessions_to_agreement_on_a_phone(
     journey.login(resident, world.users[Role.RESIDENT].username)
     resident.goto(f"{live_server.url}/mediation/{case.pk}/")
     page = resident.content()
-    assert "800 元" in page and "查勘确认公共管道渗漏" not in page
+    assert "800 元" in page
+    assert "查勘确认公共管道渗漏" not in page
     resident.get_by_text("非常满意").first.click()
     resident.get_by_role("button", name="提交评价").click()
     resident.wait_for_load_state("networkidle")
