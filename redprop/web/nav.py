@@ -48,6 +48,11 @@ NAV: list[tuple[str, Any, frozenset[str]]] = [
         _("月度报表"),
         frozenset({Role.COMMUNITY_STAFF, Role.STREET_OFFICER, Role.HOUSING_BUREAU, Role.SYSADMIN}),
     ),
+    (
+        "mediation:case_list",
+        _("调解与信访"),
+        frozenset({Role.COMMUNITY_STAFF, Role.STREET_OFFICER, Role.HOUSING_BUREAU, Role.SYSADMIN}),
+    ),
     ("web:inbox", _("消息"), frozenset(set(Role))),
     ("web:my_data", _("我的数据"), frozenset({Role.RESIDENT})),
     (
@@ -74,6 +79,7 @@ NAV_ICONS: dict[str, str] = {
     "web:file_request": "plus",
     "dashboards:dashboard": "chart",
     "dashboards:reports": "file",
+    "mediation:case_list": "neighbour_dispute",
     "web:inbox": "bell",
     "web:my_data": "user",
     "admin:index": "settings",
