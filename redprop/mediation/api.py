@@ -226,11 +226,9 @@ def _read(request: HttpRequest, case_id: int) -> dict[str, Any]:
 
 
 def _after(request: HttpRequest, case_id: int) -> dict[str, Any]:
-    """The case after a step, as the actor now sees it (no second logged read)."""
-    case = selectors.case_queryset().filter(pk=case_id).first()
-    if case is None:
-        raise NotFound()
-    view = permissions.view_of(request.user, case) or permissions.View.PARTY
+    """The case after a step, as the actor now sees it: a read of the file like any
+    other (logged)."""
+    case, view = services.case_file_open(case_id=case_id, acting_user=request.user, context="api")
     return presenters.case_dict(case, request.user, view)
 
 

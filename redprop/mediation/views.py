@@ -128,7 +128,8 @@ def case_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     if form.is_valid():
         messages.success(request, _("已保存"))
         return redirect("mediation:case_detail", pk=pk)
-    fresh = selectors.case_queryset().get(pk=pk)
+    # The page shown again with the error is a read of the file like any other (logged).
+    fresh, view = services.case_file_open(case_id=pk, acting_user=request.user, context="page")
     return render(
         request,
         "mediation/case_detail.html",
