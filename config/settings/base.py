@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "redprop.contact",
     "redprop.privacy",
     "redprop.ratings",
+    "redprop.mediation",
     "redprop.web",
     "redprop.dashboards",
     "redprop.demo",

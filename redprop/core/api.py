@@ -176,6 +176,7 @@ def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 
 
 def _register_routers() -> None:
+    from redprop.mediation.api import router as mediation_router
     from redprop.notifications.api import router as notifications_router
     from redprop.people.api import router as people_router
     from redprop.ratings.api import router as ratings_router
@@ -189,6 +190,7 @@ def _register_routers() -> None:
     api.add_router("/requests", requests_router)
     api.add_router("/votes", votes_router)
     api.add_router("/ratings", ratings_router)
+    api.add_router("/mediation", mediation_router)
 
 
 _register_routers()

@@ -146,6 +146,15 @@ class AuditEvent(models.IntegerChoices):
     BALLOTS_IMPORTED = 747, _("导入纸质选票")
     BALLOTS_VIEWED = 748, _("查看表决明细（个人表决意见）")
     PROXY_REGISTERED = 749, _("登记表决委托")
+    # 791-799: mediation cases and petitions (docs/subsystems/mediation.md).
+    CASE_REGISTERED = 791, _("登记调解/信访案件")
+    CASE_ACCEPTED = 792, _("受理调解/信访案件")
+    CASE_MEDIATOR_ASSIGNED = 793, _("指定调解员")
+    CASE_EXTENDED = 794, _("延长信访办理期限")
+    CASE_CONCLUDED = 795, _("调解/信访案件办结")
+    CASE_FILE_READ = 796, _("查阅调解卷宗（无自然人当事人）")
+    CASE_ESCALATED = 797, _("调解/信访超期上报")
+    MEDIATION_POLICY_CHANGED = 798, _("修改调解与信访期限规则")
     ADMIN_CHANGE = 900, _("后台修改")
 
 

@@ -16,6 +16,8 @@ class SensitiveField(models.TextChoices):
     SENSITIVE_TAGS = "sensitive_tags", _("敏感标签")
     PARTY_MEMBERSHIP = "party_membership", _("党员身份")
     NAME_OF_MINOR = "name_of_minor", _("未成年人姓名")
+    # Not a column: a read of a mediation case file naming this person (调解卷宗).
+    CASE_FILE = "case_file", _("调解卷宗")
 
 
 # Default tags (DOMAIN.md mechanism 14); more can be added as data in the admin.

@@ -92,6 +92,15 @@ POLICY_EDITORS = frozenset({Role.HOUSING_BUREAU, Role.SYSADMIN})
 NOT_COMPANY = ADMIN_STAFF - {Role.COMPANY_STAFF}
 NONE: frozenset[str] = frozenset()
 
+# Mediation (docs/subsystems/mediation.md): the supervising roles over the case's place
+# (the fixture's mediator is community A's desk officer); the parties are the resident
+# (applicant) and company A (respondent).
+MED_SUPERVISORS = frozenset(
+    {Role.COMMUNITY_STAFF, Role.STREET_OFFICER, Role.HOUSING_BUREAU, Role.SYSADMIN}
+)
+MED_PARTIES = frozenset({Role.RESIDENT, Role.COMPANY_STAFF})
+MED_VIEWERS = MED_SUPERVISORS | MED_PARTIES
+
 # Who may read a person's (masked) record: accounts.rules.view_people.
 PEOPLE_VIEWERS = REGION_DESKS | {Role.GRID_BUTLER} | RESIDENT
 
@@ -227,6 +236,54 @@ def _ballot_sheet(fx: Fx) -> Any:
 
 
 REASON = "需要进一步处理的原因说明"
+
+
+def _case(name: str) -> Callable[[Fx], dict[str, Any]]:
+    return lambda fx: {"pk": fx.cases[name].pk}
+
+
+def _api_case(name: str) -> Callable[[Fx], dict[str, Any]]:
+    return lambda fx: {"case_id": fx.cases[name].pk}
+
+
+def _med_page(action: str, state: str, allow: frozenset[str], **data: Any) -> Case:
+    """A step on the case page: POST /mediation/<pk>/do/<action>/ with the form's prefix."""
+
+    def body(fx: Fx) -> dict[str, Any]:
+        values = {k: (v(fx) if callable(v) else v) for k, v in data.items()}
+        return {f"{action}-{k}": v for k, v in values.items()}
+
+    return Case(
+        allow,
+        "POST",
+        args=lambda fx: {"pk": fx.cases[state].pk, "action": action},
+        body=body,
+        ok=(302,),
+        label=action,
+        seen_by=MED_VIEWERS,
+        multipart=action == "sign",
+    )
+
+
+def _med_api(name: str, allow: frozenset[str], body: Any = None, **kw: Any) -> Case:
+    return Case(
+        allow,
+        "POST",
+        args=_api_case(name),
+        body=(lambda fx: body(fx) if callable(body) else (body or {})),
+        seen_by=MED_VIEWERS,
+        **kw,
+    )
+
+
+def _now_local() -> str:
+    return timezone.localtime().strftime("%Y-%m-%dT%H:%M")
+
+
+def _today() -> str:
+    return timezone.localdate().isoformat()
+
+
 # Who sees each request of scope A (the butler's patrol request: not the resident).
 # Not dispatched yet: no handling company. The butler's patrol request: not the
 # resident's either.
@@ -714,6 +771,131 @@ TABLE: dict[str, list[Case]] = {
     ],
     "web:vote_template": [Case(DISPATCHERS, args=web_vote("open"), seen_by=VOTE_VIEWERS)],
     "web:vote_result": [Case(frozenset({PUBLIC}), args=web_vote("published"), scoped=False)],
+    # --- mediation and petitions (redprop/mediation) ---------------------------------------
+    "mediation:case_list": [Case(EVERY_ROLE)],
+    "mediation:case_detail": [Case(MED_VIEWERS, args=_case("registered"))],
+    "mediation:intake": [
+        Case(MED_SUPERVISORS),
+        Case(
+            MED_SUPERVISORS,
+            "POST",
+            body=lambda fx: {
+                "kind": "petition",
+                "source": "walk_in",
+                "dispute_type": "parking",
+                "compound": fx.w.compound.pk,
+                "applicant": fx.w.resident.pk,
+                "title": "车位被占用",
+            },
+            ok=(302,),
+            names_a=True,
+            refuse_400=True,  # a compound or person not offered to the user: 400
+            label="register a petition in compound A",
+        ),
+    ],
+    "mediation:from_request": [
+        Case(
+            DISPATCHERS,
+            "POST",
+            args=req("dispatched"),
+            ok=(302,),
+        )
+    ],
+    "mediation:case_action": [
+        _med_page("accept", "registered", MED_SUPERVISORS, note="受理"),
+        _med_page("decline", "registered", MED_SUPERVISORS, reason=REASON),
+        _med_page("assign", "registered", MED_SUPERVISORS, kind="lawyer", name="张律师"),
+        _med_page("withdraw", "registered", MED_SUPERVISORS | {Role.RESIDENT}, reason=REASON),
+        _med_page(
+            "session",
+            "accepted",
+            MED_SUPERVISORS,
+            held_at=lambda fx: _now_local(),
+            place="议事厅",
+            attendance="双方",
+            notes="记录",
+        ),
+        _med_page("extend", "accepted", MED_SUPERVISORS, days=30, reason=REASON),
+        _med_page("answer", "accepted", MED_SUPERVISORS, text="答复意见"),
+        _med_page("refer", "accepted", MED_SUPERVISORS, to="court", note=REASON),
+        _med_page("agree", "mediating", MED_SUPERVISORS, text="协议", follow_up_on=_today()),
+        _med_page(
+            "sign",
+            "agreed",
+            MED_SUPERVISORS,
+            party=lambda fx: fx.cases["agreed"].parties.first().pk,
+            file=lambda fx: _jpeg(),
+        ),
+        _med_page("follow_up", "agreed", MED_SUPERVISORS, kept="yes", note="已履行"),
+        _med_page("rate", "answered", MED_PARTIES, score=5),
+    ],
+    "api:case_list": [Case(frozenset({AUTHENTICATED}))],
+    "api:case_create": [
+        Case(
+            MED_SUPERVISORS,
+            "POST",
+            body=lambda fx: {
+                "kind": "petition",
+                "source": "hotline",
+                "title": "噪音扰民",
+                "compound_id": fx.w.compound.pk,
+                "parties": [{"kind": "resident", "person_id": fx.w.resident.pk}],
+            },
+            ok=(201,),
+            names_a=True,
+            refuse_400=True,  # a place or person not the user's: 400 as an unknown one
+        )
+    ],
+    "api:case_from_request": [
+        Case(
+            DISPATCHERS,
+            "POST",
+            args=api_req("dispatched"),
+            body={"dispute_type": "seepage"},
+            ok=(201,),
+        )
+    ],
+    "api:case_read": [Case(MED_VIEWERS, args=_api_case("registered"))],
+    "api:case_assign": [
+        _med_api("registered", MED_SUPERVISORS, {"kind": "lawyer", "name": "张律师"})
+    ],
+    "api:case_accept": [_med_api("registered", MED_SUPERVISORS, {"note": "受理"})],
+    "api:case_decline": [_med_api("registered", MED_SUPERVISORS, {"reason": REASON})],
+    "api:case_withdraw": [
+        _med_api("registered", MED_SUPERVISORS | {Role.RESIDENT}, {"reason": REASON})
+    ],
+    "api:case_session": [
+        _med_api(
+            "accepted",
+            MED_SUPERVISORS,
+            lambda fx: {
+                "held_at": timezone.now().isoformat(),
+                "place": "议事厅",
+                "attendance": "双方",
+                "notes": "记录",
+            },
+        )
+    ],
+    "api:case_extend": [_med_api("accepted", MED_SUPERVISORS, {"days": 30, "reason": REASON})],
+    "api:case_answer": [_med_api("accepted", MED_SUPERVISORS, {"text": "答复意见"})],
+    "api:case_refer": [_med_api("accepted", MED_SUPERVISORS, {"to": "court", "note": REASON})],
+    "api:case_agree": [
+        _med_api(
+            "mediating", MED_SUPERVISORS, lambda fx: {"text": "协议", "follow_up_on": _today()}
+        )
+    ],
+    "api:case_sign": [
+        _med_api(
+            "agreed",
+            MED_SUPERVISORS,
+            lambda fx: {"party_id": fx.cases["agreed"].parties.first().pk, "file": _jpeg()},
+            multipart=True,
+        )
+    ],
+    "api:case_follow_up": [_med_api("agreed", MED_SUPERVISORS, {"kept": True, "note": "已履行"})],
+    "api:case_rate": [_med_api("answered", MED_PARTIES, {"score": 5})],
+    # Counts of the user's own region (siblings: their own, empty); not for parties.
+    "api:case_counts": [Case(MED_SUPERVISORS)],
     # --- the admin's own pages ------------------------------------------------------------
     "admin:index": [Case(ADMIN_STAFF)],
     "admin:login": [Case(frozenset({PUBLIC}), ok=(200, 302))],
@@ -965,6 +1147,11 @@ ADMIN_MODELS: dict[str, AdminModel] = {
     "requests.servicerequest": AdminModel(
         REGION_DESKS | {Role.COMPANY_STAFF}, lambda fx: fx.requests["dispatched"], delete=NONE
     ),
+    # The periods of petitions and disputes: every desk reads, the bureau and the
+    # sysadmin edit; never deleted (cases keep their snapshot).
+    "mediation.mediationpolicy": AdminModel(
+        ADMIN_STAFF, lambda fx: fx.cases["policy"], add=POLICY_EDITORS, delete=NONE, scoped=False
+    ),
     "duty.shift": AdminModel(
         ADMIN_STAFF,
         lambda fx: fx.shift,
@@ -1114,6 +1301,7 @@ class Fx:
     rating: Any = None  # company A's assessment, self-assessed, not submitted
     rating_evidence: Any = None
     votes: dict[str, Any] = field(default_factory=dict)
+    cases: dict[str, Any] = field(default_factory=dict)  # mediation cases of scope A
 
 
 def build_fx() -> Fx:
@@ -1314,6 +1502,9 @@ def build_fx() -> Fx:
     for name in ("closed", "published"):
         vs.vote_close(vote=fx.votes[name], acting_user=organiser)
     vs.vote_publish(vote=fx.votes["published"], acting_user=organiser)
+    from redprop.mediation.tests.fixtures import build as build_mediation
+
+    fx.cases = build_mediation(w)
     return fx
 
 

@@ -66,6 +66,11 @@ NAV: list[tuple[str, Any, frozenset[str]]] = [
         _("业主表决"),
         frozenset({Role.RESIDENT, Role.COMMUNITY_STAFF, Role.STREET_OFFICER}),
     ),
+    (
+        "mediation:case_list",
+        _("调解与信访"),
+        frozenset({Role.COMMUNITY_STAFF, Role.STREET_OFFICER, Role.HOUSING_BUREAU, Role.SYSADMIN}),
+    ),
     ("web:inbox", _("消息"), frozenset(set(Role))),
     ("web:my_data", _("我的数据"), frozenset({Role.RESIDENT})),
     (
@@ -94,6 +99,7 @@ NAV_ICONS: dict[str, str] = {
     "dashboards:reports": "file",
     "web:ratings": "flag",
     "web:vote_list": "check",
+    "mediation:case_list": "neighbour_dispute",
     "web:inbox": "bell",
     "web:my_data": "user",
     "admin:index": "settings",

@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class MediationConfig(AppConfig):
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "redprop.mediation"
+    verbose_name = _("矛盾调解与信访")
