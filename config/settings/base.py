@@ -44,6 +44,8 @@ INSTALLED_APPS = [
     "redprop.open311",
     "redprop.contact",
     "redprop.privacy",
+    "redprop.notices",
+    "redprop.campaigns",
     "redprop.web",
     "redprop.dashboards",
     "redprop.demo",

@@ -2,7 +2,17 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from redprop.web import views
-from redprop.web.views import console, filing, inbox, my_data, orders, request_pages, resident
+from redprop.web.views import (
+    campaigns,
+    console,
+    filing,
+    inbox,
+    my_data,
+    notices,
+    orders,
+    request_pages,
+    resident,
+)
 
 app_name = "web"
 
@@ -32,6 +42,14 @@ urlpatterns = [
     path("console/queue/more/", console.console_queue_more, name="console_queue_more"),
     path("console/r/<int:pk>/", console.console_pane, name="console_pane"),
     path("console/r/<int:pk>/people/", console.console_people, name="console_people"),
+    # notices (通知公告): a notice's page, QR code and files are public when it is
+    path("n/", notices.notices, name="notices"),
+    path("n/new/", notices.notice_new, name="notice_new"),
+    path("n/<int:pk>/", notices.notice_detail, name="notice_detail"),
+    path("n/<int:pk>/qr.svg", notices.notice_qr, name="notice_qr"),
+    path("n/<int:pk>/file/<int:attachment_id>/", notices.notice_file, name="notice_file"),
+    path("n/<int:pk>/do/<slug:action>/", notices.notice_action, name="notice_action"),
+    path("n/<int:pk>/reach/", notices.notice_reach, name="notice_reach"),
     # everyone
     path("inbox/", inbox.inbox, name="inbox"),
     path("inbox/read/", inbox.inbox_read, name="inbox_read"),
