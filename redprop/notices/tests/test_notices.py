@@ -305,3 +305,42 @@ def test_private_notice_readable_only_by_its_people(town: dict[str, Any]) -> Non
     assert not permissions.can_read(w.siblings.get(Role.GRID_BUTLER) or p["b"], notice)
     public = _publish(w.users[Role.COMMUNITY_STAFF], "building", w.building)
     assert permissions.can_read(AnonymousUser(), public)
+
+
+def test_permission_walks_the_workflow_table(world: Any) -> None:
+    """Every action from every state for every role of scope A and its sibling: allowed
+    exactly when the state is a source and the role is a publisher of building A."""
+    from redprop.conftest import build_siblings
+    from redprop.notices.workflow import WORKFLOW
+
+    w = build_siblings(world)
+    notice = services.notice_create(
+        acting_user=w.users[Role.COMMUNITY_STAFF],
+        kind="policy",
+        title="t",
+        body="b",
+        target_level="building",
+        target_id=w.building.pk,
+    )
+    publishers = {
+        Role.COMMUNITY_STAFF,
+        Role.STREET_OFFICER,
+        Role.GRID_BUTLER,
+        Role.COMPANY_STAFF,
+        Role.SYSADMIN,
+    }
+    principals = [(r, u, True) for r, u in w.users.items()] + [
+        (r, u, False) for r, u in w.siblings.items()
+    ]
+    for action in WORKFLOW.actions.values():
+        for state in NoticeStatus.values:
+            notice.status = state
+            for role, user, in_scope in principals:
+                want = state in action.sources and (
+                    ("publisher" in action.who and in_scope and role in publishers)
+                )
+                assert WORKFLOW.allowed(action, user, notice) == want, (action.name, state, role)
+            # The clock (no user) only expires.
+            assert WORKFLOW.allowed(action, None, notice) == (
+                action.name == "expire" and state in action.sources
+            )
