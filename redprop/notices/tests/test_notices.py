@@ -337,7 +337,7 @@ def test_permission_walks_the_workflow_table(world: Any) -> None:
             notice.status = state
             for role, user, in_scope in principals:
                 want = state in action.sources and (
-                    ("publisher" in action.who and in_scope and role in publishers)
+                    "publisher" in action.who and in_scope and role in publishers
                 )
                 assert WORKFLOW.allowed(action, user, notice) == want, (action.name, state, role)
             # The clock (no user) only expires.

@@ -44,7 +44,9 @@ def test_private_notice_needs_login_and_the_target(world: Any) -> None:
     anon = Client().get(f"/n/{n.pk}/")
     assert anon.status_code == 302 and "/accounts/login/" in anon["Location"]
     outsider = Client()
-    outsider.force_login(world.users[Role.MAINTENANCE_WORKER].__class__.objects.get(username="t_street_b"))
+    outsider.force_login(
+        world.users[Role.MAINTENANCE_WORKER].__class__.objects.get(username="t_street_b")
+    )
     assert outsider.get(f"/n/{n.pk}/").status_code == 404
     resident = world.client(Role.RESIDENT)
     assert resident.get(f"/n/{n.pk}/").status_code == 200
@@ -97,7 +99,8 @@ def test_api_errors_have_code_message_field(world: Any) -> None:
     assert r.status_code == 403
     assert r.json()["code"] == "notice_target_out_of_scope" and r.json()["field"] == "target_id"
     r = c.post(
-        "/api/v1/notices", {**body, "title": " ", "target_id": world.building.pk},
+        "/api/v1/notices",
+        {**body, "title": " ", "target_id": world.building.pk},
         content_type="application/json",
     )
     assert r.status_code == 400 and r.json()["code"] == "notice_empty"
