@@ -84,9 +84,10 @@ def is_fixer(user: Any, item: Any) -> bool:
 
 
 def can_read_campaign(user: Any, campaign: Any) -> bool:
-    if not _active(user):
-        return False
-    return _territory_holds(user, READER_ROLES, _cols(campaign)) or participates(user, campaign)
+    """Staff whose scope holds the area or lies inside it, and participating units."""
+    from redprop.campaigns.selectors import campaigns_visible
+
+    return _active(user) and campaigns_visible(user=user).filter(pk=campaign.pk).exists()
 
 
 def can_read_item(user: Any, item: Any) -> bool:

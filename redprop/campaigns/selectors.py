@@ -21,9 +21,45 @@ _COUNTS = {
 }
 
 
-def campaign_list(*, scope: ScopeSet) -> QuerySet[Campaign]:
+def _containing_q(user: Any) -> Q:
+    """Campaigns whose area holds one of the user's places (a grid's butler reads the
+    community's campaign), or that the user's unit takes part in, or inside the scope."""
+    from redprop.campaigns.permissions import READER_ROLES
+    from redprop.core.scope import TERRITORY_LEVELS
+    from redprop.territory.models import Building, Grid, Region
+
+    scope = user.scope_set(*READER_ROLES)
+    q = scope.q_for(Campaign) if scope else Q(pk__in=[])
+    for s in scope:
+        if s.kind == "all":
+            return Q()
+        if s.kind == "org":
+            q |= Q(units__org_id=s.node_id)
+        elif s.kind in TERRITORY_LEVELS:
+            node = (Grid if s.kind == "grid" else Region).objects.filter(pk=s.node_id).first()
+            if node is None:
+                continue
+            for level in ("street", "community"):
+                value = node.pk if s.kind == level else getattr(node, f"{level}_id", None)
+                if value:
+                    q |= Q(area_level=level, area_id=value)
+            if s.kind == "grid":
+                q |= Q(
+                    area_level="compound",
+                    area_id__in=Building.objects.filter(grid_id=node.pk).values("compound_id"),
+                )
+    return q
+
+
+def campaigns_visible(*, user: Any) -> QuerySet[Campaign]:
+    if not (user and user.is_authenticated and user.is_active):
+        return Campaign.objects.none()
+    return Campaign.objects.filter(pk__in=Campaign.objects.filter(_containing_q(user)).values("pk"))
+
+
+def campaign_list(*, user: Any) -> QuerySet[Campaign]:
     return (
-        scope.filter(Campaign.objects.all())
+        campaigns_visible(user=user)
         .annotate(
             items_total=Count("items", distinct=True),
             items_verified=Count(

@@ -88,7 +88,9 @@ def _area_node(level: str, area_id: int) -> Any:
 
 
 def visible_campaigns(user: Any) -> Any:
-    return user.scope_set(*permissions.READER_ROLES).filter(Campaign.objects.all())
+    from redprop.campaigns.selectors import campaigns_visible
+
+    return campaigns_visible(user=user)
 
 
 def visible_items(user: Any) -> Any:

@@ -50,6 +50,19 @@ urlpatterns = [
     path("n/<int:pk>/file/<int:attachment_id>/", notices.notice_file, name="notice_file"),
     path("n/<int:pk>/do/<slug:action>/", notices.notice_action, name="notice_action"),
     path("n/<int:pk>/reach/", notices.notice_reach, name="notice_reach"),
+    # special campaigns (专项整治)
+    path("c/", campaigns.campaigns, name="campaigns"),
+    path("c/new/", campaigns.campaign_new, name="campaign_new"),
+    path("c/<int:pk>/", campaigns.campaign_detail, name="campaign_detail"),
+    path("c/<int:pk>/report/", campaigns.campaign_report, name="campaign_report"),
+    path("c/<int:pk>/close/", campaigns.campaign_close, name="campaign_close"),
+    path("c/i/<int:pk>/", campaigns.campaign_item, name="campaign_item"),
+    path(
+        "c/i/<int:pk>/do/<slug:action>/",
+        campaigns.campaign_item_action,
+        name="campaign_item_action",
+    ),
+    path("c/i/<int:pk>/photo/<int:photo_id>/", campaigns.campaign_photo, name="campaign_photo"),
     # everyone
     path("inbox/", inbox.inbox, name="inbox"),
     path("inbox/read/", inbox.inbox_read, name="inbox_read"),
