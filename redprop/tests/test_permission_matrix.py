@@ -206,6 +206,39 @@ def api_notice(name: str) -> Callable[[Fx], dict[str, Any]]:
     return lambda fx: {"notice_id": fx.notices[name].pk}
 
 
+# Campaign A (community A; company A and the water company take part), items at
+# building A (campaigns.permissions): who patrols, who inspects, who fixes.
+CAMPAIGN_INSPECTORS = frozenset(
+    {Role.COMMUNITY_STAFF, Role.STREET_OFFICER, Role.GRID_BUTLER, Role.SYSADMIN}
+)
+CAMPAIGN_FINDERS = CAMPAIGN_INSPECTORS | {Role.COMPANY_STAFF, Role.UNIT_STAFF}
+CAMPAIGN_FIXERS = frozenset({Role.COMPANY_STAFF, Role.SYSADMIN})
+
+
+def camp(name: str) -> Callable[[Fx], dict[str, Any]]:
+    return lambda fx: {"pk": fx.campaigns[name].pk}
+
+
+def api_camp(name: str, key: str) -> Callable[[Fx], dict[str, Any]]:
+    return lambda fx: {key: fx.campaigns[name].pk}
+
+
+def _camp_step(action: str, name: str, allow: frozenset[str], **data: Any) -> Case:
+    def body(fx: Fx) -> dict[str, Any]:
+        return {k: (v(fx) if callable(v) else v) for k, v in data.items()}
+
+    return Case(
+        allow,
+        "POST",
+        args=lambda fx: {"pk": fx.campaigns[name].pk, "action": action},
+        body=body,
+        multipart="photo" in data,
+        ok=(302,),
+        label=action,
+        seen_by=ALL_STAFF,
+    )
+
+
 REASON = "需要进一步处理的原因说明"
 # Who sees each request of scope A (the butler's patrol request: not the resident).
 # Not dispatched yet: no handling company. The butler's patrol request: not the
@@ -669,6 +702,158 @@ TABLE: dict[str, list[Case]] = {
         )
     ],
     "api:notice_reach": [Case(NOTICE_STAFF, args=api_notice("private"))],
+    # --- special campaigns (专项整治): community A's campaign, items at building A ---------
+    "web:campaigns": [Case(ALL_STAFF)],
+    "web:campaign_new": [
+        Case(DISPATCHERS),
+        Case(
+            DISPATCHERS,
+            "POST",
+            body=lambda fx: {
+                "title": "消防安全专项整治",
+                "topic": "fire_safety",
+                "area": f"community:{fx.w.community.pk}",
+                "starts_on": timezone.localdate().isoformat(),
+                "ends_on": (timezone.localdate() + dt.timedelta(days=30)).isoformat(),
+                "checklist": "消防通道是否畅通",
+            },
+            ok=(302,),
+            refuse_400=True,
+            names_a=True,
+        ),
+    ],
+    "web:campaign_detail": [Case(ALL_STAFF, args=camp("campaign"))],
+    "web:campaign_report": [
+        Case(ALL_STAFF, args=camp("campaign")),
+        Case(
+            CAMPAIGN_FINDERS,
+            "POST",
+            args=camp("campaign"),
+            body=lambda fx: {
+                "place": f"b:{fx.w.building.pk}",
+                "hazard": "flying_wire",
+                "severity": "high",
+                "photo": _jpeg(),
+            },
+            multipart=True,
+            ok=(302,),
+            refuse_400=True,
+            seen_by=ALL_STAFF,
+        ),
+    ],
+    "web:campaign_close": [
+        Case(DISPATCHERS, "POST", args=camp("campaign"), ok=(302,), seen_by=ALL_STAFF)
+    ],
+    "web:campaign_item": [Case(ALL_STAFF, args=camp("found"))],
+    "web:campaign_photo": [
+        Case(
+            ALL_STAFF,
+            args=lambda fx: {
+                "pk": fx.campaigns["found"].pk,
+                "photo_id": fx.campaigns["photo"].pk,
+            },
+        )
+    ],
+    "web:campaign_item_action": [
+        _camp_step("assign", "found", CAMPAIGN_INSPECTORS, org=lambda fx: fx.w.company.pk),
+        _camp_step("fix", "assigned", CAMPAIGN_FIXERS, photo=lambda fx: _jpeg()),
+        _camp_step("verify", "fixed", CAMPAIGN_INSPECTORS, note="复查合格"),
+        _camp_step("reject", "fixed", CAMPAIGN_INSPECTORS, reason="仍有飞线"),
+        _camp_step("spawn", "found", CAMPAIGN_INSPECTORS),
+    ],
+    "api:campaign_list": [Case(frozenset({AUTHENTICATED}))],
+    "api:campaign_create": [
+        Case(
+            DISPATCHERS,
+            "POST",
+            body=lambda fx: {
+                "title": "消防安全专项整治",
+                "topic": "fire_safety",
+                "area_level": "community",
+                "area_id": fx.w.community.pk,
+                "starts_on": timezone.localdate().isoformat(),
+                "ends_on": (timezone.localdate() + dt.timedelta(days=30)).isoformat(),
+            },
+            ok=(201,),
+            names_a=True,
+        )
+    ],
+    "api:campaign_read": [Case(ALL_STAFF, args=api_camp("campaign", "campaign_id"))],
+    "api:campaign_items": [Case(ALL_STAFF, args=api_camp("campaign", "campaign_id"))],
+    "api:campaign_close": [
+        Case(DISPATCHERS, "POST", args=api_camp("campaign", "campaign_id"), seen_by=ALL_STAFF)
+    ],
+    "api:campaign_item_report": [
+        Case(
+            CAMPAIGN_FINDERS,
+            "POST",
+            args=api_camp("campaign", "campaign_id"),
+            body=lambda fx: {
+                "hazard": "flying_wire",
+                "severity": "high",
+                "building_id": fx.w.building.pk,
+                "photos": [_jpeg()],
+            },
+            multipart=True,
+            ok=(201,),
+            seen_by=ALL_STAFF,
+        )
+    ],
+    "api:campaign_item_from_request": [
+        Case(
+            CAMPAIGN_FINDERS - {Role.UNIT_STAFF},
+            "POST",
+            args=api_camp("campaign", "campaign_id"),
+            body=lambda fx: {
+                "request_id": fx.requests["dispatched"].pk,
+                "hazard": "blocked_fire_lane",
+                "severity": "high",
+            },
+            ok=(201,),
+            seen_by=ALL_STAFF,
+        )
+    ],
+    "api:campaign_item_read": [Case(ALL_STAFF, args=api_camp("found", "item_id"))],
+    "api:campaign_item_assign": [
+        Case(
+            CAMPAIGN_INSPECTORS,
+            "POST",
+            args=api_camp("found", "item_id"),
+            body=lambda fx: {"org_id": fx.w.company.pk},
+            seen_by=ALL_STAFF,
+        )
+    ],
+    "api:campaign_item_fix": [
+        Case(
+            CAMPAIGN_FIXERS,
+            "POST",
+            args=api_camp("assigned", "item_id"),
+            body=lambda fx: {"photo": _jpeg()},
+            multipart=True,
+            seen_by=ALL_STAFF,
+        )
+    ],
+    "api:campaign_item_verify": [
+        Case(CAMPAIGN_INSPECTORS, "POST", args=api_camp("fixed", "item_id"), seen_by=ALL_STAFF)
+    ],
+    "api:campaign_item_reject": [
+        Case(
+            CAMPAIGN_INSPECTORS,
+            "POST",
+            args=api_camp("fixed", "item_id"),
+            body={"reason": "仍有飞线"},
+            seen_by=ALL_STAFF,
+        )
+    ],
+    "api:campaign_item_spawn": [
+        Case(
+            CAMPAIGN_INSPECTORS,
+            "POST",
+            args=api_camp("found", "item_id"),
+            ok=(201,),
+            seen_by=ALL_STAFF,
+        )
+    ],
     # --- the admin's own pages ------------------------------------------------------------
     "admin:index": [Case(ADMIN_STAFF)],
     "admin:login": [Case(frozenset({PUBLIC}), ok=(200, 302))],
