@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from django.urls import reverse
 
 from redprop.accounts.choices import Role
 from redprop.campaigns.models import CampaignItem
@@ -76,3 +77,27 @@ def test_api_report_outside_area_is_a_4xx_with_field(world: Any) -> None:
         content_type="application/json",
     )
     assert r.status_code == 400 and r.json()["field"] == "org_id"
+
+
+def test_dashboard_shows_notice_reach_and_campaign_progress(world: Any) -> None:
+    from redprop.campaigns.tests.test_campaigns import found
+    from redprop.notices import services as ns
+
+    w = world
+    c = launch(w)
+    found(w, c)
+    n = ns.notice_create(
+        acting_user=w.users[Role.COMMUNITY_STAFF],
+        kind="water_cut",
+        title="停水",
+        body="明日停水",
+        target_level="building",
+        target_id=w.building.pk,
+        publish=True,
+    )
+    ns.notice_mark_read(notice=n, user=w.users[Role.RESIDENT])
+    page = w.client(Role.STREET_OFFICER).get(reverse("dashboards:dashboard"))
+    assert page.status_code == 200
+    panel = page.content.decode().split('id="notice-reach"')[1]
+    assert w.community.name in panel and "100.0%" in panel  # 1 read of 1 person
+    assert w.community_b.name not in panel
