@@ -104,14 +104,17 @@ def seed_campaigns(ctx: SeedContext) -> None:
     )
     hazards = [h for h, n in MIX for _i in range(n)]
     ctx.rng.shuffle(hazards)
-    made = []
-    refound_done = 0
+    # Each hazard at its own place (a building not yet holding that hazard) but two:
+    # items 40 and 52 are the same hazard found again where it was fixed (复发).
+    used: set[tuple[int, str]] = set()
+    made: list[tuple[Any, str]] = []
     for i, hazard in enumerate(hazards):
-        if refound_done < 2 and i in (40, 52) and made:
-            building, hazard = made[i - 30][0], made[i - 30][1]  # found again at the same place
-            refound_done += 1
+        if i in (40, 52):
+            building, hazard = made[i - 30]  # found again at the same place
         else:
-            building = ctx.rng.choice(buildings)
+            free = [b for b in buildings if (b.pk, hazard) not in used]
+            building = ctx.rng.choice(free or buildings)
+        used.add((building.pk, hazard))
         day = starts + dt.timedelta(days=int(i * 45 / PROBLEMS))
         at = timezone.make_aware(dt.datetime.combine(day, dt.time(9 + i % 8, 15)))
         finder = officer if (officer and hazard in POLICE_HAZARDS and i % 3 == 0) else staff
