@@ -51,10 +51,16 @@ def seed_campaigns(ctx: SeedContext) -> None:
     if community is None:
         return
     police = next(
-        (o for o in ctx.cobuilding_units if o.street_id == community.street_id and o.unit_type == UnitType.POLICE),
+        (
+            o
+            for o in ctx.cobuilding_units
+            if o.street_id == community.street_id and o.unit_type == UnitType.POLICE
+        ),
         None,
     )
-    companies = [c for c in ctx.companies if c.served_compounds.filter(community_id=community.pk).exists()]
+    companies = [
+        c for c in ctx.companies if c.served_compounds.filter(community_id=community.pk).exists()
+    ]
     bureau = next((o for o in ctx.housing_bureaus if o.city_id == community.city_id), None)
     committee = ctx.residents_committees.get(community.pk)
     actor = ctx.acting_user
@@ -66,7 +72,10 @@ def seed_campaigns(ctx: SeedContext) -> None:
 
     staff = login("erqiaoxi_community", Role.COMMUNITY_STAFF, region=community)
     inspector = login("erqiaoxi_inspector", Role.COMMUNITY_STAFF, region=community)
-    fixers = {c.pk: login(f"erqiaoxi_company_{i + 1}", Role.COMPANY_STAFF, org=c) for i, c in enumerate(companies)}
+    fixers = {
+        c.pk: login(f"erqiaoxi_company_{i + 1}", Role.COMPANY_STAFF, org=c)
+        for i, c in enumerate(companies)
+    }
     officer = login("erqiaoxi_police", Role.UNIT_STAFF, org=police) if police else None
 
     today = ctx.today
@@ -137,8 +146,12 @@ def seed_campaigns(ctx: SeedContext) -> None:
         item = cs.item_assign(item=item, acting_user=staff, org=org)
         item = cs.item_fix(item=item, acting_user=fixer, photo=_jpeg((40, 150, 60)), note="已整改")
         if i % 9 == 0:  # not good enough the first time
-            item = cs.item_reject(item=item, acting_user=inspector, reason="复查仍有隐患，请彻底整改")
-            item = cs.item_fix(item=item, acting_user=fixer, photo=_jpeg((40, 160, 70)), note="已彻底整改")
+            item = cs.item_reject(
+                item=item, acting_user=inspector, reason="复查仍有隐患，请彻底整改"
+            )
+            item = cs.item_fix(
+                item=item, acting_user=fixer, photo=_jpeg((40, 160, 70)), note="已彻底整改"
+            )
         cs.item_verify(item=item, acting_user=inspector if i % 2 else staff, note="复查合格，销号")
     cs.campaign_close(campaign=campaign, acting_user=staff)
     ctx.log(f"campaigns: Erqiaoxi fire safety, {len(hazards)} problems found and verified")

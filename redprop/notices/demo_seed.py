@@ -24,7 +24,10 @@ def seed_notices(ctx: SeedContext) -> None:
     now = clock.now()
     home = f["unit"].building
     other = (
-        Building.objects.filter(community_id=f["community"].pk).exclude(pk=home.pk).order_by("pk").first()
+        Building.objects.filter(community_id=f["community"].pk)
+        .exclude(pk=home.pk)
+        .order_by("pk")
+        .first()
     )
     plan: list[tuple[str, str, Any, str, str, dict[str, Any]]] = [
         (
@@ -33,7 +36,9 @@ def seed_notices(ctx: SeedContext) -> None:
             f["street"],
             "policy",
             "《物业管理条例》修订要点解读",
-            {"body": "红色物业：党建引领、共建共治共享。本街道各小区物业服务事项、收费标准及投诉渠道请见附表。"},
+            {
+                "body": "红色物业：党建引领、共建共治共享。本街道各小区物业服务事项、收费标准及投诉渠道请见附表。"
+            },
         ),
         (
             Role.COMMUNITY_STAFF,
@@ -41,7 +46,9 @@ def seed_notices(ctx: SeedContext) -> None:
             f["community"],
             "meeting",
             "本月14日“逢四说事”议事会",
-            {"body": "14日上午9:30在红色物业议事厅召开议事会，议题：楼道照明、停车秩序。欢迎居民代表参加。"},
+            {
+                "body": "14日上午9:30在红色物业议事厅召开议事会，议题：楼道照明、停车秩序。欢迎居民代表参加。"
+            },
         ),
         (
             Role.COMPANY_STAFF,
