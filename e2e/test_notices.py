@@ -37,7 +37,9 @@ def test_water_cut_notice_reaches_one_building(
         acting_user=None,
     )
     territory.occupancy_add(unit=unit_2, person=neighbour, acting_user=None)
-    other = user_create(username="t_neighbour", password=PASSWORD, person=neighbour, acting_user=None)
+    other = user_create(
+        username="t_neighbour", password=PASSWORD, person=neighbour, acting_user=None
+    )
     role_grant(user=other, role=Role.RESIDENT, person=neighbour, acting_user=None)
 
     journey = Journey(browser, live_server.url, artifacts)
@@ -52,7 +54,8 @@ def test_water_cut_notice_reaches_one_building(
     staff.get_by_role("button", name="提交").click()
     staff.wait_for_load_state("networkidle")
     notice = Notice.objects.get(title=TITLE)
-    assert notice.status == "published" and staff.url.endswith(f"/n/{notice.pk}/")
+    assert notice.status == "published"
+    assert staff.url.endswith(f"/n/{notice.pk}/")
     assert "【停水通知】" in staff.locator("#share-text").input_value()
     journey.shoot(staff, "notices-2-published")
 

@@ -60,7 +60,7 @@ class ItemStatus(models.TextChoices):
     VERIFIED = "verified", _("已销号")
 
 
-TRANSITIONS = {
+TRANSITIONS: dict[str, set[str]] = {
     ItemStatus.FOUND: {ItemStatus.ASSIGNED},
     ItemStatus.ASSIGNED: {ItemStatus.ASSIGNED, ItemStatus.FIXED},
     ItemStatus.FIXED: {ItemStatus.VERIFIED, ItemStatus.ASSIGNED},

@@ -258,9 +258,10 @@ def item_report(
     at: dt.datetime | None = None,
 ) -> CampaignItem:
     """A hazard found on patrol (巡查发现): inside the campaign's area and period."""
-    campaign = Campaign.objects.select_for_update().filter(pk=campaign.pk).first()
-    if campaign is None:
+    locked = Campaign.objects.select_for_update().filter(pk=campaign.pk).first()
+    if locked is None:
         raise NotFound()
+    campaign = locked
     if hazard not in Hazard.values:
         raise ApplicationError(ErrorCode.VALIDATION, _("隐患类型无效"), field="hazard")
     if severity not in Severity.values:

@@ -33,7 +33,7 @@ class TargetLevel(models.TextChoices):
     BUILDING = "building", _("楼栋")
 
 
-TRANSITIONS = {
+TRANSITIONS: dict[str, set[str]] = {
     NoticeStatus.DRAFT: {NoticeStatus.PUBLISHED, NoticeStatus.WITHDRAWN},
     NoticeStatus.PUBLISHED: {NoticeStatus.WITHDRAWN, NoticeStatus.EXPIRED},
     NoticeStatus.WITHDRAWN: set(),

@@ -99,7 +99,7 @@ def notices_for_resident(*, user: Any, now: dt.datetime | None = None) -> QueryS
 
 
 def unread_count_for_resident(*, user: Any) -> int:
-    return notices_for_resident(user=user).filter(is_read=False).count()
+    return notices_for_resident(user=user).filter(is_read=False).count()  # type: ignore[misc]
 
 
 def notice_list(*, scope: ScopeSet, status: str | None = None) -> QuerySet[Notice]:

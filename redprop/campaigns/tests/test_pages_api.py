@@ -42,7 +42,7 @@ def test_report_assign_fix_verify_through_the_pages(world: Any) -> None:
     assert staff.post(f"/c/i/{item.pk}/do/verify/", {"note": "复查合格"}).status_code == 302
     item.refresh_from_db()
     assert item.status == "verified"
-    photo = item.photos.first()
+    photo = item.photos.get(kind="before")
     assert staff.get(f"/c/i/{item.pk}/photo/{photo.pk}/").status_code == 200
     assert w.client(Role.RESIDENT).get(f"/c/i/{item.pk}/").status_code == 403
 

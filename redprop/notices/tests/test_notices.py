@@ -170,7 +170,7 @@ def test_read_receipts_count_once_and_only_for_the_target(town: dict[str, Any], 
         (w.building_2.pk, 2, 1, 1)
     ]
     seen = selectors.notices_for_resident(user=p["a2"]).get(pk=notice.pk)
-    assert seen.is_read is True
+    assert seen.is_read is True  # type: ignore[attr-defined]
     assert selectors.unread_count_for_resident(user=p["a2_owner"]) == 1
 
 
