@@ -46,6 +46,8 @@ INSTALLED_APPS = [
     "redprop.privacy",
     "redprop.ratings",
     "redprop.mediation",
+    "redprop.notices",
+    "redprop.campaigns",
     "redprop.web",
     "redprop.dashboards",
     "redprop.demo",

@@ -176,7 +176,9 @@ def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 
 
 def _register_routers() -> None:
+    from redprop.campaigns.api import router as campaigns_router
     from redprop.mediation.api import router as mediation_router
+    from redprop.notices.api import router as notices_router
     from redprop.notifications.api import router as notifications_router
     from redprop.people.api import router as people_router
     from redprop.ratings.api import router as ratings_router
@@ -191,6 +193,8 @@ def _register_routers() -> None:
     api.add_router("/votes", votes_router)
     api.add_router("/ratings", ratings_router)
     api.add_router("/mediation", mediation_router)
+    api.add_router("/notices", notices_router)
+    api.add_router("/campaigns", campaigns_router)
 
 
 _register_routers()

@@ -155,6 +155,19 @@ class AuditEvent(models.IntegerChoices):
     CASE_FILE_READ = 796, _("查阅调解卷宗（无自然人当事人）")
     CASE_ESCALATED = 797, _("调解/信访超期上报")
     MEDIATION_POLICY_CHANGED = 798, _("修改调解与信访期限规则")
+    # 77x: notices (docs/subsystems/notices.md).
+    NOTICE_CREATED = 771, _("起草公告")
+    NOTICE_UPDATED = 772, _("修改公告")
+    NOTICE_PUBLISHED = 773, _("发布公告")
+    NOTICE_WITHDRAWN = 774, _("撤回公告")
+    NOTICE_PINNED = 775, _("公告置顶变更")
+    NOTICE_ATTACHED = 776, _("公告添加附件")
+    # 78x: special campaigns (docs/subsystems/campaigns.md).
+    CAMPAIGN_CREATED = 781, _("创建专项整治")
+    CAMPAIGN_STATUS_CHANGED = 782, _("专项整治状态变更")
+    CAMPAIGN_ITEM_FOUND = 783, _("登记整治问题")
+    CAMPAIGN_ITEM_STEP = 784, _("整治问题办理")
+    CAMPAIGN_ITEM_LINKED = 785, _("整治问题关联诉求")
     ADMIN_CHANGE = 900, _("后台修改")
 
 

@@ -94,8 +94,23 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         month_input=month_value(month),
         export_month=month_value(month),
         charts=dashboard_charts(data),
+        reach=_notices_and_campaigns(scope),
     )
     return render(request, "dashboards/dashboard.html", ctx)
+
+
+def _notices_and_campaigns(scope: Any) -> dict[str, Any]:
+    """Notice reach and campaign progress by street and community (issue #17)."""
+    from redprop.campaigns.selectors import progress_by
+    from redprop.notices.selectors import reach_by
+
+    return {
+        level: {
+            "notices": reach_by(scope=scope, level=level),
+            "campaigns": progress_by(scope=scope, level=level),
+        }
+        for level in ("street", "community")
+    }
 
 
 def _only_place(picker: list[Any], user: Any) -> str:

@@ -95,6 +95,7 @@ def outbox_enqueue(
     dedupe_key: str = "",
     target_ref: tuple[str, str] | None = None,
     texts: dict[str, Any] | None = None,
+    returning: bool = True,
 ) -> list[OutboxMessage]:
     """Queue a notification in the current transaction; deliver it after commit.
 
@@ -109,7 +110,8 @@ def outbox_enqueue(
     most once, ever: enqueuing the same key again creates nothing and returns [].
 
     A fixed number of queries whatever the number of recipients (SQLite splits
-    very large inserts into batches of 999 parameters).
+    very large inserts into batches of 999 parameters). ``returning=False`` (the
+    relay's fan-out) skips reading the new rows back and returns [].
     """
     if len(dedupe_key) > MAX_DEDUPE_KEY_LENGTH:
         raise ValueError(f"dedupe_key longer than {MAX_DEDUPE_KEY_LENGTH} characters")
@@ -148,6 +150,10 @@ def outbox_enqueue(
         if dedupe_key:
             for row in rows:
                 row.dedupe_key = _row_dedupe_key(dedupe_key, row)
+            if not returning:
+                # The unique key turns a row already queued into a no-op.
+                OutboxMessage.objects.bulk_create(rows, ignore_conflicts=True, batch_size=1000)
+                return []
             return _insert_new(rows)
         return OutboxMessage.objects.bulk_create(rows)
 
@@ -189,23 +195,49 @@ def outbox_fanout(
     return message
 
 
-def _expand(message: OutboxMessage) -> None:
-    """Write the per-recipient rows of a FANOUT message (inside ``deliver``'s transaction)."""
-    from redprop.notifications.audience import resolve
+FANOUT_CHUNK = 5000
 
-    outbox_enqueue(
-        kind=message.kind,
-        subject=message.subject,
-        body=message.body,
-        link=message.link,
-        recipients=resolve(message.audience),
-        payload=message.payload,
-        target_ref=(message.target_type, message.target_id),
-        place=message.audience.get("place") or {},
-        org_id=message.audience.get("org"),
-        dedupe_key=f"fanout:{message.pk}",
-        texts=message.texts,
-    )
+
+def _expand(message: OutboxMessage) -> None:
+    """Write the per-recipient rows of a FANOUT message (inside ``deliver``'s transaction).
+
+    The audience is read as one query streamed in chunks of ``FANOUT_CHUNK`` users,
+    and each chunk's rows are one bulk insert: a notice to a street of 100,000
+    residents is a few dozen statements, never one per resident. The webhook
+    endpoints go with the first chunk. Rows are deduplicated by key, so a retried
+    expansion adds nothing twice.
+    """
+    from redprop.notifications.audience import resolve_query
+
+    users = resolve_query(message.audience).only("pk", "email", "person_id", "is_active")
+    first = True
+
+    def enqueue(chunk: list[User]) -> None:
+        nonlocal first
+        outbox_enqueue(
+            kind=message.kind,
+            subject=message.subject,
+            body=message.body,
+            link=message.link,
+            recipients=chunk,
+            payload=message.payload,
+            target_ref=(message.target_type, message.target_id),
+            place=(message.audience.get("place") or {}) if first else {},
+            org_id=message.audience.get("org") if first else None,
+            dedupe_key=f"fanout:{message.pk}",
+            texts=message.texts,
+            returning=False,
+        )
+        first = False
+
+    chunk: list[User] = []
+    for user in users.iterator(chunk_size=FANOUT_CHUNK):
+        chunk.append(user)
+        if len(chunk) >= FANOUT_CHUNK:
+            enqueue(chunk)
+            chunk = []
+    if chunk or first:
+        enqueue(chunk)
 
 
 def _people_with_mobile(users: list[User]) -> set[int]:
@@ -457,6 +489,19 @@ def outbox_retry(
             action="outbox_retry",
         )
     return len(messages)
+
+
+def outbox_cancel_pending(*, target: models.Model, kind: str) -> int:
+    """Cancel the fan-outs about ``target`` not yet expanded (a notice withdrawn
+    before its publish time): they become dead letters, never delivered. Returns how
+    many. Rows already expanded are past recall."""
+    return OutboxMessage.objects.filter(
+        channel=Channel.FANOUT,
+        kind=kind,
+        target_type=target._meta.label_lower,
+        target_id=str(target.pk),
+        status__in=OPEN_STATES,
+    ).update(status=OutboxStatus.DEAD, last_error=gettext_noop("已撤回，取消投递"))
 
 
 # --- inbox -------------------------------------------------------------------------------

@@ -71,6 +71,12 @@ NAV: list[tuple[str, Any, frozenset[str]]] = [
         _("调解与信访"),
         frozenset({Role.COMMUNITY_STAFF, Role.STREET_OFFICER, Role.HOUSING_BUREAU, Role.SYSADMIN}),
     ),
+    ("web:notices", _("通知公告"), frozenset(set(Role) - {Role.HOTLINE})),
+    (
+        "web:campaigns",
+        _("专项整治"),
+        frozenset(set(Role) - {Role.RESIDENT, Role.HOTLINE}),
+    ),
     ("web:inbox", _("消息"), frozenset(set(Role))),
     ("web:my_data", _("我的数据"), frozenset({Role.RESIDENT})),
     (
@@ -101,6 +107,8 @@ NAV_ICONS: dict[str, str] = {
     "web:vote_list": "check",
     "mediation:case_list": "neighbour_dispute",
     "web:inbox": "bell",
+    "web:notices": "pin",
+    "web:campaigns": "flag",
     "web:my_data": "user",
     "admin:index": "settings",
 }

@@ -3,10 +3,12 @@ from django.urls import path
 
 from redprop.web import views
 from redprop.web.views import (
+    campaigns,
     console,
     filing,
     inbox,
     my_data,
+    notices,
     orders,
     ratings,
     request_pages,
@@ -61,6 +63,27 @@ urlpatterns = [
     path("votes/<int:pk>/import/", votes.vote_import, name="vote_import"),
     path("votes/<int:pk>/template.xlsx", votes.vote_template, name="vote_template"),
     path("votes/<int:pk>/result/", votes.vote_result, name="vote_result"),
+    # notices (通知公告): a notice's page, QR code and files are public when it is
+    path("n/", notices.notices, name="notices"),
+    path("n/new/", notices.notice_new, name="notice_new"),
+    path("n/<int:pk>/", notices.notice_detail, name="notice_detail"),
+    path("n/<int:pk>/qr.svg", notices.notice_qr, name="notice_qr"),
+    path("n/<int:pk>/file/<int:attachment_id>/", notices.notice_file, name="notice_file"),
+    path("n/<int:pk>/do/<slug:action>/", notices.notice_action, name="notice_action"),
+    path("n/<int:pk>/reach/", notices.notice_reach, name="notice_reach"),
+    # special campaigns (专项整治)
+    path("c/", campaigns.campaigns, name="campaigns"),
+    path("c/new/", campaigns.campaign_new, name="campaign_new"),
+    path("c/<int:pk>/", campaigns.campaign_detail, name="campaign_detail"),
+    path("c/<int:pk>/report/", campaigns.campaign_report, name="campaign_report"),
+    path("c/<int:pk>/close/", campaigns.campaign_close, name="campaign_close"),
+    path("c/i/<int:pk>/", campaigns.campaign_item, name="campaign_item"),
+    path(
+        "c/i/<int:pk>/do/<slug:action>/",
+        campaigns.campaign_item_action,
+        name="campaign_item_action",
+    ),
+    path("c/i/<int:pk>/photo/<int:photo_id>/", campaigns.campaign_photo, name="campaign_photo"),
     # everyone
     path("inbox/", inbox.inbox, name="inbox"),
     path("inbox/read/", inbox.inbox_read, name="inbox_read"),

@@ -28,10 +28,14 @@ def my_requests(request: HttpRequest) -> HttpResponse:
     ).select_related(  # type: ignore[union-attr]
         "building", "unit"
     )[:PAGE_SIZE]
+    from redprop.notices.selectors import notices_for_resident
+
     return render(
         request,
         "web/resident/my_requests.html",
         {
+            # The resident's home page shows the pinned and newest notices of their homes.
+            "notices": list(notices_for_resident(user=user)[:3]),
             "units": list(web_selectors.household_units(user=user)),
             "rows": [
                 {
