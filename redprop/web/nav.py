@@ -48,6 +48,20 @@ NAV: list[tuple[str, Any, frozenset[str]]] = [
         _("月度报表"),
         frozenset({Role.COMMUNITY_STAFF, Role.STREET_OFFICER, Role.HOUSING_BUREAU, Role.SYSADMIN}),
     ),
+    ("fees:my_bills", _("我的账单"), frozenset({Role.RESIDENT})),
+    (
+        "fees:home",
+        _("物业费"),
+        frozenset(
+            {
+                Role.COMPANY_STAFF,
+                Role.COMMUNITY_STAFF,
+                Role.STREET_OFFICER,
+                Role.HOUSING_BUREAU,
+                Role.SYSADMIN,
+            }
+        ),
+    ),
     ("web:inbox", _("消息"), frozenset(set(Role))),
     ("web:my_data", _("我的数据"), frozenset({Role.RESIDENT})),
     (
@@ -75,6 +89,8 @@ NAV_ICONS: dict[str, str] = {
     "dashboards:dashboard": "chart",
     "dashboards:reports": "file",
     "web:inbox": "bell",
+    "fees:my_bills": "file",
+    "fees:home": "file",
     "web:my_data": "user",
     "admin:index": "settings",
 }
