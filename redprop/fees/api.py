@@ -222,7 +222,10 @@ def order_create(request: HttpRequest, payload: OrderIn) -> tuple[int, dict[str,
     if not permissions.is_household(request.user, unit):
         raise PermissionDenied()
     order = services.order_create(
-        unit=unit, bill_ids=payload.bill_ids or None, provider=payload.provider, acting_user=request.user
+        unit=unit,
+        bill_ids=payload.bill_ids or None,
+        provider=payload.provider,
+        acting_user=request.user,
     )
     provider = get_provider(order.provider)
     return 201, {
@@ -291,9 +294,7 @@ class ArrearsOut(Schema):
     oldest: str
 
 
-@router.get(
-    "/compounds/{compound_id}/arrears", response=list[ArrearsOut], url_name="fees_arrears"
-)
+@router.get("/compounds/{compound_id}/arrears", response=list[ArrearsOut], url_name="fees_arrears")
 def arrears(request: HttpRequest, compound_id: int) -> list[dict[str, Any]]:
     """欠费账龄: open amounts by age (≤1, 1-3, 3-6, 6-12, >12 months)."""
     from django.utils import timezone
@@ -498,4 +499,3 @@ for _step in STEPS:
         response=DisclosureOut,
         url_name=f"fees_disclosure_{_step.replace('-', '_')}",
     )(_step_view(_step))
-

@@ -87,7 +87,11 @@ class BillOut:
 
 
 def days_in_force(
-    period: dt.date, start: dt.date, end: dt.date | None, *, within: tuple[dt.date, dt.date] | None = None
+    period: dt.date,
+    start: dt.date,
+    end: dt.date | None,
+    *,
+    within: tuple[dt.date, dt.date] | None = None,
 ) -> int:
     """Days of the month ``period`` inside [start, end] (and inside ``within``)."""
     first, last = period, month_end(period)

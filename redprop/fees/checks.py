@@ -18,10 +18,11 @@ from collections import defaultdict
 
 from django.db.models import Count, F, Sum
 
-from redprop.fees.choices import Account, EntryKind
+from redprop.fees.choices import Account
 from redprop.fees.models import (
     Allocation,
     Bill,
+    BillAdjustment,
     BillLine,
     JournalEntry,
     JournalLine,
@@ -53,11 +54,7 @@ def check_books(limit: int = 50) -> list[str]:
     billed = per_unit(Bill.objects.values(u=F("unit_id")))
     reduced = per_unit(Reduction.objects.values(u=F("bill__unit_id")))
     applied = per_unit(Allocation.objects.values(u=F("bill__unit_id")))
-    adjusted = per_unit(
-        JournalLine.objects.filter(
-            account=Account.RECEIVABLE, entry__kind=EntryKind.ADJUSTMENT
-        ).values(u=F("unit_id"))
-    )
+    adjusted = per_unit(BillAdjustment.objects.values(u=F("bill__unit_id")))
     paid = per_unit(Payment.objects.values(u=F("unit_id")))
     refunded = per_unit(Refund.objects.values(u=F("payment__unit_id")))
     units = set(receivable) | set(billed) | set(paid) | set(credit)
@@ -78,24 +75,33 @@ def check_books(limit: int = 50) -> list[str]:
         held = -credit.get(unit, 0)
         expected_credit = paid.get(unit, 0) - applied.get(unit, 0) - refunded.get(unit, 0)
         if held != expected_credit:
-            problems.append(f"unit {unit}: credit {held} != payments - applied - refunds = {expected_credit}")
+            problems.append(
+                f"unit {unit}: credit {held} != payments - applied - refunds = {expected_credit}"
+            )
         if held < 0:
             problems.append(f"unit {unit}: negative credit {held}")
         if len(problems) >= limit:
             return problems
-    line_sums = dict(BillLine.objects.values("bill_id").annotate(t=Sum("amount_fen")).values_list("bill_id", "t"))
+    line_sums = dict(
+        BillLine.objects.values("bill_id").annotate(t=Sum("amount_fen")).values_list("bill_id", "t")
+    )
     for bill_id, amount in Bill.objects.values_list("pk", "amount_fen").iterator(chunk_size=5000):
         if line_sums.get(bill_id) != amount:
             problems.append(f"bill {bill_id}: lines {line_sums.get(bill_id)} != {amount}")
             if len(problems) >= limit:
                 return problems
-    over = defaultdict(int)
-    for bill_id, t in Allocation.objects.values("bill_id").annotate(t=Sum("amount_fen")).values_list("bill_id", "t"):
-        over[bill_id] += t
-    for bill_id, t in Reduction.objects.values("bill_id").annotate(t=Sum("amount_fen")).values_list("bill_id", "t"):
-        over[bill_id] += t
-    amounts = dict(Bill.objects.filter(pk__in=list(over)).values_list("pk", "amount_fen"))
-    for bill_id, t in over.items():
-        if t > amounts.get(bill_id, 0) or t < 0:
-            problems.append(f"bill {bill_id}: paid and reduced {t} outside 0..{amounts.get(bill_id)}")
+    # No bill is paid (or reduced) beyond its amount and corrections; none negatively.
+    totals: dict[int, list[int]] = defaultdict(lambda: [0, 0])  # settled, corrected
+    for model, slot, sign in ((Allocation, 0, 1), (Reduction, 0, 1), (BillAdjustment, 1, 1)):
+        for bill_id, t in (
+            model.objects.values("bill_id")
+            .annotate(t=Sum("amount_fen"))
+            .values_list("bill_id", "t")
+        ):
+            totals[bill_id][slot] += sign * t
+    amounts = dict(Bill.objects.filter(pk__in=list(totals)).values_list("pk", "amount_fen"))
+    for bill_id, (settled, corrected) in totals.items():
+        outstanding = amounts.get(bill_id, 0) + corrected - settled
+        if settled < 0 or outstanding < 0:
+            problems.append(f"bill {bill_id}: settled {settled}, outstanding {outstanding}")
     return problems[:limit]

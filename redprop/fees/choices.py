@@ -108,7 +108,11 @@ class Method(models.TextChoices):
     ONLINE = "online", _("在线支付")
 
 
-METHOD_ACCOUNT = {Method.CASH: Account.CASH, Method.BANK: Account.BANK, Method.ONLINE: Account.ONLINE}
+METHOD_ACCOUNT = {
+    Method.CASH: Account.CASH,
+    Method.BANK: Account.BANK,
+    Method.ONLINE: Account.ONLINE,
+}
 
 
 class RunStatus(models.TextChoices):

@@ -51,9 +51,13 @@ def disclosure_prepare(*, compound: Compound, period: dt.date, acting_user: Any)
     return disclosure
 
 
-def _step(name: str, disclosure_id: int, acting_user: Any, fields: dict[str, Any], event: AuditEvent) -> Disclosure:
+def _step(
+    name: str, disclosure_id: int, acting_user: Any, fields: dict[str, Any], event: AuditEvent
+) -> Disclosure:
     qs = Disclosure.objects.select_related("compound")
-    with WORKFLOW.step(name, acting_user, qs, disclosure_id, update_fields=[*fields, "figures"]) as d:
+    with WORKFLOW.step(
+        name, acting_user, qs, disclosure_id, update_fields=[*fields, "figures"]
+    ) as d:
         for key, value in fields.items():
             setattr(d, key, value)
         d.figures = selectors.disclosure_figures(compound=d.compound, period=d.period)

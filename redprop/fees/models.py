@@ -494,6 +494,30 @@ class Allocation(AppendOnly):
         return f"{self.bill_id} {self.amount_fen}"
 
 
+class BillAdjustment(AppendOnly):
+    """A correction of a bill (更正): positive charges more, negative forgives part of
+    what is still open. Its own entry; the bill itself is never edited."""
+
+    bill = models.ForeignKey(Bill, models.PROTECT, related_name="adjustments")
+    entry = models.ForeignKey(JournalEntry, models.PROTECT, related_name="+")
+    amount_fen = models.BigIntegerField(_("金额（分）"))
+    reason = models.CharField(_("原因"), max_length=200)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    scope_via = "bill__"
+
+    class Meta:
+        verbose_name = _("账单更正")
+        verbose_name_plural = _("账单更正")
+        triggers = append_only_triggers()
+        constraints = [
+            models.CheckConstraint(condition=~Q(amount_fen=0), name="bill_adjustment_not_zero"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.bill_id} {self.amount_fen}"
+
+
 class Refund(AppendOnly):
     payment = models.ForeignKey(Payment, models.PROTECT, related_name="refunds")
     amount_fen = models.BigIntegerField(_("金额（分）"))

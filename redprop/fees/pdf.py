@@ -44,7 +44,9 @@ def _table(rows: list[list[str]], font: str, widths: list[float] | None = None) 
     return t
 
 
-def receipt_pdf(*, payment: Any, allocations: list[tuple[str, int]], owed_after: int, credit_after: int) -> bytes:
+def receipt_pdf(
+    *, payment: Any, allocations: list[tuple[str, int]], owed_after: int, credit_after: int
+) -> bytes:
     """One payment's receipt: who, which unit, how much, which months it paid."""
     title, body, font = _styles()
     buf = io.BytesIO()
@@ -84,7 +86,9 @@ def disclosure_pdf(*, disclosure: Any, rows: list[tuple[str, str]]) -> bytes:
             title,
         ),
         Spacer(1, 4 * mm),
-        _table([[_("项目"), _("金额（元）")], *[[a, b] for a, b in rows]], font, [100 * mm, 60 * mm]),
+        _table(
+            [[_("项目"), _("金额（元）")], *[[a, b] for a, b in rows]], font, [100 * mm, 60 * mm]
+        ),
         Spacer(1, 6 * mm),
     ]
     for label, who, at in (

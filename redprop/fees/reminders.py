@@ -67,7 +67,9 @@ def compound_remind(*, compound: Compound, today: dt.date) -> int:
         outbox_enqueue(
             kind=KIND,
             subject=_("物业费缴费提醒"),
-            body=_("%(unit)s 尚有物业费 %(amount)s 元未缴（最早 %(month)s），可在“我的账单”在线缴纳。")
+            body=_(
+                "%(unit)s 尚有物业费 %(amount)s 元未缴（最早 %(month)s），可在“我的账单”在线缴纳。"
+            )
             % {"unit": row.label, "amount": fmt(row.total), "month": f"{row.oldest:%Y-%m}"},
             link="/fees/my/",
             recipients=recipients,

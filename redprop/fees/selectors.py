@@ -24,6 +24,7 @@ from redprop.fees.ledger import month_start, next_month
 from redprop.fees.models import (
     Allocation,
     Bill,
+    BillAdjustment,
     Disclosure,
     JournalEntry,
     JournalLine,
@@ -65,11 +66,16 @@ def bill_status(bills: list[Bill]) -> dict[int, dict[str, int]]:
         .annotate(t=Sum("amount_fen"))
         .values_list("bill_id", "t")
     )
+    adjusted = _sums(BillAdjustment, ids)
     return {
         b.pk: {
             "paid": paid.get(b.pk) or 0,
             "reduced": reduced.get(b.pk) or 0,
-            "outstanding": b.amount_fen - (paid.get(b.pk) or 0) - (reduced.get(b.pk) or 0),
+            "adjusted": adjusted.get(b.pk, 0),
+            "outstanding": b.amount_fen
+            - (paid.get(b.pk) or 0)
+            - (reduced.get(b.pk) or 0)
+            + adjusted.get(b.pk, 0),
         }
         for b in bills
     }
@@ -105,16 +111,32 @@ def unit_statement(*, unit: Unit, show_hardship: bool) -> Statement:
     events: list[tuple[dt.date, int, StatementRow]] = []
     for bill in Bill.objects.filter(unit=unit).order_by("period"):
         events.append(
-            (bill.period, 0, StatementRow(bill.period, "bill", f"{bill.period:%Y-%m}", bill.amount_fen, 0, 0, bill))
+            (
+                bill.period,
+                0,
+                StatementRow(
+                    bill.period, "bill", f"{bill.period:%Y-%m}", bill.amount_fen, 0, 0, bill
+                ),
+            )
         )
     for red in Reduction.objects.filter(bill__unit=unit).select_related("bill", "grant__policy"):
         label = red.grant.policy.name if show_hardship else ""
         events.append(
-            (red.bill.period, 1, StatementRow(red.bill.period, "reduction", label, 0, red.amount_fen, 0))
+            (
+                red.bill.period,
+                1,
+                StatementRow(red.bill.period, "reduction", label, 0, red.amount_fen, 0),
+            )
         )
     for pay in Payment.objects.filter(unit=unit).order_by("received_on", "pk"):
         events.append(
-            (pay.received_on, 2, StatementRow(pay.received_on, "payment", pay.get_method_display(), 0, pay.amount_fen, 0, pay))
+            (
+                pay.received_on,
+                2,
+                StatementRow(
+                    pay.received_on, "payment", pay.get_method_display(), 0, pay.amount_fen, 0, pay
+                ),
+            )
         )
     for ref in Refund.objects.filter(payment__unit=unit).select_related("payment"):
         on = ref.created_at.date()
@@ -128,7 +150,14 @@ def unit_statement(*, unit: Unit, show_hardship: bool) -> Statement:
             (
                 line.entry.occurred_on,
                 4,
-                StatementRow(line.entry.occurred_on, "adjustment", line.entry.memo, max(amt, 0), max(-amt, 0), 0),
+                StatementRow(
+                    line.entry.occurred_on,
+                    "adjustment",
+                    line.entry.memo,
+                    max(amt, 0),
+                    max(-amt, 0),
+                    0,
+                ),
             )
         )
     events.sort(key=lambda e: (e[0], e[1]))
@@ -168,7 +197,7 @@ def months_between(period: dt.date, as_of: dt.date) -> int:
 
 
 def bucket_of(months_overdue: int) -> str:
-    """"≤1", "1-3", "3-6", "6-12", ">12": a bill of month M is 1 month old in M+1."""
+    """ "≤1", "1-3", "3-6", "6-12", ">12": a bill of month M is 1 month old in M+1."""
     lower = 0
     for upper in AGEING_BUCKETS:
         if months_overdue <= upper:
@@ -200,9 +229,10 @@ def arrears(*, compounds: QuerySet[Compound], as_of: dt.date) -> list[ArrearsRow
     ids = [b[0] for b in bills]
     paid = _sums(Allocation, ids)
     reduced = _sums(Reduction, ids)
+    adjusted = _sums(BillAdjustment, ids)
     per_unit: dict[int, dict[str, Any]] = {}
     for pk, unit_id, period, amount in bills:
-        outstanding = amount - paid.get(pk, 0) - reduced.get(pk, 0)
+        outstanding = amount - paid.get(pk, 0) - reduced.get(pk, 0) + adjusted.get(pk, 0)
         if outstanding <= 0:
             continue
         row = per_unit.setdefault(unit_id, {"buckets": dict.fromkeys(BUCKETS, 0), "oldest": period})
@@ -276,7 +306,11 @@ class GapMonth:
 
 
 def gap_ledger(
-    *, compound_ids: list[int] | None = None, company_id: int | None = None, start: dt.date, end: dt.date
+    *,
+    compound_ids: list[int] | None = None,
+    company_id: int | None = None,
+    start: dt.date,
+    end: dt.date,
 ) -> list[GapMonth]:
     """Month by month from ``start`` to ``end`` (first days): fee income against costs,
     rent and subsidy covering the gap, and the collection rate, for some compounds or a
@@ -312,11 +346,7 @@ def gap_ledger(
         bill_q &= Q(bill__compound__company_id=company_id)
     else:
         bill_q &= Q(bill__compound_id__in=compound_ids or [])
-    paid = (
-        Allocation.objects.filter(bill_q)
-        .values("bill__period")
-        .annotate(t=Sum("amount_fen"))
-    )
+    paid = Allocation.objects.filter(bill_q).values("bill__period").annotate(t=Sum("amount_fen"))
     for row in paid:
         if row["bill__period"] in months:
             months[row["bill__period"]].collected += row["t"]
@@ -325,7 +355,11 @@ def gap_ledger(
             original_period__isnull=False,
             period__gte=start,
             period__lte=end,
-            **({"company_id": company_id} if company_id is not None else {"compound_id__in": compound_ids or []}),
+            **(
+                {"company_id": company_id}
+                if company_id is not None
+                else {"compound_id__in": compound_ids or []}
+            ),
         )
         .values("period")
         .annotate(n=Count("id"))

@@ -41,12 +41,12 @@ from redprop.fees.ledger import Line, is_closed, month_end, month_start, post
 from redprop.fees.models import (
     Allocation,
     Bill,
+    BillAdjustment,
     BillLine,
     BillRun,
     FeeSchedule,
     HardshipGrant,
     HardshipPolicy,
-    JournalEntry,
     JournalLine,
     LedgerItem,
     Payment,
@@ -61,7 +61,7 @@ from redprop.fees.providers import CallbackInvalid, get_provider
 from redprop.territory.models import Compound, Unit
 
 MONEY_MESSAGES = {
-    "invalid_amount": (FeesError.INVALID_AMOUNT, "金额格式不正确（以字符串填写，如 \"12.50\"）"),
+    "invalid_amount": (FeesError.INVALID_AMOUNT, '金额格式不正确（以字符串填写，如 "12.50"）'),
     "too_many_decimals": (FeesError.TOO_MANY_DECIMALS, "金额最多保留两位小数"),
     "not_positive": (FeesError.NOT_POSITIVE, "金额必须大于零"),
     "too_large": (FeesError.TOO_LARGE, "金额过大"),
@@ -131,9 +131,9 @@ def schedule_create(
     same = FeeSchedule.objects.filter(compound=compound, charge=charge, name=name)
     # An open-ended schedule that started earlier ends the day before the new one.
     for prev in same.filter(valid_to__isnull=True, valid_from__lt=valid_from):
-        if Bill.objects.filter(compound=compound, period__gte=month_start(valid_from)).exists() and (
-            is_closed(compound.pk, month_start(valid_from))
-        ):
+        if Bill.objects.filter(
+            compound=compound, period__gte=month_start(valid_from)
+        ).exists() and (is_closed(compound.pk, month_start(valid_from))):
             raise ApplicationError(
                 FeesError.PERIOD_CLOSED, _("该月份已结账，不能调整收费标准"), field="valid_from"
             )
@@ -174,7 +174,9 @@ def subscription_add(
 ) -> Subscription:
     _require(permissions.is_collector(acting_user, unit.compound))
     if not 1 <= quantity <= 100:
-        raise ApplicationError(FeesError.INVALID_RATE, _("数量应在 1 到 100 之间"), field="quantity")
+        raise ApplicationError(
+            FeesError.INVALID_RATE, _("数量应在 1 到 100 之间"), field="quantity"
+        )
     return Subscription.objects.create(
         unit=unit, charge=charge, name=name, quantity=quantity, started_on=started_on
     )
@@ -234,7 +236,9 @@ def bill_run_execute(*, run_id: int) -> BillRun:
                 .values_list("pk", "floor_area", "exclusive_area")
             ],
             schedules=[
-                billing.ScheduleRow(s.pk, s.charge, s.name, s.basis, s.rate, s.valid_from, s.valid_to)
+                billing.ScheduleRow(
+                    s.pk, s.charge, s.name, s.basis, s.rate, s.valid_from, s.valid_to
+                )
                 for s in FeeSchedule.objects.filter(compound=compound, valid_from__lte=end)
             ],
             subscriptions=[
@@ -278,9 +282,7 @@ def _post_bills(run: BillRun, compound: Compound, bills: list[billing.BillOut]) 
         period=period,
         memo=f"{period:%Y-%m} 物业费账单",
     )
-    place = {
-        k: getattr(entry, k) for k in ("city_id", "district_id", "street_id", "community_id")
-    }
+    place = {k: getattr(entry, k) for k in ("city_id", "district_id", "street_id", "community_id")}
     grid_of = dict(Unit.objects.filter(compound=compound).values_list("pk", "grid_id"))
     rows = Bill.objects.bulk_create(
         [
@@ -347,15 +349,19 @@ def _ids_of(rows: list[Bill], run: BillRun) -> dict[int, int]:
 
 def _apply_credit(compound: Compound, period: dt.date, unit_ids: list[int]) -> None:
     """Units holding credit (over-payment) pay their new bills from it: one entry."""
-    credit = {
-        row["unit_id"]: -row["total"]
-        for row in JournalLine.objects.filter(
-            compound=compound, account=Account.CREDIT, unit_id__in=unit_ids
-        )
-        .values("unit_id")
-        .annotate(total=Sum("amount_fen"))
-        if row["total"] < 0
-    } if unit_ids else {}
+    credit = (
+        {
+            row["unit_id"]: -row["total"]
+            for row in JournalLine.objects.filter(
+                compound=compound, account=Account.CREDIT, unit_id__in=unit_ids
+            )
+            .values("unit_id")
+            .annotate(total=Sum("amount_fen"))
+            if row["total"] < 0
+        }
+        if unit_ids
+        else {}
+    )
     if not credit:
         return
     open_bills = _open_bills(list(credit))
@@ -408,9 +414,17 @@ def _open_bills(unit_ids: list[int]) -> dict[int, list[tuple[int, int]]]:
         .annotate(t=Sum("amount_fen"))
         .values_list("bill_id", "t")
     )
+    adjusted = dict(
+        BillAdjustment.objects.filter(bill_id__in=ids)
+        .values("bill_id")
+        .annotate(t=Sum("amount_fen"))
+        .values_list("bill_id", "t")
+    )
     out: dict[int, list[tuple[int, int]]] = defaultdict(list)
     for pk, unit_id, amount in bills:
-        outstanding = amount - (paid.get(pk) or 0) - (reduced.get(pk) or 0)
+        outstanding = (
+            amount - (paid.get(pk) or 0) - (reduced.get(pk) or 0) + (adjusted.get(pk) or 0)
+        )
         if outstanding > 0:
             out[unit_id].append((pk, outstanding))
     return out
@@ -542,7 +556,9 @@ def payment_refund(*, payment: Payment, amount: int, reason: str, acting_user: A
     _require(permissions.is_collector(acting_user, unit.compound))
     reason = (reason or "").strip()
     if len(reason) < 2 or len(reason) > 200:
-        raise ApplicationError(FeesError.INVALID_AMOUNT, _("请填写退款原因（2–200 字）"), field="reason")
+        raise ApplicationError(
+            FeesError.INVALID_AMOUNT, _("请填写退款原因（2–200 字）"), field="reason"
+        )
     if not isinstance(amount, int) or amount <= 0:
         raise ApplicationError(FeesError.NOT_POSITIVE, _("金额必须大于零"), field="amount")
     refunded = payment.refunds.aggregate(t=Sum("amount_fen"))["t"] or 0
@@ -551,9 +567,9 @@ def payment_refund(*, payment: Payment, amount: int, reason: str, acting_user: A
             FeesError.REFUND_TOO_LARGE, _("退款金额超过该笔收款可退金额"), field="amount"
         )
     credit = -(
-        JournalLine.objects.filter(unit=unit, account=Account.CREDIT).aggregate(t=Sum("amount_fen"))[
-            "t"
-        ]
+        JournalLine.objects.filter(unit=unit, account=Account.CREDIT).aggregate(
+            t=Sum("amount_fen")
+        )["t"]
         or 0
     )
     from_credit = min(max(credit, 0), amount)
@@ -592,7 +608,10 @@ def payment_refund(*, payment: Payment, amount: int, reason: str, acting_user: A
         acting_user=acting_user,
     )
     Allocation.objects.bulk_create(
-        [Allocation(bill_id=b, payment=payment, entry=entry, amount_fen=-fen) for b, fen in takebacks]
+        [
+            Allocation(bill_id=b, payment=payment, entry=entry, amount_fen=-fen)
+            for b, fen in takebacks
+        ]
     )
     refund = Refund.objects.create(
         payment=payment,
@@ -606,35 +625,40 @@ def payment_refund(*, payment: Payment, amount: int, reason: str, acting_user: A
 
 
 @transaction.atomic
-def adjustment_post(*, unit: Unit, amount: int, reason: str, acting_user: Any) -> JournalEntry:
-    """A correction of a unit's receivable (更正): positive charges more, negative
-    forgives; against fee income. Its own entry, dated today (a closed month's
-    correction shows in the next open month)."""
-    unit = Unit.objects.select_related("compound").get(pk=unit.pk)
+def adjustment_post(*, bill: Bill, amount: int, reason: str, acting_user: Any) -> BillAdjustment:
+    """Correct a bill (更正): positive charges more, negative forgives part of what is
+    still open; against fee income. Its own entry, dated today (a closed month's
+    correction shows in the next open month); the bill is never edited."""
+    unit = Unit.objects.select_for_update().select_related("compound").get(pk=bill.unit_id)
     _require(permissions.is_collector(acting_user, unit.compound))
     reason = (reason or "").strip()
     if len(reason) < 2 or len(reason) > 200:
-        raise ApplicationError(FeesError.INVALID_AMOUNT, _("请填写更正原因（2–200 字）"), field="reason")
+        raise ApplicationError(
+            FeesError.INVALID_AMOUNT, _("请填写更正原因（2–200 字）"), field="reason"
+        )
     if not isinstance(amount, int) or amount == 0 or abs(amount) > 10_000_000_00:
         raise ApplicationError(FeesError.NOT_POSITIVE, _("更正金额不能为零"), field="amount")
     if amount < 0:
-        balance = JournalLine.objects.filter(unit=unit, account=Account.RECEIVABLE).aggregate(
-            t=Sum("amount_fen")
-        )["t"] or 0
-        if -amount > balance:
+        outstanding = dict(_open_bills([unit.pk]).get(unit.pk, [])).get(bill.pk, 0)
+        if -amount > outstanding:
             raise ApplicationError(
-                FeesError.REFUND_TOO_LARGE, _("减少的金额超过该户欠费"), field="amount"
+                FeesError.REFUND_TOO_LARGE, _("减少的金额超过该账单未缴金额"), field="amount"
             )
     entry = post(
         kind=EntryKind.ADJUSTMENT,
         lines=[Line(Account.RECEIVABLE, amount, unit.pk), Line(Account.FEE_INCOME, -amount)],
         compound=unit.compound,
         occurred_on=timezone.localdate(),
-        memo=f"更正 {reason}"[:200],
+        memo=f"更正 {bill.period:%Y-%m} {reason}"[:200],
         acting_user=acting_user,
     )
-    audit(actor=acting_user, event=AuditEvent.FEE_ADJUSTMENT, target=entry, reason=reason)
-    return entry
+    adjustment = BillAdjustment.objects.create(
+        bill=bill, entry=entry, amount_fen=amount, reason=reason
+    )
+    audit(actor=acting_user, event=AuditEvent.FEE_ADJUSTMENT, target=adjustment)
+    if amount > 0:
+        _apply_credit(unit.compound, entry.period, [unit.pk])
+    return adjustment
 
 
 # --- online payment --------------------------------------------------------------------------
@@ -673,7 +697,9 @@ def order_create(
     return order
 
 
-def callback_receive(*, provider_name: str, body: bytes, signature: str) -> tuple[str, Payment | None]:
+def callback_receive(
+    *, provider_name: str, body: bytes, signature: str
+) -> tuple[str, Payment | None]:
     """Handle a provider's callback. Returns ("applied" | "replayed" | "failed", payment).
 
     Refused with a 4xx (nothing written): an unknown provider, a bad signature, an
@@ -689,7 +715,9 @@ def callback_receive(*, provider_name: str, body: bytes, signature: str) -> tupl
     with transaction.atomic():
         order = PaymentOrder.objects.select_for_update().filter(order_no=data.order_no).first()
         if order is None or order.provider != provider_name:
-            raise ApplicationError(FeesError.UNKNOWN_ORDER, _("未知的订单"), field="order_no", status=404)
+            raise ApplicationError(
+                FeesError.UNKNOWN_ORDER, _("未知的订单"), field="order_no", status=404
+            )
         if ProviderCallback.objects.filter(provider=provider_name, event_id=data.event_id).exists():
             return "replayed", order.payment
         if order.status == OrderStatus.PAID:
@@ -701,7 +729,9 @@ def callback_receive(*, provider_name: str, body: bytes, signature: str) -> tupl
             )
             return "replayed", order.payment
         if data.amount_fen != order.amount_fen:
-            raise ApplicationError(FeesError.AMOUNT_MISMATCH, _("回调金额与订单金额不一致"), field="amount")
+            raise ApplicationError(
+                FeesError.AMOUNT_MISMATCH, _("回调金额与订单金额不一致"), field="amount"
+            )
         ProviderCallback.objects.create(
             provider=provider_name,
             event_id=data.event_id,
@@ -796,7 +826,9 @@ def ledger_item_record(
     """Record rent (门面、车位), a government subsidy, or a cost (人员、维修、保洁、
     公共水电) of a compound or of the whole company; money moves through the bank."""
     if compound is not None and compound.company_id != company.pk:
-        raise ApplicationError(FeesError.NOT_A_RED_COMPOUND, _("该小区不由此企业服务"), field="compound")
+        raise ApplicationError(
+            FeesError.NOT_A_RED_COMPOUND, _("该小区不由此企业服务"), field="compound"
+        )
     if compound is not None:
         _require(permissions.is_collector(acting_user, compound))
     else:
@@ -853,7 +885,9 @@ def _people_of(unit: Unit) -> list[int]:
 
     ids = set(Occupancy.objects.filter(unit=unit).values_list("person_id", flat=True))
     ids |= set(
-        Ownership.objects.filter(unit=unit, person__isnull=False).values_list("person_id", flat=True)
+        Ownership.objects.filter(unit=unit, person__isnull=False).values_list(
+            "person_id", flat=True
+        )
     )
     return sorted(ids)
 

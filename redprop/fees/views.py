@@ -85,9 +85,7 @@ def my_bills(request: HttpRequest) -> HttpResponse:
     disclosures = Disclosure.objects.filter(
         compound_id__in={u.compound_id for u in units}, status=DisclosureStatus.PUBLISHED
     ).select_related("compound")[:6]
-    return render(
-        request, "fees/my_bills.html", {"cards": cards, "disclosures": disclosures}
-    )
+    return render(request, "fees/my_bills.html", {"cards": cards, "disclosures": disclosures})
 
 
 @require_POST
@@ -113,11 +111,14 @@ def pay(request: HttpRequest) -> HttpResponse:
 def demo_cashier(request: HttpRequest, order_no: str) -> HttpResponse:
     """演示支付's cashier page. Confirming makes the provider post its signed callback
     (here in-process, through the same handler as the API's callback URL)."""
-    order = services.order_for(order_no=order_no, user=request.user)
+    try:
+        order = services.order_for(order_no=order_no[:32], user=request.user)
+    except ApplicationError as err:
+        raise Http404 from err
     if request.method == "POST" and order.status == "pending":
         demo = DemoProvider()
         body = demo.build_callback(order_no=order.order_no, amount_fen=order.amount_fen)
-        outcome, payment = services.callback_receive(
+        _outcome, payment = services.callback_receive(
             provider_name=demo.name, body=body, signature=demo.sign(body)
         )
         if payment is not None:
@@ -251,7 +252,11 @@ def compound_books(request: HttpRequest, pk: int) -> HttpResponse:
             "months": _yuan_rows(months),
             "cost_labels": [Account(a).label for a in COST_ACCOUNTS],
             "arrears": [
-                {"row": r, "total": fmt(r.total), "buckets": [fmt(r.buckets[b]) for b in selectors.BUCKETS]}
+                {
+                    "row": r,
+                    "total": fmt(r.total),
+                    "buckets": [fmt(r.buckets[b]) for b in selectors.BUCKETS],
+                }
                 for r in arrears[:100]
             ],
             "arrears_count": len(arrears),
@@ -321,13 +326,18 @@ def window(request: HttpRequest) -> HttpResponse:
     q = (request.GET.get("q") or "").strip()[:32]
     found = []
     if q:
-        found = [
-            u
-            for u in Unit.objects.filter(label__contains=q)
-            .filter(compound__company_id__in=[r.org_id for r in user.active_roles if r.org_id] or [0])
-            .select_related("compound")[:20]
-        ] if not permissions.is_sysadmin(user) else list(
-            Unit.objects.filter(label__contains=q).select_related("compound")[:20]
+        found = (
+            [
+                u
+                for u in Unit.objects.filter(label__contains=q)
+                .filter(
+                    compound__company_id__in=[r.org_id for r in user.active_roles if r.org_id]
+                    or [0]
+                )
+                .select_related("compound")[:20]
+            ]
+            if not permissions.is_sysadmin(user)
+            else list(Unit.objects.filter(label__contains=q).select_related("compound")[:20])
         )
     return render(
         request,
@@ -479,4 +489,3 @@ def export(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
     )
     response["Content-Disposition"] = f'attachment; filename="fees-{kind}-{compound.pk}.xlsx"'
     return response
-

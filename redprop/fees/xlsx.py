@@ -29,7 +29,11 @@ def build(*, kind: str, compound: Any, year: int, as_of: dt.date) -> bytes:
     rows: list[list[Any]]
     money_from = 0
     if kind == "bills":
-        bills = list(Bill.objects.filter(compound=compound).select_related("unit").order_by("period", "unit_id"))
+        bills = list(
+            Bill.objects.filter(compound=compound)
+            .select_related("unit")
+            .order_by("period", "unit_id")
+        )
         status = selectors.bill_status(bills)
         rows = [[_("月份"), _("房屋"), _("金额"), _("减免"), _("已缴"), _("未缴")]]
         rows += [
@@ -47,17 +51,42 @@ def build(*, kind: str, compound: Any, year: int, as_of: dt.date) -> bytes:
     elif kind == "payments":
         rows = [[_("收据号"), _("日期"), _("房屋"), _("方式"), _("凭证号"), _("金额")]]
         rows += [
-            [p.receipt_no, p.received_on, p.unit.label, str(p.get_method_display()), p.reference, yuan(p.amount_fen)]
+            [
+                p.receipt_no,
+                p.received_on,
+                p.unit.label,
+                str(p.get_method_display()),
+                p.reference,
+                yuan(p.amount_fen),
+            ]
             for p in Payment.objects.filter(compound=compound).select_related("unit").order_by("pk")
         ]
         money_from = 5
     elif kind == "arrears":
-        rows = [[_("房屋"), *[_("%(b)s 个月") % {"b": b} for b in selectors.BUCKETS], _("合计"), _("最早月份")]]
-        for r in selectors.arrears(compounds=type(compound).objects.filter(pk=compound.pk), as_of=as_of):
-            rows.append([r.label, *[yuan(r.buckets[b]) for b in selectors.BUCKETS], yuan(r.total), f"{r.oldest:%Y-%m}"])
+        rows = [
+            [
+                _("房屋"),
+                *[_("%(b)s 个月") % {"b": b} for b in selectors.BUCKETS],
+                _("合计"),
+                _("最早月份"),
+            ]
+        ]
+        for r in selectors.arrears(
+            compounds=type(compound).objects.filter(pk=compound.pk), as_of=as_of
+        ):
+            rows.append(
+                [
+                    r.label,
+                    *[yuan(r.buckets[b]) for b in selectors.BUCKETS],
+                    yuan(r.total),
+                    f"{r.oldest:%Y-%m}",
+                ]
+            )
         money_from = 1
     else:
-        months = selectors.gap_ledger(compound_ids=[compound.pk], start=dt.date(year, 1, 1), end=dt.date(year, 12, 1))
+        months = selectors.gap_ledger(
+            compound_ids=[compound.pk], start=dt.date(year, 1, 1), end=dt.date(year, 12, 1)
+        )
         rows = [
             [
                 _("月份"),

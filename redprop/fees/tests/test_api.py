@@ -25,7 +25,13 @@ def test_window_payment_and_bad_amounts(fees):
     c = fees.client(Role.COMPANY_STAFF)
     url = "/api/v1/fees/payments"
     body = {"unit_id": fees.unit.pk, "method": "cash", "amount": "40.28", "reference": "A-1"}
-    for amount, field in ((40.28, "amount"), (40, "amount"), ("40.281", "amount"), ("0", "amount"), ("-1", "amount")):
+    for amount, field in (
+        (40.28, "amount"),
+        (40, "amount"),
+        ("40.281", "amount"),
+        ("0", "amount"),
+        ("-1", "amount"),
+    ):
         r = _post(c, url, {**body, "amount": amount})
         assert r.status_code == 400, (amount, r.content)
         assert r.json()["field"] == field
@@ -69,10 +75,20 @@ def test_bill_run_api_and_closed_month(fees):
     c = fees.client(Role.COMPANY_STAFF)
     r = _post(c, "/api/v1/fees/bill-runs", {"compound_id": fees.compound.pk, "month": "2026-01"})
     assert r.status_code == 202, r.content
-    assert _post(c, "/api/v1/fees/bill-runs", {"compound_id": fees.compound.pk, "month": "2026-13"}).status_code == 400
+    assert (
+        _post(
+            c, "/api/v1/fees/bill-runs", {"compound_id": fees.compound.pk, "month": "2026-13"}
+        ).status_code
+        == 400
+    )
     # Another company's staff does not see compound A at all.
     other = fees.client(Role.COMMUNITY_STAFF)
-    assert _post(other, "/api/v1/fees/bill-runs", {"compound_id": fees.compound.pk, "month": "2026-01"}).status_code == 403
+    assert (
+        _post(
+            other, "/api/v1/fees/bill-runs", {"compound_id": fees.compound.pk, "month": "2026-01"}
+        ).status_code
+        == 403
+    )
     assert Bill.objects.count() in (0, 1)  # the task runs on commit (immediate backend in tests)
 
 
@@ -81,7 +97,11 @@ def test_disclosure_workflow(fees):
     from redprop.orgs.services import org_add_member, org_create
 
     committee = org_create(
-        kind=OrgKind.OWNERS_COMMITTEE, name="幸福小区业委会", compound=fees.compound, place=fees.compound, acting_user=None
+        kind=OrgKind.OWNERS_COMMITTEE,
+        name="幸福小区业委会",
+        compound=fees.compound,
+        place=fees.compound,
+        acting_user=None,
     )
     org_add_member(org=committee, person=fees.resident, position="主任", acting_user=None)
     run_month(fees, 2026, 1)
@@ -106,6 +126,11 @@ def test_disclosure_workflow(fees):
     from redprop.fees import services
 
     p = services.payment_record(
-        unit=fees.unit, method="cash", amount=100, reference="late", received_on=dt.date(2026, 1, 20), acting_user=fees.staff
+        unit=fees.unit,
+        method="cash",
+        amount=100,
+        reference="late",
+        received_on=dt.date(2026, 1, 20),
+        acting_user=fees.staff,
     )
     assert p.entry.period == dt.date(2026, 2, 1) and p.entry.original_period == dt.date(2026, 1, 1)

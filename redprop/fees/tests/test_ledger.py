@@ -187,7 +187,9 @@ def test_refund_and_adjustment_are_their_own_entries(fees):
     with pytest.raises(ApplicationError) as exc:
         services.payment_refund(payment=pay, amount=3501, reason="再退", acting_user=fees.staff)
     assert exc.value.code == "refund_too_large"
-    services.adjustment_post(unit=fees.unit, amount=-528, reason="面积更正", acting_user=fees.staff)
+    services.adjustment_post(
+        bill=Bill.objects.get(), amount=-528, reason="面积更正", acting_user=fees.staff
+    )
     assert selectors.unit_balances([fees.unit.pk])[fees.unit.pk]["receivable"] == 0
     assert check_books() == []
 
@@ -211,13 +213,26 @@ def test_online_payment_signed_callback_and_replay(fees):
         provider_name="demo", body=body, signature=_signed(body)
     )
     assert outcome == "applied" and payment.amount_fen == 4028
-    again, same = services.callback_receive(provider_name="demo", body=body, signature=_signed(body))
+    again, same = services.callback_receive(
+        provider_name="demo", body=body, signature=_signed(body)
+    )
     assert again == "replayed" and same.pk == payment.pk
     # Another event for the same (paid) order is a replay too.
     body2 = DemoProvider().build_callback(order_no=order.order_no, amount_fen=4028)
-    assert services.callback_receive(provider_name="demo", body=body2, signature=_signed(body2))[0] == "replayed"
+    assert (
+        services.callback_receive(provider_name="demo", body=body2, signature=_signed(body2))[0]
+        == "replayed"
+    )
     assert Payment.objects.count() == 1
-    unknown = json.dumps({"event_id": "e", "order_no": "NOPE", "transaction_id": "t", "amount": "1.00", "status": "paid"}).encode()
+    unknown = json.dumps(
+        {
+            "event_id": "e",
+            "order_no": "NOPE",
+            "transaction_id": "t",
+            "amount": "1.00",
+            "status": "paid",
+        }
+    ).encode()
     with pytest.raises(ApplicationError) as exc:
         services.callback_receive(provider_name="demo", body=unknown, signature=_signed(unknown))
     assert exc.value.code == "unknown_order"
@@ -232,7 +247,10 @@ def test_hardship_reduction_is_a_subsidy_line(fees):
     )
     with pytest.raises(ApplicationError):
         services.hardship_grant(
-            unit=fees.unit, policy=fees.policy, valid_from=dt.date(2026, 1, 1), acting_user=fees.staff
+            unit=fees.unit,
+            policy=fees.policy,
+            valid_from=dt.date(2026, 1, 1),
+            acting_user=fees.staff,
         )
     services.hardship_grant(
         unit=fees.unit,
