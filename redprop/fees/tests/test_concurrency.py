@@ -36,7 +36,9 @@ def test_same_reference_twice_at_once_records_one():
         valid_from=dt.date(2026, 1, 1),
         acting_user=staff,
     )
-    run = services.bill_run_request(compound=w.compound, period=dt.date(2026, 1, 1), acting_user=staff)
+    run = services.bill_run_request(
+        compound=w.compound, period=dt.date(2026, 1, 1), acting_user=staff
+    )
     services.bill_run_execute(run_id=run.pk)
     barrier = threading.Barrier(2)
     outcomes: list[str] = []
@@ -78,7 +80,9 @@ def test_two_bill_runs_at_once_bill_once():
         valid_from=dt.date(2026, 1, 1),
         acting_user=staff,
     )
-    run = services.bill_run_request(compound=w.compound, period=dt.date(2026, 2, 1), acting_user=staff)
+    run = services.bill_run_request(
+        compound=w.compound, period=dt.date(2026, 2, 1), acting_user=staff
+    )
     barrier = threading.Barrier(2)
 
     def execute() -> None:
