@@ -11,6 +11,7 @@ import datetime as dt
 from typing import Annotated, Any, Literal
 
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema
 
 from redprop.core.errors import NotFound, PermissionDenied
@@ -394,7 +395,7 @@ def schedule_create(request: HttpRequest, payload: ScheduleIn) -> tuple[int, dic
         payload.valid_to is not None
         and not (dt.date(2000, 1, 1) <= payload.valid_to <= dt.date(2100, 12, 31))
     ):
-        raise ApplicationError(FeesError.INVALID_DATES, "日期超出范围", field="valid_from")
+        raise ApplicationError(FeesError.INVALID_DATES, _("日期超出范围"), field="valid_from")
     s = services.schedule_create(
         compound=compound,
         charge=payload.charge,

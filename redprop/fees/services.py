@@ -16,6 +16,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from redprop.core.audit import audit
 from redprop.core.errors import ApplicationError, Conflict, NotFound, PermissionDenied
@@ -61,10 +62,13 @@ from redprop.fees.providers import CallbackInvalid, get_provider
 from redprop.territory.models import Compound, Unit
 
 MONEY_MESSAGES = {
-    "invalid_amount": (FeesError.INVALID_AMOUNT, '金额格式不正确（以字符串填写，如 "12.50"）'),
-    "too_many_decimals": (FeesError.TOO_MANY_DECIMALS, "金额最多保留两位小数"),
-    "not_positive": (FeesError.NOT_POSITIVE, "金额必须大于零"),
-    "too_large": (FeesError.TOO_LARGE, "金额过大"),
+    "invalid_amount": (
+        FeesError.INVALID_AMOUNT,
+        gettext_lazy("金额格式不正确（请以字符串填写，如 12.50）"),
+    ),
+    "too_many_decimals": (FeesError.TOO_MANY_DECIMALS, gettext_lazy("金额最多保留两位小数")),
+    "not_positive": (FeesError.NOT_POSITIVE, gettext_lazy("金额必须大于零")),
+    "too_large": (FeesError.TOO_LARGE, gettext_lazy("金额过大")),
 }
 
 
@@ -76,7 +80,7 @@ def amount_fen(raw: object, field: str = "amount") -> int:
         return parse_yuan(raw)
     except AmountError as exc:
         code, message = MONEY_MESSAGES[exc.code]
-        raise ApplicationError(code, _(message), field=field) from exc
+        raise ApplicationError(code, str(message), field=field) from exc
 
 
 def _require(ok: bool) -> None:
