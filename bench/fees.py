@@ -144,6 +144,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--sizes", default="1000,10000,100000")
     parser.add_argument("--months", type=int, default=2)
+    parser.add_argument("--profile", action="store_true", help="cProfile the last run")
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
     open_bench_db(DB)
@@ -161,10 +162,27 @@ def main() -> None:
         for m in range(args.months):
             period = dt.date(2026, 1 + m, 1)
             run = services.bill_run_request(compound=compound, period=period, acting_user=staff)
+            import cProfile
+            import pstats
+
+            prof = (
+                cProfile.Profile()
+                if args.profile and n == sizes[-1] and m == args.months - 1
+                else None
+            )
             with CaptureQueriesContext(connection) as q:
                 t = time.perf_counter()
+                if prof:
+                    prof.enable()
                 done = services.bill_run_execute(run_id=run.pk)
+                if prof:
+                    prof.disable()
                 elapsed = time.perf_counter() - t
+            if prof:
+                pstats.Stats(prof).sort_stats("cumulative").print_stats(18)
+            slowest = sorted(q.captured_queries, key=lambda x: -float(x["time"]))[:3]
+            for sq in slowest:
+                print(f"           {float(sq['time']) * 1000:8.1f} ms  {sq['sql'][:90]}")
             print(
                 f"  {period:%Y-%m}: {done.bills:,} bills, total {done.total_fen / 100:,.2f} 元, "
                 f"{elapsed:.2f}s, {done.bills / elapsed:,.0f} bills/s, {len(q)} SQL statements"

@@ -66,7 +66,7 @@ def bill_status(bills: list[Bill]) -> dict[int, dict[str, int]]:
         .annotate(t=Sum("amount_fen"))
         .values_list("bill_id", "t")
     )
-    adjusted = _sums(BillAdjustment, ids)
+    adjusted = sums_by_bill(BillAdjustment, ids)
     return {
         b.pk: {
             "paid": paid.get(b.pk) or 0,
@@ -227,9 +227,9 @@ def arrears(*, compounds: QuerySet[Compound], as_of: dt.date) -> list[ArrearsRow
         .order_by("unit_id", "period")
     )
     ids = [b[0] for b in bills]
-    paid = _sums(Allocation, ids)
-    reduced = _sums(Reduction, ids)
-    adjusted = _sums(BillAdjustment, ids)
+    paid = sums_by_bill(Allocation, ids)
+    reduced = sums_by_bill(Reduction, ids)
+    adjusted = sums_by_bill(BillAdjustment, ids)
     per_unit: dict[int, dict[str, Any]] = {}
     for pk, unit_id, period, amount in bills:
         outstanding = amount - paid.get(pk, 0) - reduced.get(pk, 0) + adjusted.get(pk, 0)
@@ -254,7 +254,7 @@ def arrears(*, compounds: QuerySet[Compound], as_of: dt.date) -> list[ArrearsRow
     ]
 
 
-def _sums(model: Any, bill_ids: list[int]) -> dict[int, int]:
+def sums_by_bill(model: Any, bill_ids: list[int]) -> dict[int, int]:
     out: dict[int, int] = {}
     step = 20000
     for i in range(0, len(bill_ids), step):

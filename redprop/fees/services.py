@@ -38,7 +38,7 @@ from redprop.fees.choices import (
     RunStatus,
 )
 from redprop.fees.errors import FeesError
-from redprop.fees.ledger import Line, is_closed, month_end, month_start, post
+from redprop.fees.ledger import Line, insert_rows, is_closed, month_end, month_start, post
 from redprop.fees.models import (
     Allocation,
     Bill,
@@ -288,40 +288,70 @@ def _post_bills(run: BillRun, compound: Compound, bills: list[billing.BillOut]) 
     )
     place = {k: getattr(entry, k) for k in ("city_id", "district_id", "street_id", "community_id")}
     grid_of = dict(Unit.objects.filter(compound=compound).values_list("pk", "grid_id"))
-    rows = Bill.objects.bulk_create(
+    now = timezone.now()
+    insert_rows(
+        Bill,
         [
-            Bill(
-                unit_id=b.unit_id,
-                compound=compound,
-                run=run,
-                entry=entry,
-                period=period,
-                amount_fen=b.amount_fen,
-                grid_id=grid_of.get(b.unit_id),
-                **place,
+            "created_at",
+            "city_id",
+            "district_id",
+            "street_id",
+            "community_id",
+            "grid_id",
+            "unit_id",
+            "compound_id",
+            "run_id",
+            "entry_id",
+            "period",
+            "amount_fen",
+        ],
+        [
+            (
+                now,
+                place["city_id"],
+                place["district_id"],
+                place["street_id"],
+                place["community_id"],
+                grid_of.get(b.unit_id),
+                b.unit_id,
+                compound.pk,
+                run.pk,
+                entry.pk,
+                period,
+                b.amount_fen,
             )
             for b in bills
         ],
-        batch_size=2000,
     )
-    bill_ids = _ids_of(rows, run)
-    BillLine.objects.bulk_create(
+    bill_ids = dict(Bill.objects.filter(run=run).values_list("unit_id", "pk"))
+    insert_rows(
+        BillLine,
         [
-            BillLine(
-                bill_id=bill_ids[b.unit_id],
-                schedule_id=line.schedule_id,
-                charge=line.charge,
-                description=line.description,
-                quantity=line.quantity,
-                rate=line.rate,
-                days=line.days,
-                days_in_month=line.days_in_month,
-                amount_fen=line.amount_fen,
+            "bill_id",
+            "schedule_id",
+            "charge",
+            "description",
+            "quantity",
+            "rate",
+            "days",
+            "days_in_month",
+            "amount_fen",
+        ],
+        [
+            (
+                bill_ids[b.unit_id],
+                line.schedule_id,
+                line.charge,
+                line.description,
+                line.quantity,
+                line.rate,
+                line.days,
+                line.days_in_month,
+                line.amount_fen,
             )
             for b in bills
             for line in b.lines
         ],
-        batch_size=2000,
     )
     reductions = [(b, gid, fen) for b in bills for gid, fen in b.reductions]
     if reductions:
@@ -340,32 +370,23 @@ def _post_bills(run: BillRun, compound: Compound, bills: list[billing.BillOut]) 
             [
                 Reduction(bill_id=bill_ids[b.unit_id], grant_id=gid, entry=r_entry, amount_fen=fen)
                 for b, gid, fen in reductions
-            ]
+            ],
+            batch_size=5000,
         )
     _apply_credit(compound, period, list(bill_ids))
 
 
-def _ids_of(rows: list[Bill], run: BillRun) -> dict[int, int]:
-    if all(r.pk for r in rows):
-        return {r.unit_id: r.pk for r in rows}
-    return dict(Bill.objects.filter(run=run).values_list("unit_id", "pk"))
-
-
 def _apply_credit(compound: Compound, period: dt.date, unit_ids: list[int]) -> None:
     """Units holding credit (over-payment) pay their new bills from it: one entry."""
-    credit = (
-        {
-            row["unit_id"]: -row["total"]
-            for row in JournalLine.objects.filter(
-                compound=compound, account=Account.CREDIT, unit_id__in=unit_ids
-            )
-            .values("unit_id")
-            .annotate(total=Sum("amount_fen"))
-            if row["total"] < 0
-        }
-        if unit_ids
-        else {}
-    )
+    wanted = set(unit_ids)
+    credit = {
+        row["unit_id"]: -row["total"]
+        for row in JournalLine.objects.filter(compound=compound, account=Account.CREDIT)
+        .values("unit_id")
+        .annotate(total=Sum("amount_fen"))
+        .order_by("unit_id")
+        if row["total"] < 0 and row["unit_id"] in wanted
+    }
     if not credit:
         return
     open_bills = _open_bills(list(credit))
@@ -393,42 +414,28 @@ def _apply_credit(compound: Compound, period: dt.date, unit_ids: list[int]) -> N
         memo=_("余额抵扣"),
     )
     Allocation.objects.bulk_create(
-        [Allocation(bill_id=b, payment=None, entry=entry, amount_fen=fen) for _u, b, fen in moves]
+        [Allocation(bill_id=b, payment=None, entry=entry, amount_fen=fen) for _u, b, fen in moves],
+        batch_size=5000,
     )
 
 
 def _open_bills(unit_ids: list[int]) -> dict[int, list[tuple[int, int]]]:
     """Unit → [(bill id, outstanding fen)], oldest first: amount less reductions and
-    allocations. Three grouped queries, whatever the number of units."""
+    allocations, plus corrections. Grouped queries (in chunks), never one per unit."""
+    from redprop.fees.selectors import sums_by_bill
+
     bills = list(
         Bill.objects.filter(unit_id__in=unit_ids)
         .order_by("period", "pk")
         .values_list("pk", "unit_id", "amount_fen")
     )
     ids = [b[0] for b in bills]
-    paid = dict(
-        Allocation.objects.filter(bill_id__in=ids)
-        .values("bill_id")
-        .annotate(t=Sum("amount_fen"))
-        .values_list("bill_id", "t")
-    )
-    reduced = dict(
-        Reduction.objects.filter(bill_id__in=ids)
-        .values("bill_id")
-        .annotate(t=Sum("amount_fen"))
-        .values_list("bill_id", "t")
-    )
-    adjusted = dict(
-        BillAdjustment.objects.filter(bill_id__in=ids)
-        .values("bill_id")
-        .annotate(t=Sum("amount_fen"))
-        .values_list("bill_id", "t")
-    )
+    paid = sums_by_bill(Allocation, ids)
+    reduced = sums_by_bill(Reduction, ids)
+    adjusted = sums_by_bill(BillAdjustment, ids)
     out: dict[int, list[tuple[int, int]]] = defaultdict(list)
     for pk, unit_id, amount in bills:
-        outstanding = (
-            amount - (paid.get(pk) or 0) - (reduced.get(pk) or 0) + (adjusted.get(pk) or 0)
-        )
+        outstanding = amount - paid.get(pk, 0) - reduced.get(pk, 0) + adjusted.get(pk, 0)
         if outstanding > 0:
             out[unit_id].append((pk, outstanding))
     return out
