@@ -214,6 +214,7 @@ class ArrearsRow:
     unit_id: int
     label: str
     compound: str
+    compound_id: int
     buckets: dict[str, int]
     total: int
     oldest: dt.date
@@ -238,7 +239,7 @@ def arrears(*, compounds: QuerySet[Compound], as_of: dt.date) -> list[ArrearsRow
         row = per_unit.setdefault(unit_id, {"buckets": dict.fromkeys(BUCKETS, 0), "oldest": period})
         row["buckets"][bucket_of(months_between(period, as_of))] += outstanding
     labels = {
-        u.pk: (u.label, u.compound.name)
+        u.pk: (u.label, u.compound.name, u.compound_id)
         for u in Unit.objects.filter(pk__in=list(per_unit)).select_related("compound")
     }
     return [
@@ -246,6 +247,7 @@ def arrears(*, compounds: QuerySet[Compound], as_of: dt.date) -> list[ArrearsRow
             unit_id,
             labels[unit_id][0],
             labels[unit_id][1],
+            labels[unit_id][2],
             data["buckets"],
             sum(data["buckets"].values()),
             data["oldest"],

@@ -196,24 +196,51 @@ def home(request: HttpRequest) -> HttpResponse:
     user: Any = request.user
     compounds = [
         c
-        for c in selectors.compounds_in(user.scope_set()).select_related("company")[:200]
+        for c in selectors.compounds_in(user.scope_set()).select_related(
+            "company", "community", "street"
+        )[:200]
         if permissions.may_read_books(user, c)
     ]
-    period = month_start(timezone.localdate())
+    today = timezone.localdate()
+    period = month_start(today)
     start = dt.date(period.year, 1, 1)
+    shown = compounds[:50]
+    owed: dict[int, int] = {}
+    for row in selectors.arrears(
+        compounds=Compound.objects.filter(pk__in=[c.pk for c in shown]), as_of=today
+    ):
+        owed[row.compound_id] = owed.get(row.compound_id, 0) + row.total
     rows = []
-    for c in compounds[:50]:
+    groups: dict[tuple[str, str], list[int]] = {}
+    for c in shown:
         months = selectors.gap_ledger(compound_ids=[c.pk], start=start, end=period)
-        billed = sum(m.billed - m.hardship for m in months)
+        due = sum(m.billed - m.hardship for m in months)
         collected = sum(m.collected for m in months)
         rows.append(
             {
                 "c": c,
                 "billed": fmt(sum(m.billed for m in months)),
-                "rate": f"{collected / billed * 100:.1f}%" if billed > 0 else "—",
+                "rate": f"{collected / due * 100:.1f}%" if due > 0 else "—",
+                "arrears": fmt(owed.get(c.pk, 0)),
             }
         )
-    return render(request, "fees/home.html", {"rows": rows, "year": period.year})
+        for key in (("street", c.street.name), ("community", c.community.name)):
+            g = groups.setdefault(key, [0, 0, 0])
+            g[0] += due
+            g[1] += collected
+            g[2] += owed.get(c.pk, 0)
+    summary = [
+        {
+            "level": level,
+            "name": name,
+            "rate": f"{g[1] / g[0] * 100:.1f}%" if g[0] > 0 else "—",
+            "arrears": fmt(g[2]),
+        }
+        for (level, name), g in sorted(groups.items())
+    ]
+    return render(
+        request, "fees/home.html", {"rows": rows, "summary": summary, "year": period.year}
+    )
 
 
 def _compound_for(user: Any, pk: int) -> Compound:
