@@ -118,9 +118,15 @@ def demo_cashier(request: HttpRequest, order_no: str) -> HttpResponse:
     if request.method == "POST" and order.status == "pending":
         demo = DemoProvider()
         body = demo.build_callback(order_no=order.order_no, amount_fen=order.amount_fen)
-        _outcome, payment = services.callback_receive(
-            provider_name=demo.name, body=body, signature=demo.sign(body)
-        )
+        try:
+            _outcome, payment = services.callback_receive(
+                provider_name=demo.name, body=body, signature=demo.sign(body)
+            )
+        except ApplicationError as err:
+            from django.contrib import messages
+
+            messages.error(request, err.message)
+            return redirect("fees:my_bills")
         if payment is not None:
             return redirect("fees:receipt", pk=payment.pk)
         return redirect("fees:my_bills")

@@ -20,12 +20,21 @@ def test_staff_pages_and_exports(fees):
     for kind in ("bills", "payments", "arrears", "gap"):
         r = c.get(f"/fees/compound/{fees.compound.pk}/export/{kind}/")
         assert r.status_code == 200 and r.content[:2] == b"PK"
-    r = c.post("/fees/window/", {"unit": fees.unit.pk, "method": "cash", "amount": "40.281", "reference": "W1"})
+    r = c.post(
+        "/fees/window/",
+        {"unit": fees.unit.pk, "method": "cash", "amount": "40.281", "reference": "W1"},
+    )
     assert r.status_code == 200 and "两位小数" in r.content.decode()
-    r = c.post("/fees/window/", {"unit": fees.unit.pk, "method": "cash", "amount": "40.28", "reference": "W1"})
+    r = c.post(
+        "/fees/window/",
+        {"unit": fees.unit.pk, "method": "cash", "amount": "40.28", "reference": "W1"},
+    )
     assert r.status_code == 302
     pdf = c.get(r["Location"] + "pdf/")
     assert pdf.status_code == 200 and pdf.content[:4] == b"%PDF"
     # The community desk reads the books but does not take money.
-    assert fees.client(Role.COMMUNITY_STAFF).get(f"/fees/compound/{fees.compound.pk}/").status_code == 200
+    assert (
+        fees.client(Role.COMMUNITY_STAFF).get(f"/fees/compound/{fees.compound.pk}/").status_code
+        == 200
+    )
     assert fees.client(Role.COMMUNITY_STAFF).get("/fees/window/").status_code == 403
