@@ -86,7 +86,7 @@ class Charge(models.TextChoices):
     OTHER = "other", _("其他收费")
 
 
-CHARGE_ACCOUNT = {
+CHARGE_ACCOUNT: dict[str, str] = {
     Charge.PROPERTY: Account.FEE_INCOME,
     Charge.PARKING: Account.PARKING_INCOME,
     Charge.OTHER: Account.OTHER_FEE_INCOME,
@@ -108,7 +108,7 @@ class Method(models.TextChoices):
     ONLINE = "online", _("在线支付")
 
 
-METHOD_ACCOUNT = {
+METHOD_ACCOUNT: dict[str, str] = {
     Method.CASH: Account.CASH,
     Method.BANK: Account.BANK,
     Method.ONLINE: Account.ONLINE,
@@ -135,7 +135,7 @@ class IncomeKind(models.TextChoices):
     SUBSIDY = "subsidy", _("政府补贴")
 
 
-INCOME_ACCOUNT = {
+INCOME_ACCOUNT: dict[str, str] = {
     IncomeKind.SHOP_RENT: Account.RENT_INCOME,
     IncomeKind.PARKING_RENT: Account.RENT_INCOME,
     IncomeKind.SUBSIDY: Account.SUBSIDY_INCOME,
@@ -150,7 +150,7 @@ class CostKind(models.TextChoices):
     OTHER = "other", _("其他")
 
 
-COST_ACCOUNT = {
+COST_ACCOUNT: dict[str, str] = {
     CostKind.STAFF: Account.COST_STAFF,
     CostKind.REPAIRS: Account.COST_REPAIRS,
     CostKind.CLEANING: Account.COST_CLEANING,

@@ -352,16 +352,14 @@ def gap_ledger(
     for row in paid:
         if row["bill__period"] in months:
             months[row["bill__period"]].collected += row["t"]
+    scope_filter: dict[str, Any] = (
+        {"company_id": company_id}
+        if company_id is not None
+        else {"compound_id__in": compound_ids or []}
+    )
     corr = (
         JournalEntry.objects.filter(
-            original_period__isnull=False,
-            period__gte=start,
-            period__lte=end,
-            **(
-                {"company_id": company_id}
-                if company_id is not None
-                else {"compound_id__in": compound_ids or []}
-            ),
+            original_period__isnull=False, period__gte=start, period__lte=end, **scope_filter
         )
         .values("period")
         .annotate(n=Count("id"))
