@@ -13,6 +13,7 @@ from typing import Annotated, Any, Literal
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema
+from ninja import Path as PathParam
 
 from redprop.core.errors import NotFound, PermissionDenied
 from redprop.core.inputs import Id, Text
@@ -245,7 +246,10 @@ class CallbackOut(Schema):
 @router.post(
     "/callbacks/{provider}", response=CallbackOut, auth=None, url_name="fees_provider_callback"
 )
-def provider_callback(request: HttpRequest, provider: str) -> dict[str, Any]:
+def provider_callback(
+    request: HttpRequest,
+    provider: str = PathParam(..., max_length=16, pattern="^[a-z][a-z0-9_]{0,15}$"),
+) -> dict[str, Any]:
     """A payment provider's signed callback (``X-Signature``: HMAC-SHA256 of the body).
     A replay answers 200 with ``outcome: replayed`` and records nothing."""
     outcome, payment = services.callback_receive(
