@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "redprop.mediation",
     "redprop.notices",
     "redprop.campaigns",
+    "redprop.fees",
     "redprop.web",
     "redprop.dashboards",
     "redprop.demo",
@@ -277,3 +278,9 @@ REDPROP_SITE_URL = env("REDPROP_SITE_URL", default="http://localhost:8000")
 DEFAULT_FROM_EMAIL = env("DJANGO_DEFAULT_FROM_EMAIL", default="红色物业平台 <noreply@localhost>")
 # An SMTP server that never answers must not hold a delivery worker forever.
 EMAIL_TIMEOUT = env.int("DJANGO_EMAIL_TIMEOUT", default=10)
+
+# Fees (docs/subsystems/fees.md): the demo payment provider signs its callbacks with
+# this key (HMAC-SHA256), so the online flow runs offline; a real provider has its own.
+REDPROP_FEES_DEMO_KEY = env("REDPROP_FEES_DEMO_KEY", default="dev-only-fees-demo-key")
+# Arrears reminders go out on this day of each month (the clock's sweep).
+REDPROP_FEES_REMINDER_DAY = env.int("REDPROP_FEES_REMINDER_DAY", default=10)

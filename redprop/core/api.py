@@ -177,6 +177,7 @@ def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 
 def _register_routers() -> None:
     from redprop.campaigns.api import router as campaigns_router
+    from redprop.fees.api import router as fees_router
     from redprop.mediation.api import router as mediation_router
     from redprop.notices.api import router as notices_router
     from redprop.notifications.api import router as notifications_router
@@ -195,6 +196,7 @@ def _register_routers() -> None:
     api.add_router("/mediation", mediation_router)
     api.add_router("/notices", notices_router)
     api.add_router("/campaigns", campaigns_router)
+    api.add_router("/fees", fees_router)
 
 
 _register_routers()

@@ -168,6 +168,19 @@ class AuditEvent(models.IntegerChoices):
     CAMPAIGN_ITEM_FOUND = 783, _("登记整治问题")
     CAMPAIGN_ITEM_STEP = 784, _("整治问题办理")
     CAMPAIGN_ITEM_LINKED = 785, _("整治问题关联诉求")
+    # 751-769: fees, payments and the public disclosure (docs/adr/0023).
+    FEE_SCHEDULE_SET = 751, _("设置收费标准")
+    FEE_BILL_RUN = 752, _("物业费出账")
+    FEE_PAYMENT = 753, _("登记收款")
+    FEE_REFUND = 754, _("退款")
+    FEE_ADJUSTMENT = 755, _("更正应收")
+    FEE_HARDSHIP_GRANTED = 756, _("认定困难减免")
+    FEE_LEDGER_ITEM = 757, _("登记经营收入、补贴或费用")
+    FEE_DISCLOSURE_PREPARED = 758, _("编制收支公示")
+    FEE_DISCLOSURE_COMMITTEE_SIGNED = 759, _("业委会签字确认公示")
+    FEE_DISCLOSURE_PARTY_SIGNED = 760, _("党组织签字确认公示")
+    FEE_DISCLOSURE_PUBLISHED = 761, _("发布收支公示")
+    FEE_EXPORTED = 762, _("导出收费报表")
     ADMIN_CHANGE = 900, _("后台修改")
 
 

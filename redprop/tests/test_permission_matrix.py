@@ -1343,6 +1343,190 @@ TABLE: dict[str, list[Case]] = {
         Case(SYSADMIN, args=lambda fx: {"id": fx.w.users[Role.COMMUNITY_STAFF].pk})
     ],
 }
+# --- fees (redprop/fees, docs/subsystems/fees.md) ------------------------------------------
+# The books of compound A: its company keeps them (and the sysadmin), the region desks
+# whose scope holds it read them; the household reads its own bills and receipts.
+FEE_COLLECTORS = frozenset({Role.COMPANY_STAFF, Role.SYSADMIN})
+FEE_READERS = REGION_DESKS | {Role.COMPANY_STAFF}
+# In the fixture the resident of unit A sits on compound A's owners' committee: they
+# read the draft disclosure and sign it first; the community desk signs for the party.
+DISCLOSURE_READERS = FEE_READERS | RESIDENT
+
+
+def _month(months_ago: int) -> str:
+    day = timezone.localdate().replace(day=1)
+    for _i in range(months_ago):
+        day = (day - dt.timedelta(days=1)).replace(day=1)
+    return f"{day:%Y-%m}"
+
+
+def _fee_step(name: str, state: str, allow: frozenset[str], api_route: bool = False) -> Case:
+    if api_route:
+        return Case(
+            allow,
+            "POST",
+            args=lambda fx: {"disclosure_id": fx.fees[state].pk},
+            seen_by=DISCLOSURE_READERS,
+            label=name,
+        )
+    return Case(
+        allow,
+        "POST",
+        args=lambda fx: {"pk": fx.fees[state].pk, "action": name},
+        ok=(302,),
+        seen_by=DISCLOSURE_READERS,
+        label=name,
+    )
+
+
+FEES_TABLE: dict[str, list[Case]] = {
+    "fees:home": [Case(FEE_READERS)],
+    "fees:my_bills": [Case(RESIDENT)],
+    "fees:pay": [
+        Case(
+            RESIDENT,
+            "POST",
+            body=lambda fx: {"unit": fx.w.unit.pk},
+            ok=(302,),
+            names_a=True,
+        )
+    ],
+    "fees:demo_cashier": [Case(RESIDENT, args=lambda fx: {"order_no": fx.fees["order"].order_no})],
+    "fees:receipt": [Case(FEE_READERS | RESIDENT, args=lambda fx: {"pk": fx.fees["payment"].pk})],
+    "fees:receipt_pdf": [
+        Case(FEE_READERS | RESIDENT, args=lambda fx: {"pk": fx.fees["payment"].pk})
+    ],
+    "fees:window": [
+        Case(FEE_COLLECTORS),
+        Case(
+            FEE_COLLECTORS,
+            "POST",
+            body=lambda fx: {
+                "unit": fx.w.unit.pk,
+                "method": "cash",
+                "amount": "1.00",
+                "reference": "MX-WINDOW-1",
+            },
+            ok=(302,),
+            names_a=True,
+            label="take cash for unit A",
+        ),
+    ],
+    "fees:compound": [Case(FEE_READERS, args=lambda fx: {"pk": fx.w.compound.pk})],
+    "fees:bill_run": [
+        Case(
+            FEE_COLLECTORS,
+            "POST",
+            args=lambda fx: {"pk": fx.w.compound.pk},
+            body=lambda fx: {"month": _month(1)},
+            ok=(302,),
+            seen_by=FEE_READERS,
+        )
+    ],
+    "fees:disclosure_prepare": [
+        Case(
+            FEE_COLLECTORS,
+            "POST",
+            args=lambda fx: {"pk": fx.w.compound.pk},
+            body=lambda fx: {"month": _month(5)},
+            ok=(302,),
+            seen_by=FEE_READERS,
+        )
+    ],
+    "fees:export": [
+        Case(FEE_READERS, args=lambda fx: {"pk": fx.w.compound.pk, "kind": "gap"}),
+    ],
+    "fees:disclosure": [Case(DISCLOSURE_READERS, args=lambda fx: {"pk": fx.fees["draft"].pk})],
+    "fees:disclosure_pdf": [Case(DISCLOSURE_READERS, args=lambda fx: {"pk": fx.fees["draft"].pk})],
+    "fees:disclosure_step": [
+        _fee_step("sign_committee", "draft", RESIDENT),
+        _fee_step("sign_party", "committee_signed", frozenset({Role.COMMUNITY_STAFF})),
+        _fee_step("publish", "party_signed", FEE_COLLECTORS),
+    ],
+    "api:fees_statement": [Case(FEE_READERS | RESIDENT, args=lambda fx: {"unit_id": fx.w.unit.pk})],
+    "api:fees_payment_create": [
+        Case(
+            FEE_COLLECTORS,
+            "POST",
+            body=lambda fx: {
+                "unit_id": fx.w.unit.pk,
+                "method": "bank",
+                "amount": "1.00",
+                "reference": "MX-BANK-1",
+            },
+            ok=(201,),
+            names_a=True,
+        )
+    ],
+    "api:fees_refund": [
+        Case(
+            FEE_COLLECTORS,
+            "POST",
+            args=lambda fx: {"payment_id": fx.fees["payment"].pk},
+            body={"amount": "1.00", "reason": "多缴退还"},
+            ok=(201,),
+            seen_by=FEE_READERS,
+        )
+    ],
+    "api:fees_order_create": [
+        Case(RESIDENT, "POST", body=lambda fx: {"unit_id": fx.w.unit.pk}, ok=(201,), names_a=True)
+    ],
+    # Only a provider's valid signature is accepted: every principal's unsigned call is
+    # refused (403, bad_signature).
+    "api:fees_provider_callback": [
+        Case(NONE, "POST", args=lambda fx: {"provider": "demo"}, body={}, scoped=False)
+    ],
+    "api:fees_bill_run": [
+        Case(
+            FEE_COLLECTORS,
+            "POST",
+            body=lambda fx: {"compound_id": fx.w.compound.pk, "month": _month(1)},
+            ok=(202,),
+            names_a=True,
+        )
+    ],
+    "api:fees_arrears": [Case(FEE_READERS, args=lambda fx: {"compound_id": fx.w.compound.pk})],
+    "api:fees_gap": [Case(FEE_READERS, args=lambda fx: {"compound_id": fx.w.compound.pk})],
+    "api:fees_schedule_create": [
+        Case(
+            FEE_COLLECTORS,
+            "POST",
+            body=lambda fx: {
+                "compound_id": fx.w.compound.pk,
+                "charge": "other",
+                "name": "垃圾清运费",
+                "basis": "per_unit",
+                "rate": "5",
+                "valid_from": "2026-01-01",
+            },
+            ok=(201,),
+            names_a=True,
+        )
+    ],
+    "api:fees_disclosure_create": [
+        Case(
+            FEE_COLLECTORS,
+            "POST",
+            body=lambda fx: {"compound_id": fx.w.compound.pk, "month": _month(6)},
+            ok=(201,),
+            names_a=True,
+        )
+    ],
+    "api:fees_disclosure": [
+        Case(DISCLOSURE_READERS, args=lambda fx: {"disclosure_id": fx.fees["draft"].pk})
+    ],
+    "api:fees_disclosure_sign_committee": [
+        _fee_step("sign_committee", "draft", RESIDENT, api_route=True)
+    ],
+    "api:fees_disclosure_sign_party": [
+        _fee_step("sign_party", "committee_signed", frozenset({Role.COMMUNITY_STAFF}), True)
+    ],
+    "api:fees_disclosure_publish": [
+        _fee_step("publish", "party_signed", FEE_COLLECTORS, api_route=True)
+    ],
+}
+TABLE.update(FEES_TABLE)
+
 # The catch-all of the admin (admin/<anything>) refuses or redirects to login.
 CATCH_ALL = "admin/(?P<url>.*)$"
 TABLE[CATCH_ALL] = [Case(NONE, path=lambda fx: "/admin/no-such-page/")]
@@ -1461,6 +1645,10 @@ ADMIN_MODELS: dict[str, AdminModel] = {
     ),
     "requests.servicerequest": AdminModel(
         REGION_DESKS | {Role.COMPANY_STAFF}, lambda fx: fx.requests["dispatched"], delete=NONE
+    ),
+    # Hardship policies are data (not a person's data): desks read, the bureau edits.
+    "fees.hardshippolicy": AdminModel(
+        ADMIN_STAFF, lambda fx: fx.fees["policy"], add=POLICY_EDITORS, scoped=False
     ),
     # The periods of petitions and disputes: every desk reads, the bureau and the
     # sysadmin edit; never deleted (cases keep their snapshot).
@@ -1620,6 +1808,7 @@ class Fx:
     notices: dict[str, Any] = field(default_factory=dict)
     notice_file: Any = None
     campaigns: dict[str, Any] = field(default_factory=dict)
+    fees: dict[str, Any] = field(default_factory=dict)
 
 
 def build_fx() -> Fx:
@@ -1804,6 +1993,7 @@ def build_fx() -> Fx:
     fx.erasure = ErasureRequest.objects.order_by("-pk").first()
     # Decided, so the resident's own probe of /my/data/erase/ may ask again.
     erasure_request_reject(erasure=fx.erasure, note="矩阵测试", acting_user=u[Role.COMMUNITY_STAFF])
+    _build_fees(fx)
     _build_notices(fx)
     _build_campaigns(fx)
     _build_ratings(fx)
@@ -1886,6 +2076,55 @@ def _build_campaigns(fx: Fx) -> None:
     except ImportError:  # pragma: no cover - the campaigns app ships its own builder
         return
     build(fx)
+
+
+def _build_fees(fx: Fx) -> None:
+    """Compound A's books: a schedule, this month's bills, a cash payment, an online
+    order, and disclosures in each state of their workflow."""
+    from redprop.fees import disclosure as ds
+    from redprop.fees import services as fs
+    from redprop.fees.ledger import parse_month
+    from redprop.fees.models import HardshipPolicy
+    from redprop.orgs.choices import OrgKind
+    from redprop.orgs.services import org_add_member, org_create
+
+    w, u = fx.w, fx.w.users
+    staff = u[Role.COMPANY_STAFF]
+    fs.schedule_create(
+        compound=w.compound,
+        charge="property",
+        name="物业服务费",
+        basis="floor_area",
+        rate="0.45",
+        valid_from=dt.date(2026, 1, 1),
+        acting_user=staff,
+    )
+    run = fs.bill_run_request(compound=w.compound, period=parse_month(_month(0)), acting_user=staff)
+    fs.bill_run_execute(run_id=run.pk)
+    fx.fees["payment"] = fs.payment_record(
+        unit=w.unit, method="cash", amount=500, reference="MX-CASH-0", acting_user=staff
+    )
+    fx.fees["order"] = fs.order_create(unit=w.unit, acting_user=u[Role.RESIDENT])
+    committee = org_create(
+        kind=OrgKind.OWNERS_COMMITTEE,
+        name="幸福小区业主委员会",
+        compound=w.compound,
+        place=w.compound,
+        acting_user=None,
+    )
+    org_add_member(org=committee, person=w.resident, position="主任", acting_user=None)
+    for state, ago in (("draft", 2), ("committee_signed", 3), ("party_signed", 4)):
+        d = ds.disclosure_prepare(
+            compound=w.compound, period=parse_month(_month(ago)), acting_user=staff
+        )
+        if state != "draft":
+            d = ds.disclosure_sign_committee(disclosure=d, acting_user=u[Role.RESIDENT])
+        if state == "party_signed":
+            d = ds.disclosure_sign_party(disclosure=d, acting_user=u[Role.COMMUNITY_STAFF])
+        fx.fees[state] = d
+    fx.fees["policy"] = HardshipPolicy.objects.create(
+        code="dibao", name="低保户减免", tag_code="low_income", percent="50"
+    )
 
 
 @pytest.fixture(scope="module")

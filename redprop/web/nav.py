@@ -77,6 +77,20 @@ NAV: list[tuple[str, Any, frozenset[str]]] = [
         _("专项整治"),
         frozenset(set(Role) - {Role.RESIDENT, Role.HOTLINE}),
     ),
+    ("fees:my_bills", _("我的账单"), frozenset({Role.RESIDENT})),
+    (
+        "fees:home",
+        _("物业费"),
+        frozenset(
+            {
+                Role.COMPANY_STAFF,
+                Role.COMMUNITY_STAFF,
+                Role.STREET_OFFICER,
+                Role.HOUSING_BUREAU,
+                Role.SYSADMIN,
+            }
+        ),
+    ),
     ("web:inbox", _("消息"), frozenset(set(Role))),
     ("web:my_data", _("我的数据"), frozenset({Role.RESIDENT})),
     (
@@ -106,6 +120,8 @@ NAV_ICONS: dict[str, str] = {
     "web:ratings": "flag",
     "web:vote_list": "check",
     "mediation:case_list": "neighbour_dispute",
+    "fees:my_bills": "file",
+    "fees:home": "file",
     "web:inbox": "bell",
     "web:notices": "pin",
     "web:campaigns": "flag",

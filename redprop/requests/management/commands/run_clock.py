@@ -21,12 +21,18 @@ log = logging.getLogger("redprop.clock")
 
 
 def one_pass() -> dict[str, int]:
+    from redprop.fees.reminders import reminder_sweep
     from redprop.mediation.services import deadline_sweep
     from redprop.requests.services import auto_close_sweep, sla_sweep
 
     # Notifications are delivered by their own process (manage.py run_outbox), so a
     # slow webhook receiver never delays the SLA clock.
-    result = {"sla": sla_sweep(), "closed": auto_close_sweep(), "mediation": deadline_sweep()}
+    result = {
+        "sla": sla_sweep(),
+        "closed": auto_close_sweep(),
+        "mediation": deadline_sweep(),
+        "fee_reminders": reminder_sweep(),
+    }
     Heartbeat.beat("clock", **result)
     return result
 

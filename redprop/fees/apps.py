@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class FeesConfig(AppConfig):
+    name = "redprop.fees"
+    label = "fees"
+    verbose_name = _("物业费与收支")
+    default_auto_field = "django.db.models.BigAutoField"
