@@ -67,6 +67,8 @@ class Journey:
         self.base = base
         self.artifacts = artifacts
         self.foreign: list[str] = []
+        # What Chromium refused under the Content-Security-Policy (ADR 0018).
+        self.csp: list[str] = []
         self.pages: list[Any] = []
         self.shots: list[str] = []
 
@@ -82,6 +84,7 @@ class Journey:
         context.on("request", self._check_request)
         page = context.new_page()
         page.set_default_timeout(30_000)  # CI machines are shared and slow at times
+        page.on("console", lambda message, page=page: self._check_console(page, message))
         self.pages.append(page)
         return page
 
@@ -89,6 +92,10 @@ class Journey:
         url = request.url
         if not (url.startswith(self.base) or url.startswith(("data:", "blob:"))):
             self.foreign.append(url)
+
+    def _check_console(self, page: Any, message: Any) -> None:
+        if "Content Security Policy" in message.text:
+            self.csp.append(f"{page.url}: {message.text}")
 
     def login(self, page: Any, username: str) -> None:
         page.goto(f"{self.base}/accounts/login/")
@@ -108,6 +115,7 @@ class Journey:
         fonts = page.evaluate(FONT_JS)
         assert fonts["family"].startswith('"Noto Sans SC"')
         assert fonts["loaded"] > 0, "Noto Sans SC was not loaded from var/vendor"
+        assert self.csp == [], "refused by the Content-Security-Policy:\n" + "\n".join(self.csp)
 
     def shoot(self, page: Any, name: str) -> None:
         """Screenshot at the page's own width, then at the other width, then restore."""
