@@ -52,11 +52,14 @@ FONT_JS = """async () => {
 
 
 # In a full-page screenshot the phone's fixed bottom bar would float mid-page: pin it to
-# the end of the page, where the user sees it when scrolled to the bottom.
-FULL_PAGE_CSS = (
-    "@media (max-width: 759px) { html { position: relative; }"
-    " .has-nav .mainnav { position: absolute !important; } }"
-)
+# the end of the page, where the user sees it when scrolled to the bottom. Set through
+# the CSSOM (element.style), which the Content-Security-Policy allows; Playwright's
+# screenshot(style=...) injects a <style> element, which it refuses.
+PIN_NAV_JS = """(pin) => {
+  const nav = document.querySelector('.has-nav .mainnav');
+  document.documentElement.style.position = pin ? 'relative' : '';
+  if (nav) nav.style.setProperty('position', pin ? 'absolute' : '', pin ? 'important' : '');
+}"""
 
 
 class Journey:
@@ -125,7 +128,9 @@ class Journey:
             page.set_viewport_size(size)
             page.wait_for_timeout(150)
             path = self.artifacts / f"{name}-{label}.png"
-            page.screenshot(path=str(path), full_page=True, style=FULL_PAGE_CSS)
+            page.evaluate(PIN_NAV_JS, label == "phone")
+            page.screenshot(path=str(path), full_page=True)
+            page.evaluate(PIN_NAV_JS, False)
             self.shots.append(path.name)
         page.set_viewport_size(own)
 

@@ -135,4 +135,8 @@ def test_pages_turn_off_htmx_style_injection_and_eval(client) -> None:
     html = client.get("/accounts/login/").content.decode()
     assert 'name="htmx-config"' in html
     config = html.split('name="htmx-config" content=\'', 1)[1].split("'", 1)[0]
-    assert json.loads(config) == {"includeIndicatorStyles": False, "allowEval": False}
+    assert json.loads(config) == {
+        "includeIndicatorStyles": False,
+        "allowEval": False,
+        "attributesToSettle": ["class", "width", "height"],
+    }
