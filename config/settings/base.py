@@ -2,6 +2,7 @@
 
 import datetime as dt
 from pathlib import Path
+from typing import Any
 
 import environ
 from django.utils.translation import gettext_lazy as _
@@ -211,7 +212,7 @@ STORAGES = {
 # Everything from this server, nothing inline: no <script> blocks, no style="..."
 # attributes, no on*= handlers, no eval (redprop/tests/test_no_inline_code.py keeps the
 # templates so). data: and blob: images are the QR codes and the photo previews.
-CONTENT_SECURITY_POLICY = {
+CONTENT_SECURITY_POLICY: dict[str, Any] | None = {
     "DIRECTIVES": {
         "default-src": ["'self'"],
         "script-src": ["'self'"],
