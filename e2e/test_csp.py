@@ -66,11 +66,11 @@ def test_representative_pages_raise_no_csp_violation(
     assert "errorlist" in phone.content() or "error" in phone.content()
     seen += [f"/file/ (errors): {v}" for v in violations(phone)]
     # The language switch: a select that submits its form (no onchange attribute).
-    phone.select_option("#lang", "en")
-    phone.wait_for_load_state("networkidle")
+    with phone.expect_navigation():
+        phone.select_option("#lang", "en")
     assert phone.locator("html").get_attribute("lang") == "en"
-    phone.select_option("#lang", "zh-hans")
-    phone.wait_for_load_state("networkidle")
+    with phone.expect_navigation():
+        phone.select_option("#lang", "zh-hans")
     assert phone.locator("html").get_attribute("lang") == "zh-CN"
 
     desk = j.open(DESKTOP, mobile=False)
