@@ -17,7 +17,8 @@ import pytest
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
 CHROMIUM = "/usr/bin/chromium"
-ARTIFACTS = Path(__file__).parent / "artifacts"
+# REDPROP_E2E_ARTIFACTS: .ci/run gives each suite it runs at the same time its own.
+ARTIFACTS = Path(os.environ.get("REDPROP_E2E_ARTIFACTS") or Path(__file__).parent / "artifacts")
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1366, "height": 900}
 

@@ -52,11 +52,14 @@ FONT_JS = """async () => {
 
 
 # In a full-page screenshot the phone's fixed bottom bar would float mid-page: pin it to
-# the end of the page, where the user sees it when scrolled to the bottom.
-FULL_PAGE_CSS = (
-    "@media (max-width: 759px) { html { position: relative; }"
-    " .has-nav .mainnav { position: absolute !important; } }"
-)
+# the end of the page, where the user sees it when scrolled to the bottom. Set through
+# the CSSOM (element.style), which the Content-Security-Policy allows; Playwright's
+# screenshot(style=...) injects a <style> element, which it refuses.
+PIN_NAV_JS = """(pin) => {
+  const nav = document.querySelector('.has-nav .mainnav');
+  document.documentElement.style.position = pin ? 'relative' : '';
+  if (nav) nav.style.setProperty('position', pin ? 'absolute' : '', pin ? 'important' : '');
+}"""
 
 
 class Journey:
@@ -67,6 +70,8 @@ class Journey:
         self.base = base
         self.artifacts = artifacts
         self.foreign: list[str] = []
+        # What Chromium refused under the Content-Security-Policy (ADR 0018).
+        self.csp: list[str] = []
         self.pages: list[Any] = []
         self.shots: list[str] = []
 
@@ -82,6 +87,7 @@ class Journey:
         context.on("request", self._check_request)
         page = context.new_page()
         page.set_default_timeout(30_000)  # CI machines are shared and slow at times
+        page.on("console", lambda message, page=page: self._check_console(page, message))
         self.pages.append(page)
         return page
 
@@ -89,6 +95,10 @@ class Journey:
         url = request.url
         if not (url.startswith(self.base) or url.startswith(("data:", "blob:"))):
             self.foreign.append(url)
+
+    def _check_console(self, page: Any, message: Any) -> None:
+        if "Content Security Policy" in message.text:
+            self.csp.append(f"{page.url}: {message.text}")
 
     def login(self, page: Any, username: str) -> None:
         page.goto(f"{self.base}/accounts/login/")
@@ -108,6 +118,7 @@ class Journey:
         fonts = page.evaluate(FONT_JS)
         assert fonts["family"].startswith('"Noto Sans SC"')
         assert fonts["loaded"] > 0, "Noto Sans SC was not loaded from var/vendor"
+        assert self.csp == [], "refused by the Content-Security-Policy:\n" + "\n".join(self.csp)
 
     def shoot(self, page: Any, name: str) -> None:
         """Screenshot at the page's own width, then at the other width, then restore."""
@@ -117,7 +128,9 @@ class Journey:
             page.set_viewport_size(size)
             page.wait_for_timeout(150)
             path = self.artifacts / f"{name}-{label}.png"
-            page.screenshot(path=str(path), full_page=True, style=FULL_PAGE_CSS)
+            page.evaluate(PIN_NAV_JS, label == "phone")
+            page.screenshot(path=str(path), full_page=True)
+            page.evaluate(PIN_NAV_JS, False)
             self.shots.append(path.name)
         page.set_viewport_size(own)
 

@@ -2,6 +2,7 @@
 
 import datetime as dt
 from pathlib import Path
+from typing import Any
 
 import environ
 from django.utils.translation import gettext_lazy as _
@@ -68,6 +69,8 @@ MIDDLEWARE = [
     # Idle timeout, absolute lifetime, two-step verification (accounts/sessions.py).
     "redprop.accounts.middleware.SessionPolicyMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Content-Security-Policy on every answer (CONTENT_SECURITY_POLICY below; ADR 0018).
+    "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     # Last, so its process_exception sees a view's database error first: 503, not 500.
     "redprop.core.middleware.DatabaseUnavailableMiddleware",
@@ -209,6 +212,32 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+
+# --- Content-Security-Policy (django-csp). See docs/adr/0018-csp-and-hsts.md ---------
+# Everything from this server, nothing inline: no <script> blocks, no style="..."
+# attributes, no on*= handlers, no eval (redprop/tests/test_no_inline_code.py keeps the
+# templates so). data: and blob: images are the QR codes and the photo previews.
+CONTENT_SECURITY_POLICY: dict[str, Any] | None = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:", "blob:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "frame-src": ["'none'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+    },
+}
+# REDPROP_CSP_REPORT_ONLY=true sends the same policy as Content-Security-Policy-Report-Only
+# (violations are reported in the browser's console, nothing is refused): for trying a
+# change of the policy on a live site before enforcing it.
+if env.bool("REDPROP_CSP_REPORT_ONLY", default=False):
+    CONTENT_SECURITY_POLICY_REPORT_ONLY = CONTENT_SECURITY_POLICY
+    CONTENT_SECURITY_POLICY = None
 
 # --- Input limits. See docs/adr/0009-input-limits.md and docs/api.md "Limits" --------
 # Any body but a multipart upload: 1 MiB (a request with a 2,000-character

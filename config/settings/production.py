@@ -19,9 +19,30 @@ DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 
 STORAGES["staticfiles"] = {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"}
 
+# --- HTTPS (docs/deploy.md "HTTPS", docs/adr/0018-csp-and-hsts.md) -----------------------
+# DJANGO_SECURE_COOKIES=false is the switch of a plain-HTTP test install (the fault tests,
+# the benchmarks): it also turns the redirect and HSTS off by default. Every other
+# install is HTTPS only, and `manage.py check --deploy` reports nothing.
 SESSION_COOKIE_SECURE = env.bool("DJANGO_SECURE_COOKIES", default=True)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
+# Plain HTTP is answered with a redirect to HTTPS. Behind a proxy that terminates TLS,
+# the proxy's X-Forwarded-Proto says the request came over HTTPS (below), so nothing
+# loops; /healthz is exempt so that a probe may talk to gunicorn directly.
+SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=SESSION_COOKIE_SECURE)
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+# HSTS: one year by default, this host and its subdomains. Browsers honour it only
+# over HTTPS. Lower DJANGO_HSTS_SECONDS (e.g. 300) for the first days of a new install.
+SECURE_HSTS_SECONDS = env.int(
+    "DJANGO_HSTS_SECONDS", default=31_536_000 if SESSION_COOKIE_SECURE else 0
+)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("DJANGO_HSTS_INCLUDE_SUBDOMAINS", default=True)
+# The preload token asks browser vendors to hard-code the *registrable* domain (e.g.
+# example.gov.cn), which the operator of one platform host does not own: off unless
+# DJANGO_HSTS_PRELOAD=true, and Django's check for it (W021) silenced with that reason.
+SECURE_HSTS_PRELOAD = env.bool("DJANGO_HSTS_PRELOAD", default=False)
+if not SECURE_HSTS_PRELOAD:
+    SILENCED_SYSTEM_CHECKS = ["security.W021"]
 # Behind nginx terminating TLS: trust its X-Forwarded-Proto (it overwrites the client's).
 if env.bool("DJANGO_BEHIND_TLS_PROXY", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

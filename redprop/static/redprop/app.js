@@ -12,6 +12,12 @@
     }
   });
 
+  // <select data-autosubmit> (the language switch) submits its form when changed.
+  document.addEventListener("change", function (event) {
+    var el = event.target;
+    if (el && el.matches && el.matches("select[data-autosubmit]") && el.form) el.form.submit();
+  });
+
   // A second tap on a slow phone must not file the same request twice: ignore a
   // repeated submit of the same form for a few seconds (the button keeps its value).
   document.addEventListener("submit", function (event) {

@@ -51,7 +51,9 @@
         left: 8, right: 28, bottom: 8, containLabel: true,
         top: data.series.length > 1 ? (narrow && data.series.length > 2 ? 64 : 40) : 24
       },
-      tooltip: { trigger: "axis", valueFormatter: fmt },
+      // Drawn on the canvas: the HTML tooltip writes style="..." attributes, which the
+      // Content-Security-Policy refuses (ADR 0018).
+      tooltip: { trigger: "axis", valueFormatter: fmt, renderMode: "richText" },
       legend: data.series.length > 1 ? { top: 0, textStyle: { color: "#1f2328" } } : { show: false }
     };
     if (data.kind === "hbar") {
