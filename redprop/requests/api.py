@@ -344,9 +344,8 @@ def _detail(request: HttpRequest, obj: ServiceRequest) -> dict[str, Any]:
 
 
 def _respond(request: HttpRequest, status: int, data: Any) -> Any:
-    from redprop.core.api import api
-
-    return api.create_response(request, data, status=status)
+    # The API root (config/api.py) this router was added to renders it.
+    return router.api.create_response(request, data, status=status)
 
 
 def _category(code: str) -> Category:

@@ -75,7 +75,6 @@ DATA_FILES = {
     # Seed rows of the holiday table and the default calendars (names of holidays as
     # the State Council writes them, sources), stored and edited as data.
     "redprop/calendars/library.py",
-    "redprop/requests/demo_seed.py",
     "redprop/requests/taxonomy.py",
     "redprop/conftest.py",
 }
