@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
+from ninja.renderers import JSONRenderer
 from ninja.security import APIKeyCookie
 
 from redprop.core.errors import (
@@ -24,6 +25,17 @@ from redprop.core.errors import (
     request_too_large,
     validation_error_from_django,
 )
+
+_RENDERER = JSONRenderer()  # the API root's (config/api.py sets no other)
+
+
+def json_response(request: HttpRequest, data: Any, *, status: int) -> HttpResponse:
+    """A response rendered as the API root renders one (``NinjaAPI.create_response``),
+    for an endpoint that answers with stored JSON (an idempotent replay)."""
+    content = _RENDERER.render(request, data, response_status=status)
+    return HttpResponse(
+        content, status=status, content_type=f"{_RENDERER.media_type}; charset={_RENDERER.charset}"
+    )
 
 
 class SessionAuth(APIKeyCookie):

@@ -243,6 +243,9 @@ class AuditLog(ChainedLog):
         ordering = ["-at", "-id"]
         indexes = [models.Index(fields=["target_type", "target_id"])]
         triggers = append_only_triggers()
+        # Django's own paths (related access, the deletion collector) use the base
+        # manager: it is the guarded one too.
+        base_manager_name = "objects"
 
     def __str__(self) -> str:
         return f"{self.get_event_type_display()} {self.target_type}#{self.target_id}"
