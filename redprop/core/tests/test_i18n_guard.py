@@ -76,6 +76,8 @@ DATA_FILES = {
     # the State Council writes them, sources), stored and edited as data.
     "redprop/calendars/library.py",
     "redprop/requests/taxonomy.py",
+    # The default SLA policy's name, a row edited in the admin like any other policy.
+    "redprop/requests/defaults.py",
     "redprop/conftest.py",
 }
 DATA_DIRS = ("redprop/demo/",)
