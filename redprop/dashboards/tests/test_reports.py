@@ -10,7 +10,7 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from redprop.core.scope import Scope
-from redprop.dashboards import exports, selectors, services
+from redprop.dashboards import exports, selectors
 from redprop.dashboards.choices import ExportStatus
 from redprop.dashboards.models import ReportExport
 from redprop.dashboards.periods import month_value, this_month
