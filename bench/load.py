@@ -1041,7 +1041,7 @@ def load_requests(
 
 def rebuild_community_cells(ctl: Any) -> None:
     """Sum the fine cells into ``requests_communitymonthstats`` (what the services keep
-    current as they go; ``stats.rebuild_community_cells`` in SQL, for bulk loads)."""
+    current as they go; in SQL, for bulk loads)."""
     from redprop.requests.models import COUNTERS
 
     sums = ", ".join(f"sum({c})" for c in COUNTERS)

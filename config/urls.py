@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
-from redprop.core.api import api
+from config.api import api
 
 admin.site.site_header = _("红色物业平台 · 管理后台")
 admin.site.site_title = _("红色物业平台")
@@ -19,7 +19,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("open311/v2/", include("redprop.open311.urls")),
     path("", include("redprop.core.urls")),
-    path("", include("redprop.accounts.urls")),
+    path("", include("redprop.web.account_urls")),
     path("", include("redprop.web.urls")),
     path("", include("redprop.dashboards.urls")),
     path("", include("redprop.mediation.urls")),

@@ -62,13 +62,15 @@ def test_resident_pays_online_and_sees_the_receipt(
     assert "/fees/receipt/" in phone.url
     payment = Payment.objects.get()
     assert phone.get_by_test_id("receipt-no").inner_text() == payment.receipt_no
-    assert payment.amount_fen == 8056 and payment.method == "online"
+    assert payment.amount_fen == 8056
+    assert payment.method == "online"
     assert ProviderCallback.objects.count() == 1
     journey.shoot(phone, "fees-3-receipt")
 
     # The receipt as PDF, and the bills page now shows nothing due.
     pdf = phone.request.get(f"{live_server.url}/fees/receipt/{payment.pk}/pdf/")
-    assert pdf.ok and pdf.body()[:4] == b"%PDF"
+    assert pdf.ok
+    assert pdf.body()[:4] == b"%PDF"
     phone.goto(f"{live_server.url}/fees/my/")
     assert phone.get_by_test_id("due").first.inner_text() == "¥0.00"
     assert check_books() == []

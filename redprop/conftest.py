@@ -63,7 +63,8 @@ def install_reference_data() -> None:
     from redprop.calendars.library import install_default_calendars
     from redprop.people.choices import DEFAULT_TAGS
     from redprop.people.models import PersonTag
-    from redprop.requests.models import Category
+    from redprop.requests.defaults import install_default_policy
+    from redprop.requests.models import Category, SlaPolicy, SlaTarget
     from redprop.requests.taxonomy import install_default_categories
 
     for code, name, sensitive in DEFAULT_TAGS:
@@ -72,6 +73,7 @@ def install_reference_data() -> None:
     install_default_calendars(
         cal.HolidayTable, cal.HolidayYear, cal.SpecialDay, cal.WorkCalendar, cal.WorkPeriod
     )
+    install_default_policy(SlaPolicy, SlaTarget, cal.WorkCalendar)
 
 
 def build_world() -> World:

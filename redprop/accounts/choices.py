@@ -1,21 +1,8 @@
-from django.db import models
-from django.utils.translation import gettext_lazy as _
+"""The rules attached to roles: what each is anchored to, which give no scope, which work
+at the desk. The role names themselves are core's (``redprop.core.roles``), since every
+app's permission checks speak them."""
 
-
-class Role(models.TextChoices):
-    RESIDENT = "resident", _("居民")
-    GRID_BUTLER = "grid_butler", _("物业管家")
-    MAINTENANCE_WORKER = "maintenance_worker", _("维修人员")
-    COMPANY_STAFF = "company_staff", _("物业企业工作人员")
-    UNIT_STAFF = "unit_staff", _("辖区单位工作人员")
-    COMMUNITY_STAFF = "community_staff", _("社区工作人员")
-    STREET_OFFICER = "street_officer", _("街道工作人员")
-    HOUSING_BUREAU = "housing_bureau", _("房管局")
-    SYSADMIN = "sysadmin", _("系统管理员")
-    # A client system (the 12345 hotline, a civic app) filing through Open311 with its
-    # key; a service account that never logs in (docs/api/open311.md).
-    HOTLINE = "hotline", _("热线/外部系统")
-
+from redprop.core.roles import Role
 
 # What each role is anchored to: the target column that must be set.
 ROLE_TARGET = {

@@ -70,7 +70,7 @@ def lockout_response(
     request: HttpRequest, original_response: Any = None, credentials: Any = None
 ) -> HttpResponse:
     """``AXES_LOCKOUT_CALLABLE``: the login page again, with the lockout message, 429."""
-    from redprop.web.views import LoginForm
+    from redprop.accounts.forms import LoginForm
 
     form = LoginForm(request, data=None, initial={"username": ""})
     return render(

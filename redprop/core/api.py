@@ -1,20 +1,23 @@
-"""The JSON API under /api/v1/ (Django Ninja): auth, error shape, and app routers."""
+"""The JSON API's shared parts: the session auth and the error shape.
+
+The API root itself (the NinjaAPI, its token auth and every app's router) is
+assembled in ``config/api.py``, above the apps, so core imports none of them.
+"""
 
 from __future__ import annotations
 
-import datetime as dt
-import hashlib
+from collections.abc import Callable
 from typing import Any
 
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, HttpResponse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
-from ninja.security import APIKeyCookie, HttpBearer
+from ninja.renderers import JSONRenderer
+from ninja.security import APIKeyCookie
 
 from redprop.core.errors import (
     ApplicationError,
@@ -23,30 +26,16 @@ from redprop.core.errors import (
     validation_error_from_django,
 )
 
-TOKEN_TOUCH_EVERY = dt.timedelta(minutes=5)
-SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+_RENDERER = JSONRenderer()  # the API root's (config/api.py sets no other)
 
 
-class TokenAuth(HttpBearer):
-    """``Authorization: Bearer <token>`` for machine clients."""
-
-    def authenticate(self, request: HttpRequest, token: str) -> Any:
-        from redprop.accounts.selectors import token_with_user
-
-        digest = hashlib.sha256(token.encode()).hexdigest()
-        row = token_with_user(key_hash=digest)
-        if row is None:
-            return None
-        if getattr(row, "scope", "write") != "write" and request.method not in SAFE_METHODS:
-            raise ApplicationError(
-                "token_read_only", _("该令牌为只读令牌，不能修改数据"), status=403
-            )
-        now = timezone.now()
-        if row.last_used_at is None or now - row.last_used_at > TOKEN_TOUCH_EVERY:
-            # At most one write per token per interval: the hot path stays read-only.
-            type(row).objects.filter(pk=row.pk).update(last_used_at=now)
-        request.user = row.user
-        return row.user
+def json_response(request: HttpRequest, data: Any, *, status: int) -> HttpResponse:
+    """A response rendered as the API root renders one (``NinjaAPI.create_response``),
+    for an endpoint that answers with stored JSON (an idempotent replay)."""
+    content = _RENDERER.render(request, data, response_status=status)
+    return HttpResponse(
+        content, status=status, content_type=f"{_RENDERER.media_type}; charset={_RENDERER.charset}"
+    )
 
 
 class SessionAuth(APIKeyCookie):
@@ -63,28 +52,12 @@ class SessionAuth(APIKeyCookie):
         return None
 
 
-api = NinjaAPI(
-    title="RedProp 红色物业平台 API",
-    version="1",
-    urls_namespace="api",
-    auth=[TokenAuth(), SessionAuth()],
-    docs_url="/docs",
-    openapi_url="/openapi.json",
-)
+def _application_error(exc: ApplicationError) -> ApplicationError:
+    return exc
 
 
-def error_response(request: HttpRequest, err: ApplicationError) -> HttpResponse:
-    return api.create_response(request, err.as_dict(), status=err.status)
-
-
-@api.exception_handler(ApplicationError)
-def _application_error(request: HttpRequest, exc: ApplicationError) -> HttpResponse:
-    return error_response(request, exc)
-
-
-@api.exception_handler(DjangoValidationError)
-def _django_validation(request: HttpRequest, exc: DjangoValidationError) -> HttpResponse:
-    return error_response(request, validation_error_from_django(exc))
+def _django_validation(exc: DjangoValidationError) -> ApplicationError:
+    return validation_error_from_django(exc)
 
 
 def _validation_message(error: dict[str, Any]) -> str:
@@ -114,8 +87,7 @@ def _validation_message(error: dict[str, Any]) -> str:
     return _("字段格式不正确")
 
 
-@api.exception_handler(NinjaValidationError)
-def _ninja_validation(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
+def _ninja_validation(exc: NinjaValidationError) -> ApplicationError:
     first = exc.errors[0] if exc.errors else {}
     loc = [str(p) for p in first.get("loc", ()) if p not in ("body", "query", "path", "payload")]
     err = ApplicationError(
@@ -125,42 +97,29 @@ def _ninja_validation(request: HttpRequest, exc: NinjaValidationError) -> HttpRe
         status=400,
         extra={"detail": [{"loc": e.get("loc"), "type": e.get("type")} for e in exc.errors]},
     )
-    return error_response(request, err)
+    return err
 
 
-@api.exception_handler(RequestDataTooBig)
-def _too_big(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
+def _too_big(exc: RequestDataTooBig) -> ApplicationError:
     """A body past DATA_UPLOAD_MAX_MEMORY_SIZE (one sent without Content-Length; the
     others are refused by core.middleware.BodyLimitMiddleware before any view)."""
-    return error_response(request, request_too_large())
+    return request_too_large()
 
 
-@api.exception_handler(SuspiciousOperation)
-def _suspicious(request: HttpRequest, exc: SuspiciousOperation) -> HttpResponse:
+def _suspicious(exc: SuspiciousOperation) -> ApplicationError:
     """Too many form fields or files, a malformed multipart body: the client's fault."""
-    return error_response(
-        request, ApplicationError(ErrorCode.VALIDATION, _("请求格式不正确"), status=400)
-    )
+    return ApplicationError(ErrorCode.VALIDATION, _("请求格式不正确"), status=400)
 
 
-@api.exception_handler(AuthenticationError)
-def _auth_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
-    return error_response(
-        request,
-        ApplicationError(ErrorCode.NOT_AUTHENTICATED, _("请先登录或提供有效的令牌"), status=401),
-    )
+def _auth_error(exc: AuthenticationError) -> ApplicationError:
+    return ApplicationError(ErrorCode.NOT_AUTHENTICATED, _("请先登录或提供有效的令牌"), status=401)
 
 
-@api.exception_handler(Http404)
-def _not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
-    return error_response(
-        request,
-        ApplicationError(ErrorCode.NOT_FOUND, _("对象不存在或不在您的管辖范围内"), status=404),
-    )
+def _not_found(exc: Http404) -> ApplicationError:
+    return ApplicationError(ErrorCode.NOT_FOUND, _("对象不存在或不在您的管辖范围内"), status=404)
 
 
-@api.exception_handler(HttpError)
-def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+def _http_error(exc: HttpError) -> ApplicationError:
     known = {
         400: (ErrorCode.VALIDATION, _("请求体格式不正确（不是有效的 JSON）")),
         405: ("method_not_allowed", _("不支持该请求方法")),
@@ -172,31 +131,31 @@ def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
             _("CSRF 校验失败：请刷新页面后重试（程序调用请使用 API 令牌）"),
         )
     code, message = known.get(exc.status_code, ("http_error", str(exc)))
-    return error_response(request, ApplicationError(code, message, status=exc.status_code))
+    return ApplicationError(code, message, status=exc.status_code)
 
 
-def _register_routers() -> None:
-    from redprop.campaigns.api import router as campaigns_router
-    from redprop.fees.api import router as fees_router
-    from redprop.mediation.api import router as mediation_router
-    from redprop.notices.api import router as notices_router
-    from redprop.notifications.api import router as notifications_router
-    from redprop.people.api import router as people_router
-    from redprop.ratings.api import router as ratings_router
-    from redprop.requests.api import router as requests_router
-    from redprop.territory.api import router as territory_router
-    from redprop.votes.api import router as votes_router
-
-    api.add_router("/territory", territory_router)
-    api.add_router("/people", people_router)
-    api.add_router("/notifications", notifications_router)
-    api.add_router("/requests", requests_router)
-    api.add_router("/votes", votes_router)
-    api.add_router("/ratings", ratings_router)
-    api.add_router("/mediation", mediation_router)
-    api.add_router("/notices", notices_router)
-    api.add_router("/campaigns", campaigns_router)
-    api.add_router("/fees", fees_router)
+# Every exception the API turns into ``{code, message, field}`` with a 4xx, and how.
+ERROR_SHAPES: dict[type[Exception], Callable[[Any], ApplicationError]] = {
+    ApplicationError: _application_error,
+    DjangoValidationError: _django_validation,
+    NinjaValidationError: _ninja_validation,
+    RequestDataTooBig: _too_big,
+    SuspiciousOperation: _suspicious,
+    AuthenticationError: _auth_error,
+    Http404: _not_found,
+    HttpError: _http_error,
+}
 
 
-_register_routers()
+def install_error_handlers(api: NinjaAPI) -> None:
+    """Give ``api`` the project's error shape (the API root is built in config/api.py)."""
+
+    def handler(convert: Callable[[Any], ApplicationError]) -> Callable[..., HttpResponse]:
+        def respond(request: HttpRequest, exc: Exception) -> HttpResponse:
+            err = convert(exc)
+            return api.create_response(request, err.as_dict(), status=err.status)
+
+        return respond
+
+    for exc_class, convert in ERROR_SHAPES.items():
+        api.add_exception_handler(exc_class, handler(convert))

@@ -22,7 +22,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import connections
+from django.db import connections, models
 
 GENESIS = "0" * 64
 # pg_advisory_xact_lock key: any fixed 64-bit number; the same for every chained
@@ -103,12 +103,13 @@ def verify_rows(
 def chain_existing_rows(model: Any, *, label: str, fields: Iterable[str]) -> int:
     """Compute the chain of rows written before it existed (a data migration).
 
-    Runs before the append-only trigger is installed, with the historical model's
-    plain manager; returns how many rows it chained.
+    Runs before the append-only trigger is installed; returns how many rows it
+    chained. The one writer allowed past the queryset guard: it uses a plain
+    queryset, not the model's managers (both guarded).
     """
     fields = tuple(fields)
     prev, count = GENESIS, 0
-    manager = model._base_manager  # a plain manager: the append-only guard is not on it
+    manager = models.QuerySet(model=model)
     for row in manager.order_by("pk").iterator(chunk_size=2000):
         digest = row_digest(prev_hash=prev, label=label, values=row_values(row, fields))
         manager.filter(pk=row.pk).update(prev_hash=prev, row_hash=digest)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import Any, ClassVar, Protocol
 
 import pgtrigger
 from django.conf import settings
@@ -12,9 +12,6 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from redprop.core.chain import GENESIS, AppendOnlyError, lock_chain, row_digest, row_values
-
-if TYPE_CHECKING:
-    from redprop.core.scope import Scope
 
 
 class BaseModel(models.Model):
@@ -38,6 +35,18 @@ def scope_column(to: str, verbose_name: Any, *, db_index: bool = True) -> Any:
     )
 
 
+class Place(Protocol):
+    """A node of the territory tree that others are filed under.
+
+    ``territory``'s Region, Grid, Compound, Building and Unit implement it; core only
+    knows the shape, so the base model imports no app (docs/architecture.md).
+    """
+
+    def place_columns(self) -> dict[str, int | None]:
+        """The scope column ids (``city_id`` … ``grid_id``) of what is filed here."""
+        ...
+
+
 class ScopedModel(BaseModel):
     """An object that lives somewhere in the territory tree.
 
@@ -55,11 +64,9 @@ class ScopedModel(BaseModel):
     class Meta:
         abstract = True
 
-    def set_place(self, node: Any) -> None:
+    def set_place(self, node: Place) -> None:
         """Copy the scope columns from a Region, Grid, Compound, Building or Unit."""
-        from redprop.territory.places import scope_columns_of
-
-        for key, value in scope_columns_of(node).items():
+        for key, value in node.place_columns().items():
             setattr(self, key, value)
 
     # Subclasses override these two to open themselves to organisation and
@@ -71,10 +78,6 @@ class ScopedModel(BaseModel):
     @classmethod
     def resident_scope_q(cls, person_id: int) -> Q:
         return Q(pk__in=[])
-
-    @classmethod
-    def scope_q(cls, scope: Scope) -> Q:
-        return scope.q_for(cls)
 
 
 class AuditEvent(models.IntegerChoices):
@@ -291,6 +294,9 @@ class AuditLog(ChainedLog):
         ordering = ["-at", "-id"]
         indexes = [models.Index(fields=["target_type", "target_id"])]
         triggers = append_only_triggers()
+        # Django's own paths (related access, the deletion collector) use the base
+        # manager: it is the guarded one too.
+        base_manager_name = "objects"
 
     def __str__(self) -> str:
         return f"{self.get_event_type_display()} {self.target_type}#{self.target_id}"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django_tasks import task
 
-from redprop.dashboards.services import report_export_run
+from redprop.dashboards.exports import report_export_run
 
 
 @task()

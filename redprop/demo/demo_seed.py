@@ -1,16 +1,27 @@
-"""Seeders of the mechanisms whose demo data lives in the demo app (found by
-``autodiscover_modules("demo_seed")`` like every app's)."""
+"""Seeders of the mechanisms, all of whose demo data lives in the demo app
+(``redprop/demo/seed/APP.py``; the demo app is the top layer, so no app imports it:
+docs/architecture.md). Found by ``autodiscover_modules("demo_seed")``."""
 
 from redprop.demo.registry import register_seeder
+from redprop.demo.seed.campaigns import seed_campaigns
+from redprop.demo.seed.fees import seed_fees
 from redprop.demo.seed.mediation import seed_mediation
+from redprop.demo.seed.notices import seed_notices
 from redprop.demo.seed.open311 import seed_open311
 from redprop.demo.seed.ratings import seed_ratings
+from redprop.demo.seed.requests import seed_requests
 from redprop.demo.seed.votes import seed_votes
 
 register_seeder(50, seed_open311)
+register_seeder(100, seed_requests)
 # After the requests (100): service quality is computed from their rollups.
 register_seeder(150, seed_ratings)
 # Votes read the territory and the demo logins only.
 register_seeder(160, seed_votes)
 # After the requests' year (100): the cases stand on their own.
 register_seeder(170, seed_mediation)
+# Notices to every level of the demo area, then Erqiaoxi's fire-safety campaign.
+register_seeder(180, seed_notices)
+register_seeder(190, seed_campaigns)
+# A year of the Jinghe red company's books (bills, payments, subsidies, disclosures).
+register_seeder(300, seed_fees)

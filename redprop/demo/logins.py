@@ -6,7 +6,9 @@ import os
 import unicodedata
 from typing import Any
 
-DEMO_PASSWORD = "hongse2026"
+# The password lives with the seeding that sets it; shown here with the logins.
+from redprop.demo.seed.foundation import DEMO_PASSWORD as DEMO_PASSWORD
+
 DEMO_URL = "http://127.0.0.1:8000/"
 
 

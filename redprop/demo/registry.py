@@ -5,7 +5,9 @@ demo logins), then imports every installed app's ``demo_seed`` module
 (``autodiscover_modules("demo_seed")``) and runs each registered seeder in
 ``order`` (ties broken by the seeder's dotted name, so the run is deterministic).
 
-An app adds demo records like this (``redprop/requests/demo_seed.py``)::
+A mechanism's demo records live in the demo app (``redprop/demo/seed/requests.py``),
+registered from ``redprop/demo/demo_seed.py``, since demo is the top layer and no
+app may import it (docs/architecture.md)::
 
     from redprop.demo.registry import SeedContext, register_seeder
 

@@ -260,8 +260,9 @@ class ShiftAdmin(ScopedAdmin):
                 acting_user=request.user,
                 **fields,
             )
+        # The admin logs and redirects with ``obj``: let it be the row the service wrote.
         obj.pk = saved.pk
-        obj.__dict__.update({k: v for k, v in saved.__dict__.items() if not k.startswith("_")})
+        obj.refresh_from_db()
 
     def delete_model(self, request: HttpRequest, obj: Any) -> None:
         services.shift_delete(shift=obj, acting_user=request.user)

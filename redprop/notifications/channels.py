@@ -23,12 +23,10 @@ from django.core.mail import send_mail
 from django.core.serializers.json import DjangoJSONEncoder
 from django.utils.translation import gettext_noop
 
-from redprop.core import crypto
 from redprop.notifications.choices import Channel
 from redprop.notifications.models import InboxItem, OutboxMessage
 from redprop.notifications.sms import get_sms_backend
-from redprop.people.choices import SensitiveField
-from redprop.people.services import pii_access_log_append
+from redprop.people.services import person_mobile_system_read
 
 SMS_PII_REASON = gettext_noop("短信通知")
 USER_AGENT = "RedProp-Webhook/1"
@@ -103,14 +101,7 @@ def _send_sms(message: OutboxMessage, now: dt.datetime) -> None:
     if person is None or not person.mobile_enc:
         raise PermanentFailure(gettext_noop("接收人没有登记手机号码"))
     # The number is read in clear only here, by the system itself, and the read is logged.
-    mobile = crypto.decrypt(person.mobile_enc)
-    pii_access_log_append(
-        person=person,
-        field=SensitiveField.MOBILE,
-        reason=SMS_PII_REASON,
-        context="sms",
-        acting_user=None,
-    )
+    mobile = person_mobile_system_read(person=person, reason=SMS_PII_REASON, context="sms")
     get_sms_backend().send(mobile, sms_text(message))
 
 

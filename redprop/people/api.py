@@ -9,6 +9,7 @@ from ninja import Field, Router, Schema
 from redprop.core import inputs
 from redprop.core.api_utils import require_perm
 from redprop.core.inputs import Id, Text
+from redprop.core.places import place_find
 from redprop.people import services
 from redprop.people.models import Person
 
@@ -68,12 +69,10 @@ def person_get(request: HttpRequest, person_id: int) -> object:
 @router.post("", response={201: PersonOut})
 def person_create(request: HttpRequest, payload: PersonIn) -> object:
     """Register a person (community staff). Bad ID number or mobile → 400, nothing written."""
-    from redprop.territory.selectors import unit_get
-
     require_perm(request, "people.add_person")
     place = None
     if payload.unit_id is not None:
-        place = unit_get(scope=request.user.scope_set(), unit_id=payload.unit_id)  # type: ignore[union-attr]
+        place = place_find(kind="unit", scope=request.user.scope_set(), pk=payload.unit_id)  # type: ignore[union-attr]
         if place is None:
             from redprop.core.errors import NotFound
 

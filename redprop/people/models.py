@@ -167,6 +167,7 @@ class PiiAccessLog(ChainedLog):
         verbose_name_plural = _("个人信息查看记录")
         ordering = ["-at", "-id"]
         triggers = append_only_triggers()
+        base_manager_name = "objects"  # the guarded manager, as core.AuditLog
 
     def __str__(self) -> str:
         return f"{self.actor} → {self.person_id} {self.field}"

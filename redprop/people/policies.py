@@ -6,7 +6,7 @@ form. The scope check (the person must be inside the role's scope) comes on top.
 
 from __future__ import annotations
 
-from redprop.accounts.choices import Role
+from redprop.core.roles import Role
 from redprop.people.choices import SensitiveField
 
 # Who may read a person's (masked) record at all: accounts.rules.view_people. Other

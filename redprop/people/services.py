@@ -169,8 +169,9 @@ def pii_access_log_append(
 ) -> PiiAccessLog:
     """Append one row to the PII access log (who, whom, which field, why, when).
 
-    The only writer of ``PiiAccessLog``: ``person_reveal``, the SMS channel (the
-    system reading a number, ``acting_user=None``) and a resident's own download
+    The only writer of ``PiiAccessLog``: ``person_reveal``,
+    ``person_mobile_system_read`` (the SMS channel: the system reading a number,
+    ``acting_user=None``) and a resident's own download
     call it. The row is hash-chained (``core.chain``); call it inside the
     transaction of the read it records.
     """
@@ -181,6 +182,22 @@ def pii_access_log_append(
         reason=reason[:200],
         context=context[:64],
     )
+
+
+@transaction.atomic
+def person_mobile_system_read(*, person: Person, reason: str, context: str) -> str:
+    """The person's mobile in clear, read by the system itself (an SMS gateway sending
+    to it), with its row on the PII access log (no actor). The read and its log are
+    one call, so a channel cannot have the number without the trace."""
+    mobile = crypto.decrypt(person.mobile_enc)
+    pii_access_log_append(
+        person=person,
+        field=SensitiveField.MOBILE,
+        reason=reason,
+        context=context,
+        acting_user=None,
+    )
+    return mobile
 
 
 ROTATED_FIELDS = ("id_number_enc", "mobile_enc", "birth_date_enc", "sensitive_enc")

@@ -5,20 +5,28 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import File, Form, Router, Schema
 from ninja.files import UploadedFile
 
 from redprop.core import inputs
+from redprop.core.api import json_response
 from redprop.core.errors import ApplicationError, ErrorCode, NotFound, PermissionDenied
 from redprop.core.inputs import Id, Int, Text
 from redprop.core.scope import Scope
-from redprop.requests import dedupe, disclosure, permissions, policies, selectors, services
+from redprop.requests import (
+    dedupe,
+    disclosure,
+    idempotency,
+    permissions,
+    policies,
+    selectors,
+    services,
+)
 from redprop.requests.choices import Channel, EventKind, Severity, Status
 from redprop.requests.errors import RequestError
-from redprop.requests.models import Category, IdempotencyKey, ServiceRequest
+from redprop.requests.models import Category, ServiceRequest
 
 router = Router(tags=["requests 诉求"])
 
@@ -344,9 +352,7 @@ def _detail(request: HttpRequest, obj: ServiceRequest) -> dict[str, Any]:
 
 
 def _respond(request: HttpRequest, status: int, data: Any) -> Any:
-    from redprop.core.api import api
-
-    return api.create_response(request, data, status=status)
+    return json_response(request, data, status=status)
 
 
 def _category(code: str) -> Category:
@@ -383,67 +389,14 @@ def _place(
 def idempotent(
     request: HttpRequest, endpoint: str, run: Any, params: Any = None
 ) -> tuple[int, Any]:
-    """Run ``run`` once per Idempotency-Key: a retry returns the first response.
-
-    ``params`` are the validated parameters; a retry must send the same ones (key
-    order and spacing aside), else 422 ``idempotency_key_reused``, as payment APIs do:
-    answering the first request to a different one would hide a client's bug.
-    """
-    key = request.headers.get("Idempotency-Key", "").strip()
-    if not key:
-        return run()
-    if len(key) > inputs.IDEMPOTENCY_KEY_MAX or inputs.text_problem(key):
-        raise ApplicationError(
-            ErrorCode.VALIDATION,
-            _("Idempotency-Key 不能超过 %(max)s 个字符") % {"max": inputs.IDEMPOTENCY_KEY_MAX},
-            field="Idempotency-Key",
-        )
-    user = request.user
-    digest = _params_hash(params)
-    found = IdempotencyKey.objects.filter(user=user, key=key, endpoint=endpoint).first()
-    if found is None:
-        try:
-            with transaction.atomic():
-                status, body = run()
-                IdempotencyKey.objects.create(
-                    user=user,
-                    key=key,
-                    endpoint=endpoint,
-                    status_code=status,
-                    response=_jsonable(body),
-                    request_hash=digest,
-                )
-        except IntegrityError:
-            # A concurrent retry won the race: its transaction committed first.
-            found = IdempotencyKey.objects.get(user=user, key=key, endpoint=endpoint)
-        else:
-            return status, body
-    if found.request_hash and found.request_hash != digest:
-        raise ApplicationError(
-            ErrorCode.IDEMPOTENCY_KEY_REUSED,
-            _("该 Idempotency-Key 已用于另一份请求内容，请换一个新的 Key"),
-            field="Idempotency-Key",
-            status=422,
-        )
-    return found.status_code, found.response
-
-
-def _params_hash(params: Any) -> str:
-    import hashlib
-    import json
-
-    from django.core.serializers.json import DjangoJSONEncoder
-
-    text = json.dumps(params, cls=DjangoJSONEncoder, sort_keys=True, ensure_ascii=False)
-    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
-
-
-def _jsonable(body: Any) -> Any:
-    import json
-
-    from django.core.serializers.json import DjangoJSONEncoder
-
-    return json.loads(json.dumps(body, cls=DjangoJSONEncoder))
+    """Run ``run`` once per Idempotency-Key header (``idempotency.idempotent_run``)."""
+    return idempotency.idempotent_run(
+        user=request.user,
+        key=request.headers.get("Idempotency-Key", ""),
+        endpoint=endpoint,
+        run=run,
+        params=params,
+    )
 
 
 # --- endpoints -----------------------------------------------------------------------

@@ -22,3 +22,4 @@ class RequestError(enum.StrEnum):
     NOT_HANDLER = "not_handler"
     INVALID_PLAN = "invalid_plan"
     NOT_REPORTER = "not_reporter"
+    NO_DEFAULT_POLICY = "no_default_policy"

@@ -15,22 +15,24 @@ from typing import Any
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
 from redprop.accounts.choices import Role
 from redprop.calendars.selectors import calendar_spec, calendar_spec_by_code
 from redprop.core import refdata
+from redprop.core.errors import ApplicationError
 from redprop.orgs.choices import OrgKind
 from redprop.orgs.models import Org
 from redprop.requests.choices import (
     OPEN_STATES,
     AssignmentMode,
-    Clock,
     Matter,
-    Severity,
     Status,
     TargetUnit,
 )
+from redprop.requests.defaults import DEFAULT_5341, DEFAULT_5341_DAYS
+from redprop.requests.errors import RequestError
 from redprop.requests.models import Category, RoutingRule, ServiceRequest, SlaPolicy
 from redprop.requests.sla import SNAPSHOT_VERSION
 
@@ -40,20 +42,6 @@ REFDATA_SLA = "requests.sla"
 REFDATA_ROUTING = "requests.routing"
 REFDATA_ORGS = "requests.orgs"
 REFDATA_CATEGORIES = "requests.categories"
-
-# Jinghe street's "5341", the platform default (DOMAIN.md §3): arrive within
-# 5 minutes and solve within 30 (wall clock); a major problem within 4 hours; a
-# special complex problem gets a written plan within 1 working day (the close of
-# the next working day, in working hours: docs/adr/0015-calendars-and-deadlines.md).
-DEFAULT_5341: dict[str, dict[str, int]] = {
-    Severity.NORMAL: {Clock.RESPOND: 5, Clock.RESOLVE: 30},
-    Severity.MAJOR: {Clock.RESPOND: 5, Clock.RESOLVE: 4 * 60},
-    Severity.COMPLEX: {Clock.RESPOND: 5},
-}
-# Targets in working days: (severity, clock) -> (days, calendar code).
-DEFAULT_5341_DAYS: dict[tuple[str, str], tuple[int, str]] = {
-    (Severity.COMPLEX, Clock.PLAN): (1, "working_hours"),
-}
 
 
 def _active_policies() -> tuple[SlaPolicy, ...]:
@@ -94,36 +82,19 @@ def sla_policy_for(*, place: Any, at: dt.datetime | None = None) -> SlaPolicy:
 
 
 def default_policy() -> SlaPolicy:
-    """The platform default (Jinghe 5341), created on first use."""
+    """The platform default (Jinghe 5341): the active policy of no region.
+
+    Seeded by migration ``requests.0010_seed_default_sla_policy``
+    (``defaults.install_default_policy``) and edited in the
+    admin; a read never creates it. Without one (an administrator deactivated it and
+    no regional policy covers the place) filing cannot compute deadlines: a clear 503.
+    """
     policy = SlaPolicy.objects.filter(region__isnull=True, is_active=True).first()
     if policy is None:
-        from redprop.requests.models import SlaTarget
-
-        policy = SlaPolicy.objects.create(
-            name="径河街道“5341”快速响应（平台默认）",
-            effective_from=dt.datetime(2020, 1, 1, tzinfo=dt.UTC),
-            escalate_after_minutes=[0, 30, 120],
-        )
-        from redprop.calendars.models import WorkCalendar
-
-        by_code = {c.code: c for c in WorkCalendar.objects.all()}
-        SlaTarget.objects.bulk_create(
-            [
-                SlaTarget(policy=policy, severity=sev, clock=clock, minutes=minutes)
-                for sev, clocks in DEFAULT_5341.items()
-                for clock, minutes in clocks.items()
-            ]
-            + [
-                SlaTarget(
-                    policy=policy,
-                    severity=sev,
-                    clock=clock,
-                    unit=TargetUnit.WORKING_DAYS,
-                    working_days=days,
-                    calendar=by_code.get(code),
-                )
-                for (sev, clock), (days, code) in DEFAULT_5341_DAYS.items()
-            ]
+        raise ApplicationError(
+            RequestError.NO_DEFAULT_POLICY,
+            _("没有生效的平台默认时限规则：请在管理后台启用一条不限区域的时限规则"),
+            status=503,
         )
     return policy
 

@@ -170,28 +170,6 @@ def _upsert_sql(model: type[RollupCounters], rows: int, counters: tuple[str, ...
     )
 
 
-def rebuild_community_cells(*, batch_size: int = 2000) -> int:
-    """Recompute every ``CommunityMonthStats`` row from ``MonthlyStats`` (for a data
-    migration, or after loading fine cells in bulk). Returns the number of rows."""
-    place = ["month", "city_id", "district_id", "street_id", "community_id", "category_id"]
-    sums = (
-        MonthlyStats.objects.values(*place)
-        .annotate(**{f"sum_{k}": Sum(k) for k in COUNTERS})
-        .order_by(*place)
-    )
-    rows = [
-        CommunityMonthStats(
-            cell=community_cell_key(r["month"], r["community_id"], r["category_id"]),
-            **{k: r[k] for k in place},
-            **{k: r[f"sum_{k}"] or 0 for k in COUNTERS},
-        )
-        for r in sums
-    ]
-    CommunityMonthStats.objects.all().delete()
-    CommunityMonthStats.objects.bulk_create(rows, batch_size=batch_size)
-    return len(rows)
-
-
 def rating_deltas(score: int | None, solved: bool, sign: int = 1) -> dict[str, int]:
     d = {"rated_or_revisited": sign, "solved_confirmed": sign if solved else 0}
     if score is not None:

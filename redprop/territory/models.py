@@ -23,6 +23,7 @@ from redprop.territory.choices import (
     OccupantRelation,
     RegionLevel,
 )
+from redprop.territory.places import own_columns
 
 AREA_MIN = Decimal("0.01")
 
@@ -56,6 +57,13 @@ class Region(ScopedModel):
 
     def __str__(self) -> str:
         return self.name
+
+    def place_columns(self) -> dict[str, int | None]:
+        """Its own level's column points at itself; a region is on no grid."""
+        cols = own_columns(self)
+        cols[f"{self.level}_id"] = self.pk
+        cols["grid_id"] = None
+        return cols
 
 
 class Grid(ScopedModel):
@@ -98,6 +106,9 @@ class Grid(ScopedModel):
 
     def __str__(self) -> str:
         return self.name
+
+    def place_columns(self) -> dict[str, int | None]:
+        return {**own_columns(self), "grid_id": self.pk}
 
 
 class GridMember(BaseModel):
@@ -196,6 +207,10 @@ class Compound(ScopedModel):
     def __str__(self) -> str:
         return self.name
 
+    def place_columns(self) -> dict[str, int | None]:
+        """A compound spans grids: what is filed under it is on none."""
+        return {**own_columns(self), "grid_id": None}
+
     @property
     def has_safeguard_service(self) -> bool:
         """No property service: the community provides the basic safeguard (兜底)."""
@@ -260,6 +275,9 @@ class Building(ScopedModel):
     def __str__(self) -> str:
         return f"{self.compound.name}{self.name}"
 
+    def place_columns(self) -> dict[str, int | None]:
+        return own_columns(self)
+
     @classmethod
     def org_scope_q(cls, org_id: int) -> Q:
         return Q(compound__company_id=org_id)
@@ -301,6 +319,9 @@ class Unit(ScopedModel):
 
     def __str__(self) -> str:
         return self.label
+
+    def place_columns(self) -> dict[str, int | None]:
+        return own_columns(self)
 
     @classmethod
     def org_scope_q(cls, org_id: int) -> Q:

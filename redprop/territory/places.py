@@ -1,30 +1,28 @@
-"""Where a thing is: the scope columns of any territory node."""
+"""Where a thing is: the scope columns of any territory node.
+
+Each node model says it itself (``place_columns``, the ``core.models.Place``
+protocol that ``ScopedModel.set_place`` reads); this module holds the shared part.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from redprop.core.models import Place, ScopedModel
 
 SCOPE_COLUMNS = ("city_id", "district_id", "street_id", "community_id", "grid_id")
 
 
-def scope_columns_of(node: Any) -> dict[str, int | None]:
+def own_columns(node: ScopedModel) -> dict[str, int | None]:
+    """The node's own scope columns, as stored."""
+    return {key: getattr(node, key) for key in SCOPE_COLUMNS}
+
+
+def scope_columns_of(node: Place) -> dict[str, int | None]:
     """The ancestor ids of a Region, Grid, Compound, Building or Unit.
 
-    A compound spans grids, so its grid column is empty; a building and its units
-    belong to the building's grid.
+    A region's column for its own level points at itself; a compound spans grids,
+    so its grid column is empty; a building and its units belong to the building's grid.
     """
-    from redprop.territory.models import Building, Compound, Grid, Region, Unit
-
-    cols = {key: getattr(node, key) for key in SCOPE_COLUMNS}
-    if isinstance(node, Region):
-        cols[f"{node.level}_id"] = node.pk
-        cols["grid_id"] = None
-    elif isinstance(node, Grid):
-        cols["grid_id"] = node.pk
-    elif isinstance(node, Compound):
-        cols["grid_id"] = None
-    elif isinstance(node, (Building, Unit)):
-        pass
-    else:  # pragma: no cover - programming error
-        raise TypeError(f"not a territory node: {node!r}")
-    return cols
+    return node.place_columns()

@@ -1756,7 +1756,7 @@ def test_every_url_pattern_has_an_entry() -> None:
 
 def test_every_api_case_uses_the_operations_method() -> None:
     """The API's patterns share paths: each case must probe its own operation's method."""
-    from redprop.core.api import api as ninja_api
+    from config.api import api as ninja_api
 
     methods: dict[str, set[str]] = {}
     for _prefix, router in ninja_api._routers:
@@ -1819,7 +1819,8 @@ def build_fx() -> Fx:
     from redprop.accounts.models import ApiToken
     from redprop.accounts.services import token_create
     from redprop.core.models import AuditLog
-    from redprop.dashboards.services import report_export_request, report_export_run
+    from redprop.dashboards.exports import report_export_run
+    from redprop.dashboards.services import report_export_request
     from redprop.duty.services import shift_create
     from redprop.notifications.models import InboxItem, OutboxMessage, WebhookEndpoint
     from redprop.notifications.services import outbox_sweep

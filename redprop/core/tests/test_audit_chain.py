@@ -150,6 +150,12 @@ def test_queryset_update_and_delete_are_refused(world, model):
         model.objects.bulk_update(list(model.objects.all()[:1]), ["at"])
     with pytest.raises(AppendOnlyError):
         model.objects.bulk_create([model()])
+    # Django's internal paths (the deletion collector, related access) use the base
+    # manager: it refuses too.
+    with pytest.raises(AppendOnlyError):
+        model._base_manager.all().delete()
+    with pytest.raises(AppendOnlyError):
+        model._base_manager.all().update(**{field: "x"})
     row = model.objects.first()
     with pytest.raises(AppendOnlyError):
         row.save()

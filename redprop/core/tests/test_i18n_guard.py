@@ -75,8 +75,9 @@ DATA_FILES = {
     # Seed rows of the holiday table and the default calendars (names of holidays as
     # the State Council writes them, sources), stored and edited as data.
     "redprop/calendars/library.py",
-    "redprop/requests/demo_seed.py",
     "redprop/requests/taxonomy.py",
+    # The default SLA policy's name, a row edited in the admin like any other policy.
+    "redprop/requests/defaults.py",
     "redprop/conftest.py",
 }
 DATA_DIRS = ("redprop/demo/",)

@@ -10,7 +10,7 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from redprop.core.scope import Scope
-from redprop.dashboards import selectors, services
+from redprop.dashboards import exports, selectors
 from redprop.dashboards.choices import ExportStatus
 from redprop.dashboards.models import ReportExport
 from redprop.dashboards.periods import month_value, this_month
@@ -166,13 +166,13 @@ def test_progress_moves_and_the_page_polls_until_done(
 ):
     build_history(world)
     seen = []
-    original = services._progress
+    original = exports._progress
 
     def spy(export_id, percent):
         original(export_id, percent)
         seen.append(ReportExport.objects.get(pk=export_id).progress)
 
-    monkeypatch.setattr(services, "_progress", spy)
+    monkeypatch.setattr(exports, "_progress", spy)
     client = world.client("community_staff")
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         client.post(
@@ -201,7 +201,7 @@ def test_progress_moves_and_the_page_polls_until_done(
     page = client.get(URL).content.decode()
     assert f'id="export-{export.pk}"' in page
     # A second run of the same job does nothing.
-    assert services.report_export_run(export_id=export.pk) == ExportStatus.DONE
+    assert exports.report_export_run(export_id=export.pk) == ExportStatus.DONE
 
 
 def test_a_failing_build_is_marked_failed(world, django_capture_on_commit_callbacks, monkeypatch):

@@ -18,7 +18,7 @@ from django.urls import reverse
 from django.utils import translation
 from openpyxl import load_workbook
 
-from redprop.dashboards import services
+from redprop.dashboards import exports
 from redprop.dashboards.choices import ExportStatus
 from redprop.dashboards.models import ReportExport
 from redprop.dashboards.periods import month_value, this_month
@@ -182,9 +182,9 @@ def test_the_worker_uses_the_requesters_language_not_its_own(
     en, zh = ReportExport.objects.order_by("id")
     assert (en.language, zh.language) == ("en", "zh-hans")
     with translation.override("zh-hans"):
-        assert services.report_export_run(export_id=en.pk) == ExportStatus.DONE
+        assert exports.report_export_run(export_id=en.pk) == ExportStatus.DONE
     with translation.override("en"):
-        assert services.report_export_run(export_id=zh.pk) == ExportStatus.DONE
+        assert exports.report_export_run(export_id=zh.pk) == ExportStatus.DONE
         assert translation.get_language() == "en"  # the worker's language is restored
     en.refresh_from_db()
     zh.refresh_from_db()

@@ -56,7 +56,7 @@ def make_context(
 # A step's share of the whole run, for the progress bar (measured on 2 cores at
 # --scale 0.3: the foundation 56 s, the year of requests 236 s); other seeders
 # count for a little each.
-STEP_WEIGHTS = {"foundation": 0.2, "redprop.requests.demo_seed.seed_requests": 0.8}
+STEP_WEIGHTS = {"foundation": 0.2, "redprop.demo.seed.requests.seed_requests": 0.8}
 
 Report = Callable[[float, str, str], None]
 

@@ -20,7 +20,6 @@ from redprop.accounts.models import User
 from redprop.accounts.services import role_grant, user_create
 from redprop.core.audit import audit
 from redprop.core.models import AuditEvent
-from redprop.demo.logins import DEMO_PASSWORD
 from redprop.demo.registry import SeedContext
 from redprop.demo.seed import catalog as cat
 from redprop.demo.seed.geo import compound_point
@@ -51,6 +50,8 @@ from redprop.territory.models import (
     Region,
     Unit,
 )
+
+DEMO_PASSWORD = "hongse2026"  # every demo login's (printed by demo.logins)
 
 AREA_CODES = {"jiayuguan": "0937", "puyang": "0393", "wuhan": "027", "nanning": "0771"}
 

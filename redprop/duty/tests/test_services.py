@@ -212,9 +212,17 @@ def test_update_end_and_delete_are_checked_and_audited(world):
 
 
 def test_an_update_does_not_overlap_with_itself(world):
+    """Moving a shift inside its own hours is no overlap: the shift is not compared with
+    its old self, so the update is saved and audited instead of refused."""
     lee = worker(world, "lee")
     s = shift(world, lee, world.grid, "08:00", "20:00")
     services.shift_update(shift=s, starts_at=dt.time(7), acting_user=None)
+    s.refresh_from_db()
+    assert (s.starts_at, s.ends_at) == (dt.time(7), dt.time(20))
+    assert Shift.objects.filter(user=lee).count() == 1
+    assert AuditLog.objects.filter(
+        event_type=AuditEvent.SHIFT_CHANGED, target_id=str(s.pk)
+    ).exists()
 
 
 def test_scoped_lists_and_the_day_roster(world):

@@ -7,7 +7,7 @@ import pytest
 from django.core.management import call_command
 
 from redprop.demo.seed import run_seed
-from redprop.fees.demo_seed import seed_fees
+from redprop.demo.seed.fees import seed_fees
 from redprop.fees.models import Bill, Disclosure, FeeSchedule
 from redprop.fees.selectors import gap_ledger
 

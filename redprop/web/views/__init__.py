@@ -1,28 +1,12 @@
 from __future__ import annotations
 
-from django import forms
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.forms import AuthenticationForm
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.translation import gettext_lazy as _
 
+from redprop.accounts.forms import LoginForm
 from redprop.web.nav import home_url_for
-
-
-class LoginForm(AuthenticationForm):
-    username = forms.CharField(
-        label=_("用户名或手机号"),
-        max_length=64,
-        widget=forms.TextInput(
-            attrs={"autofocus": True, "autocomplete": "username", "inputmode": "text"}
-        ),
-    )
-    error_messages = {
-        "invalid_login": _("用户名/手机号或密码不正确"),
-        "inactive": _("该账号已停用"),
-    }
 
 
 class LoginView(auth_views.LoginView):

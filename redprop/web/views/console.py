@@ -20,7 +20,7 @@ from redprop.web import presenters
 from redprop.web import selectors as web_selectors
 from redprop.web.access import role_required, viewable_request
 from redprop.web.forms import ActionForm, DispatchForm
-from redprop.web.views.request_pages import detail_context
+from redprop.web.views.detail import detail_context
 
 
 def _tab(value: str | None) -> str:

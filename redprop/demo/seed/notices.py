@@ -13,7 +13,7 @@ from typing import Any
 from redprop.accounts.choices import Role
 from redprop.core import clock
 from redprop.core.errors import ApplicationError
-from redprop.demo.registry import SeedContext, register_seeder
+from redprop.demo.registry import SeedContext
 
 
 def seed_notices(ctx: SeedContext) -> None:
@@ -120,6 +120,3 @@ def seed_notices(ctx: SeedContext) -> None:
         )
         made += 1
     ctx.log(f"notices: {made} published")
-
-
-register_seeder(150, seed_notices)

@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from redprop.accounts.choices import Role
 from redprop.core import clock
-from redprop.demo.registry import SeedContext, register_seeder
+from redprop.demo.registry import SeedContext
 
 # Erqiaoxi's year, by our category codes.
 ERQIAOXI_YEAR: list[tuple[str, int]] = [
@@ -359,6 +359,3 @@ def _quiet_history_notifications(now: dt.datetime) -> None:
         target_type="requests.servicerequest",
         target_id__in=[str(i) for i in old_ids],
     ).update(status="delivered", delivered_at=now)
-
-
-register_seeder(100, seed_requests)

@@ -26,7 +26,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-from redprop.demo.registry import SeedContext, register_seeder
+from redprop.demo.registry import SeedContext
 
 RATE = Decimal("0.45")
 COST_PER_M2 = Decimal("0.90")
@@ -214,6 +214,3 @@ def _disclosures(ctx: SeedContext, compound: Any, periods: list[dt.date], actor:
             continue  # the month before: signed by the committee, awaiting the party
         d = ds.disclosure_sign_party(disclosure=d, acting_user=party)
         ds.disclosure_publish(disclosure=d, acting_user=actor)
-
-
-register_seeder(300, seed_fees)

@@ -1,6 +1,8 @@
+"""The account security pages (账号安全), under the ``accounts`` URL namespace."""
+
 from django.urls import path
 
-from redprop.accounts import views
+from redprop.web.views import account_security as views
 
 app_name = "accounts"
 

@@ -17,7 +17,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from redprop.accounts.choices import Role
-from redprop.demo.registry import SeedContext, register_seeder
+from redprop.demo.registry import SeedContext
 
 PROBLEMS = 64
 # The mix of the 64: mostly flying-wire charging and blocked fire lanes (seeds/).
@@ -155,6 +155,3 @@ def seed_campaigns(ctx: SeedContext) -> None:
         cs.item_verify(item=item, acting_user=inspector if i % 2 else staff, note="复查合格，销号")
     cs.campaign_close(campaign=campaign, acting_user=staff)
     ctx.log(f"campaigns: Erqiaoxi fire safety, {len(hazards)} problems found and verified")
-
-
-register_seeder(160, seed_campaigns)
