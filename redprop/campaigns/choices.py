@@ -3,6 +3,8 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from redprop.accounts.choices import Role
+
 
 class Topic(models.TextChoices):
     FIRE_SAFETY = "fire_safety", _("消防安全")
@@ -81,3 +83,10 @@ REQUEST_CATEGORY = {
     Hazard.ILLEGAL_PARKING: "parking",
     Hazard.OTHER: "public_security",
 }
+
+
+# Who does what in a campaign (campaigns.permissions reads them; the selectors too).
+ORGANISER_ROLES = (Role.COMMUNITY_STAFF, Role.STREET_OFFICER, Role.SYSADMIN)
+INSPECTOR_ROLES = (Role.COMMUNITY_STAFF, Role.STREET_OFFICER, Role.GRID_BUTLER, Role.SYSADMIN)
+UNIT_ROLES = (Role.COMPANY_STAFF, Role.UNIT_STAFF)
+READER_ROLES = tuple(r for r in Role if r not in (Role.RESIDENT, Role.HOTLINE))

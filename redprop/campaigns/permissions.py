@@ -19,12 +19,13 @@ from __future__ import annotations
 from typing import Any
 
 from redprop.accounts.choices import Role
+from redprop.campaigns.choices import (
+    INSPECTOR_ROLES,
+    ORGANISER_ROLES,
+    READER_ROLES,
+    UNIT_ROLES,
+)
 from redprop.core.scope import TERRITORY_LEVELS
-
-ORGANISER_ROLES = (Role.COMMUNITY_STAFF, Role.STREET_OFFICER, Role.SYSADMIN)
-INSPECTOR_ROLES = (Role.COMMUNITY_STAFF, Role.STREET_OFFICER, Role.GRID_BUTLER, Role.SYSADMIN)
-UNIT_ROLES = (Role.COMPANY_STAFF, Role.UNIT_STAFF)
-READER_ROLES = tuple(r for r in Role if r not in (Role.RESIDENT, Role.HOTLINE))
 
 
 def _active(user: Any) -> bool:

@@ -24,7 +24,7 @@ _COUNTS = {
 def _containing_q(user: Any) -> Q:
     """Campaigns whose area holds one of the user's places (a grid's butler reads the
     community's campaign), or that the user's unit takes part in, or inside the scope."""
-    from redprop.campaigns.permissions import READER_ROLES
+    from redprop.campaigns.choices import READER_ROLES
     from redprop.core.scope import TERRITORY_LEVELS
     from redprop.territory.models import Building, Grid, Region
 

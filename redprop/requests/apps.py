@@ -10,6 +10,12 @@ class RequestsConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import m2m_changed
 
+        from redprop.core.sweeps import register_sweep
+
+        # The clock (manage.py run_clock): the SLA sweep first, then auto-close.
+        register_sweep("sla", "redprop.requests.services.sla_sweep")
+        register_sweep("closed", "redprop.requests.services.auto_close_sweep")
+
         from redprop.core import refdata
         from redprop.orgs.models import Org
         from redprop.requests import policies

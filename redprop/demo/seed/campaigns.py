@@ -43,7 +43,7 @@ def _jpeg(color: tuple[int, int, int]) -> SimpleUploadedFile:
 def seed_campaigns(ctx: SeedContext) -> None:
     from redprop.accounts.services import role_grant, user_create
     from redprop.campaigns import services as cs
-    from redprop.demo.logins import DEMO_PASSWORD
+    from redprop.demo.seed.foundation import DEMO_PASSWORD
     from redprop.orgs.choices import UnitType
     from redprop.territory.models import Building
 

@@ -1,4 +1,5 @@
-"""The periodic clock: SLA warnings/breaches/escalations, auto-close.
+"""The periodic clock: SLA warnings/breaches/escalations, auto-close, and the sweeps
+the other apps register (mediation deadlines, fee reminders, notice expiry).
 
 django-tasks has no scheduler, so this small loop is the platform's timer. Each
 sweep is idempotent (unique checkpoints), so running
@@ -16,23 +17,17 @@ from django.db import close_old_connections
 
 from redprop.core.models import Heartbeat
 from redprop.core.resilience import run_forever
+from redprop.core.sweeps import run_all
 
 log = logging.getLogger("redprop.clock")
 
 
 def one_pass() -> dict[str, int]:
-    from redprop.fees.reminders import reminder_sweep
-    from redprop.mediation.services import deadline_sweep
-    from redprop.requests.services import auto_close_sweep, sla_sweep
-
+    """Every registered sweep once (``redprop.core.sweeps``: the requests' SLA sweep and
+    auto-close, then the mechanisms' own, each registered by its app)."""
     # Notifications are delivered by their own process (manage.py run_outbox), so a
     # slow webhook receiver never delays the SLA clock.
-    result = {
-        "sla": sla_sweep(),
-        "closed": auto_close_sweep(),
-        "mediation": deadline_sweep(),
-        "fee_reminders": reminder_sweep(),
-    }
+    result = run_all()
     Heartbeat.beat("clock", **result)
     return result
 
