@@ -172,3 +172,20 @@ class AssignmentMode(models.TextChoices):
 class PhotoKind(models.TextChoices):
     BEFORE = "before", _("处理前")
     AFTER = "after", _("处理后")
+
+
+class EscalationTarget(models.TextChoices):
+    """Who an escalation reaches (逐级上报对象), lowest first."""
+
+    GRID = "grid", _("网格")
+    COMMUNITY = "community", _("社区")
+    STREET = "street", _("街道")
+
+
+# The Jinghe ladder, the default of every policy: grid → community → street.
+DEFAULT_ESCALATE_TO: tuple[str, ...] = tuple(EscalationTarget.values)
+
+
+def default_escalate_to() -> list[str]:
+    """The default of ``SlaPolicy.escalate_to`` (a callable: a JSON field's default)."""
+    return list(DEFAULT_ESCALATE_TO)

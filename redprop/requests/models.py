@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
@@ -23,6 +24,7 @@ from redprop.requests.choices import (
     Severity,
     Status,
     TargetUnit,
+    default_escalate_to,
 )
 
 
@@ -125,6 +127,14 @@ class SlaPolicy(models.Model):
         ],
         default="target",
     )
+    escalate_to = models.JSONField(
+        _("逐级上报对象"),
+        default=default_escalate_to,
+        help_text=_(
+            '与逐级上报的时间一一对应，例如 ["grid", "community", "street"]：'
+            "第一级报网格，第二级报社区，第三级报街道；超出部分报最后一级"
+        ),
+    )
     max_reopens = models.PositiveSmallIntegerField(_("最多重办次数"), default=2)
     basic_satisfied_weight = models.DecimalField(
         _("基本满意计入满意率的权重"), max_digits=3, decimal_places=2, default=1
@@ -139,6 +149,19 @@ class SlaPolicy(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        from redprop.requests.policies import escalate_to_problem
+
+        problem = escalate_to_problem(self.escalate_to)
+        if problem is not None:
+            raise ValidationError(
+                {
+                    "escalate_to": _(
+                        "逐级上报对象须为 grid、community、street 中的一项或多项，由低到高、不重复"
+                    )
+                }
+            )
 
 
 class SlaTarget(models.Model):
