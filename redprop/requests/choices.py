@@ -34,7 +34,8 @@ DISPATCH_QUEUE_STATES = frozenset(
     {Status.SUBMITTED, Status.RETURNED, Status.REOPENED, Status.ESCALATED}
 )
 
-# The one transition map. Every service checks it through guard_transition().
+# The one transition map. Every service checks it through the workflow's guard
+# (workflow.WORKFLOW: its table covers exactly these edges).
 TRANSITIONS: dict[str, frozenset[str]] = {
     Status.SUBMITTED: frozenset(
         {Status.DISPATCHED, Status.CANCELLED, Status.MERGED, Status.ESCALATED}

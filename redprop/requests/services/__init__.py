@@ -66,12 +66,11 @@ def request_act(
     **inputs: Any,
 ) -> ServiceRequest:
     """Take the step ``action`` (a row of ``workflow.WORKFLOW``) through its service,
-    ``request_<row.service>`` of this package, with the step's ``inputs``."""
-    service = globals()[f"request_{workflow.WORKFLOW[action].service}"]
-    result: ServiceRequest = service(
+    ``request_<row.service>`` (registered by ``base.transition``), with its ``inputs``."""
+    service = base.SERVICES[workflow.WORKFLOW[action].service]
+    return service(
         request=request, acting_user=acting_user, expected_version=expected_version, **inputs
     )
-    return result
 
 
 __all__ = [

@@ -9,7 +9,7 @@ import datetime as dt
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext_lazy
@@ -158,6 +158,19 @@ def guard(action: str, user: User | None, request: ServiceRequest, *, to: str) -
     states for the user's relationship (the reporter cancels only before acceptance).
     ``user=None``: the system (the clock), which only the states limit."""
     workflow.WORKFLOW.guard(action, user, request, to=to)
+
+
+# Each transition's service by its row's ``service`` name (``@transition`` registers it):
+# ``services.request_act`` runs a row through it.
+SERVICES: dict[str, Callable[..., ServiceRequest]] = {}
+
+F = TypeVar("F", bound=Callable[..., ServiceRequest])
+
+
+def transition(fn: F) -> F:
+    """Register ``request_<service>`` as the service of the rows naming ``<service>``."""
+    SERVICES[fn.__name__.removeprefix("request_")] = fn
+    return fn
 
 
 @dataclass

@@ -26,6 +26,7 @@ from redprop.requests.services.base import (
     notify,
     reason_of,
     step,
+    transition,
     withdraw_if_unanswered,
 )
 
@@ -81,6 +82,7 @@ def _check_unit(request: ServiceRequest, org: Org | None, assignee: User | None)
     return org
 
 
+@transition
 @transaction.atomic
 def request_dispatch(
     *,
@@ -123,6 +125,7 @@ def request_dispatch(
     return request
 
 
+@transition
 @transaction.atomic
 def request_return(
     *, request: ServiceRequest, reason: str, acting_user: User, expected_version: int | None = None
@@ -156,6 +159,7 @@ def _not_taken(request: ServiceRequest) -> None:
         raise Conflict(RequestError.ALREADY_TAKEN, _("该诉求已被他人接单"))
 
 
+@transition
 @transaction.atomic
 def request_accept(
     *, request: ServiceRequest, acting_user: User, expected_version: int | None = None
@@ -180,6 +184,7 @@ def request_accept(
     return request
 
 
+@transition
 @transaction.atomic
 def request_escalate(
     *, request: ServiceRequest, reason: str, acting_user: User, expected_version: int | None = None
@@ -210,6 +215,7 @@ def request_escalate(
     return request
 
 
+@transition
 @transaction.atomic
 def request_cancel(
     *, request: ServiceRequest, reason: str, acting_user: User, expected_version: int | None = None

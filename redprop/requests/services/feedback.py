@@ -15,7 +15,7 @@ from redprop.requests import stats
 from redprop.requests.choices import EventKind, RatingSource, Satisfaction
 from redprop.requests.errors import RequestError
 from redprop.requests.models import Rating, RequestEvent, ServiceRequest
-from redprop.requests.services.base import handlers, notify, reason_of, step
+from redprop.requests.services.base import handlers, notify, reason_of, step, transition
 
 if TYPE_CHECKING:
     from redprop.accounts.models import User
@@ -74,6 +74,7 @@ def _rated(
     return s.request
 
 
+@transition
 @transaction.atomic
 def request_rate(
     *,
@@ -99,6 +100,7 @@ def request_rate(
     )
 
 
+@transition
 @transaction.atomic
 def request_revisit(
     *,
@@ -123,6 +125,7 @@ def request_revisit(
     )
 
 
+@transition
 @transaction.atomic
 def request_reopen(
     *, request: ServiceRequest, reason: str, acting_user: User, expected_version: int | None = None
@@ -166,6 +169,7 @@ def request_reopen(
     return request
 
 
+@transition
 @transaction.atomic
 def request_close(
     *,

@@ -26,6 +26,7 @@ from redprop.requests.services.base import (
     reason_of,
     reporters,
     step,
+    transition,
 )
 
 if TYPE_CHECKING:
@@ -35,6 +36,7 @@ if TYPE_CHECKING:
 _NOT_HANDLER = gettext_noop("只有承办单位可以办理")
 
 
+@transition
 @transaction.atomic
 def request_arrive(
     *, request: ServiceRequest, acting_user: User, expected_version: int | None = None
@@ -52,6 +54,7 @@ def request_arrive(
     return s.request
 
 
+@transition
 @transaction.atomic
 def request_require_plan(
     *, request: ServiceRequest, reason: str, acting_user: User, expected_version: int | None = None
@@ -70,6 +73,7 @@ def request_require_plan(
     return s.request
 
 
+@transition
 @transaction.atomic
 def request_submit_plan(
     *,
@@ -100,6 +104,7 @@ def request_submit_plan(
     return s.request
 
 
+@transition
 @transaction.atomic
 def request_pause(
     *, request: ServiceRequest, reason: str, acting_user: User, expected_version: int | None = None
@@ -118,6 +123,7 @@ def request_pause(
     return s.request
 
 
+@transition
 @transaction.atomic
 def request_resume(
     *, request: ServiceRequest, acting_user: User, expected_version: int | None = None
@@ -139,6 +145,7 @@ def request_resume(
     return s.request
 
 
+@transition
 @transaction.atomic
 def request_resolve(
     *,

@@ -23,6 +23,7 @@ from redprop.requests.services.base import (
     require,
     save,
     step,
+    transition,
     withdraw_if_unanswered,
 )
 
@@ -30,6 +31,7 @@ if TYPE_CHECKING:
     from redprop.accounts.models import User
 
 
+@transition
 @transaction.atomic
 def request_merge(
     *,

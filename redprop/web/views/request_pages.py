@@ -19,7 +19,7 @@ from redprop.requests.choices import OPEN_STATES
 from redprop.requests.models import ServiceRequest
 from redprop.web import presenters
 from redprop.web.access import role_required, viewable_request
-from redprop.web.forms import ACTION_FORMS, DONE_MESSAGES, ActionForm
+from redprop.web.action_forms import DONE_MESSAGES, ActionForm, action_form, done_message
 
 # The order the actions appear in; the first available one of PRIMARY is the big button.
 ACTION_ORDER = [
@@ -53,6 +53,23 @@ HANDLER_ACTIONS = [
 ]
 DISPATCHER_ACTIONS = ["dispatch", "merge", "escalate", "revisit", "reopen", "close", "cancel"]
 REPORTER_ACTIONS = ["rate", "reopen", "cancel"]
+
+
+def _then_the_rest(order: list[str], relationship: str | None = None) -> list[str]:
+    """``order``, then the table's other rows (open to ``relationship``), in table order:
+    a new row shows on the page without being listed here."""
+    rest = [
+        name
+        for name, row in workflow.WORKFLOW.actions.items()
+        if name not in order and (relationship is None or relationship in row.who)
+    ]
+    return [*order, *rest]
+
+
+ACTION_ORDER = _then_the_rest(ACTION_ORDER)
+HANDLER_ACTIONS = _then_the_rest(HANDLER_ACTIONS, "handler")
+DISPATCHER_ACTIONS = _then_the_rest(DISPATCHER_ACTIONS, "dispatcher")
+REPORTER_ACTIONS = _then_the_rest(REPORTER_ACTIONS, "reporter")
 
 
 def available_actions(user: Any, obj: ServiceRequest) -> dict[str, set[str]]:
@@ -93,7 +110,7 @@ def detail_context(
         if bound is not None and name == action:
             forms[name] = bound
         else:
-            forms[name] = ACTION_FORMS[name](obj=obj, acting_user=user, prefix=name)
+            forms[name] = action_form(name)(obj=obj, acting_user=user, prefix=name)
     page_errors: list[str] = []
     if bound is not None and action not in forms:
         # The step is no longer possible (someone else acted first): say why at the top.
@@ -154,16 +171,16 @@ def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @role_required()
 def request_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     """Take one step (accept, resolve, rate, dispatch…) through its service."""
-    form_class = ACTION_FORMS.get(action)
-    if form_class is None:
+    if action not in workflow.WORKFLOW.actions:
         raise Http404
+    form_class = action_form(action)
     obj = viewable_request(request.user, pk)
     form = form_class(request.POST, request.FILES, obj=obj, acting_user=request.user, prefix=action)
     in_console = request.POST.get("next") == "console" and request.user.has_role(  # type: ignore[union-attr]
         Role.COMMUNITY_STAFF, Role.STREET_OFFICER, Role.SYSADMIN
     )
     if form.is_valid():
-        messages.success(request, DONE_MESSAGES[action])
+        messages.success(request, done_message(action))
         if in_console:
             from redprop.web.views.console import console_url, next_in_queue
 
