@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.files.base import ContentFile
@@ -28,6 +28,9 @@ from redprop.dashboards.models import STALE_AFTER, ReportExport
 from redprop.dashboards.periods import this_month
 from redprop.dashboards.selectors import monthly_report, region_get
 
+if TYPE_CHECKING:
+    from redprop.accounts.models import User
+
 logger = logging.getLogger(__name__)
 
 
@@ -43,7 +46,7 @@ def report_language() -> str:
 
 @transaction.atomic
 def report_export_request(
-    *, node_id: Any, month: dt.date, fmt: str, acting_user: Any
+    *, node_id: Any, month: dt.date, fmt: str, acting_user: User
 ) -> ReportExport:
     """月度报表: queue the report of a street or community in the user's scope.
 

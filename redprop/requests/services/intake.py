@@ -112,7 +112,7 @@ def request_file(
     if reporter is None and channel == Channel.RESIDENT_APP and acting_user.person_id:
         # The resident files for themself; their person is loaded with the token.
         reporter = acting_user.person if User.person.is_cached(acting_user) else None
-        reporter_id = acting_user.person_id
+        reporter_id: int | None = acting_user.person_id
     else:
         reporter_id = reporter.pk if reporter is not None else None
     cleaned = [clean_photo(p) for p in photos]  # validate all before writing anything
@@ -149,10 +149,11 @@ def request_file(
     events = [new_event(request, EventKind.FILED, actor=acting_user, at=now, channel=channel)]
     cells: list[tuple[ServiceRequest, int | None, dict[str, int]]] = [(request, None, {"filed": 1})]
     route = policies.route_for(category=category, place=place, compound=compound)
-    dispatched = route.auto_dispatch and route.org is not None
-    if dispatched:
+    auto_org = route.org if route.auto_dispatch else None
+    dispatched = auto_org is not None
+    if auto_org is not None:
         filed_status = request.status
-        set_dispatch(request, org=route.org, assignee=None, mode=route.assignment, at=now)
+        set_dispatch(request, org=auto_org, assignee=None, mode=route.assignment, at=now)
         events.append(
             new_event(
                 request,
@@ -187,7 +188,9 @@ def request_file(
 
 
 @transaction.atomic
-def photo_add(*, request: ServiceRequest, upload: Any, kind: str, acting_user: Any) -> RequestPhoto:
+def photo_add(
+    *, request: ServiceRequest, upload: Any, kind: str, acting_user: User
+) -> RequestPhoto:
     request = lock(request)
     require(
         permissions.is_handler(acting_user, request)
