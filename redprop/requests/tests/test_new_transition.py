@@ -16,6 +16,7 @@ from redprop.requests import api, services, workflow
 from redprop.requests.choices import EventKind, Status
 from redprop.requests.models import RequestEvent, ServiceRequest
 from redprop.requests.services.base import reason_of, step
+from redprop.web.action_forms import ACTION_FORMS
 from redprop.web.tests.helpers import dispatched
 
 pytestmark = pytest.mark.django_db
@@ -101,6 +102,7 @@ def test_the_page_offers_and_takes_the_new_row(world, recall):
     assert resp.status_code == 302
     r.refresh_from_db()
     assert r.status == Status.SUBMITTED
+    assert "recall" not in ACTION_FORMS  # built from the row, not left registered
 
 
 def test_the_api_route_is_built_from_the_row(world, recall):
