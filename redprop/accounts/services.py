@@ -28,7 +28,7 @@ def user_create(
     password: str | None,
     display_name: str = "",
     person: Any = None,
-    acting_user: Any,
+    acting_user: User | None,
 ) -> User:
     if User.objects.filter(username=username).exists():
         raise ApplicationError("duplicate_username", _("用户名已存在"), field="username")
@@ -51,7 +51,7 @@ def role_grant(
     grid: Any = None,
     org: Any = None,
     person: Any = None,
-    acting_user: Any,
+    acting_user: User | None,
 ) -> RoleAssignment:
     """Give ``user`` a role anchored where the role requires (see ROLE_TARGET)."""
     role = Role(role)
@@ -78,7 +78,7 @@ def role_grant(
 
 
 @transaction.atomic
-def role_revoke(*, assignment: RoleAssignment, acting_user: Any) -> None:
+def role_revoke(*, assignment: RoleAssignment, acting_user: User) -> None:
     RoleAssignment.objects.filter(pk=assignment.pk).update(revoked_at=timezone.now())
     assignment.user.forget_roles()
     audit(
@@ -106,7 +106,7 @@ def token_create(
     name: str,
     scope: str = TokenScope.READ,
     expires_in_days: int | None = None,
-    acting_user: Any,
+    acting_user: User,
 ) -> IssuedToken:
     """Issue an API token for ``user`` and return it with its key, which is never stored.
 
@@ -154,7 +154,7 @@ def token_create(
 
 
 @transaction.atomic
-def token_revoke(*, token: ApiToken, acting_user: Any) -> ApiToken:
+def token_revoke(*, token: ApiToken, acting_user: User) -> ApiToken:
     """Revoke a token now (idempotent: a revoked token keeps its first revocation time)."""
     token = ApiToken.objects.select_for_update().get(pk=token.pk)
     if token.revoked_at is None:
@@ -176,7 +176,7 @@ def token_revoke(*, token: ApiToken, acting_user: Any) -> ApiToken:
 
 
 @transaction.atomic
-def login_unlock(*, attempts: Iterable[Any], acting_user: Any) -> int:
+def login_unlock(*, attempts: Iterable[Any], acting_user: User) -> int:
     """Lift login locks (django-axes ``AccessAttempt`` rows) early; one audit row each."""
     from axes.models import AccessAttempt
 
@@ -200,7 +200,7 @@ def login_unlock(*, attempts: Iterable[Any], acting_user: Any) -> int:
 
 
 @transaction.atomic
-def sessions_end_others(*, user: User, acting_user: Any) -> int:
+def sessions_end_others(*, user: User, acting_user: User) -> int:
     """End every session of ``user`` ("退出所有设备"): all that were signed before.
 
     Raises ``session_epoch``, which changes the session hash Django checks on each
@@ -234,7 +234,7 @@ def otp_device_start(*, user: User) -> Any:
     return device
 
 
-def otp_device_confirm(*, user: User, device: Any, token: str, acting_user: Any) -> Any:
+def otp_device_confirm(*, user: User, device: Any, token: str, acting_user: User) -> Any:
     """Confirm an enrolment with a code from the authenticator app (启用两步验证).
 
     The code is checked outside the transaction so that a wrong one still counts
@@ -269,11 +269,12 @@ def otp_token_ok(device: Any, token: str) -> bool:
 
 
 @transaction.atomic
-def otp_device_reset(*, user: User, acting_user: Any) -> int:
+def otp_device_reset(*, user: User, acting_user: User) -> int:
     """Remove a user's TOTP devices (a lost phone): they enrol again at the next login
     if their role requires it. Ends their sessions too."""
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
+    count: int
     count, _deleted = TOTPDevice.objects.filter(user=user).delete()
     audit(actor=acting_user, event=AuditEvent.OTP_RESET, target=user, after={}, devices=count)
     sessions_end_others(user=user, acting_user=acting_user)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -18,6 +18,9 @@ from redprop.calendars.signals import holidays_changed
 from redprop.core.audit import audit, snapshot
 from redprop.core.errors import ApplicationError
 from redprop.core.models import AuditEvent
+
+if TYPE_CHECKING:
+    from redprop.accounts.models import User
 
 MIN_YEAR, MAX_YEAR = 2000, 2100
 MAX_NAME = 64
@@ -71,7 +74,7 @@ def holiday_year_load(
     days: Iterable[DayRow],
     source: str,
     status: str = YearStatus.OFFICIAL,
-    acting_user: Any,
+    acting_user: User,
 ) -> HolidayYear:
     """Load (or replace) one year of a holiday table from the State Council's notice.
 
@@ -141,7 +144,7 @@ def _day_list(year: HolidayYear) -> list[str]:
 
 @transaction.atomic
 def special_day_save(
-    *, day: SpecialDay, acting_user: Any, before: dict[str, Any] | None = None
+    *, day: SpecialDay, acting_user: User, before: dict[str, Any] | None = None
 ) -> SpecialDay:
     """Add or change one day of a loaded year (the admin's edit), audited."""
     _check_day(day.year.year, DayRow(day.date, day.kind, day.name))
@@ -152,7 +155,7 @@ def special_day_save(
 
 
 @transaction.atomic
-def special_day_delete(*, day: SpecialDay, acting_user: Any) -> None:
+def special_day_delete(*, day: SpecialDay, acting_user: User) -> None:
     """Remove one day of a loaded year (it follows its weekday again), audited."""
     audit(
         actor=acting_user,
@@ -169,7 +172,7 @@ def special_day_delete(*, day: SpecialDay, acting_user: Any) -> None:
 
 @transaction.atomic
 def work_calendar_changed(
-    *, calendar: WorkCalendar, acting_user: Any, before: dict[str, Any] | None, **extra: Any
+    *, calendar: WorkCalendar, acting_user: User, before: dict[str, Any] | None, **extra: Any
 ) -> None:
     """Audit a change of a calendar or of its periods (saved by the admin's forms).
 

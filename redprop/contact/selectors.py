@@ -2,21 +2,25 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import QuerySet
 
 from redprop.contact.models import ContactRecord
 
+if TYPE_CHECKING:
+    from redprop.accounts.models import User
 
-def work_phone_of(*, user: Any, org: Any) -> str:
+
+def work_phone_of(*, user: User | None, org: Any) -> str:
     """The work phone of ``user``'s current membership of ``org`` (工作电话), or ""."""
-    if user is None or not getattr(user, "person_id", None) or org is None:
+    person_id = getattr(user, "person_id", None)
+    if not person_id or org is None:
         return ""
     from redprop.orgs.models import OrgMembership
 
     phone = (
-        OrgMembership.objects.filter(org=org, person_id=user.person_id, ended_on__isnull=True)
+        OrgMembership.objects.filter(org=org, person_id=person_id, ended_on__isnull=True)
         .exclude(work_phone="")
         .values_list("work_phone", flat=True)
         .first()

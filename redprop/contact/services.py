@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import transaction
@@ -29,6 +29,9 @@ from redprop.people.choices import SensitiveField
 from redprop.people.services import person_reveal
 from redprop.requests import permissions
 from redprop.requests.models import ServiceRequest
+
+if TYPE_CHECKING:
+    from redprop.accounts.models import User
 
 # Stored on the PII access log in the platform language (data, not a message).
 REVEAL_REASON = gettext_noop("联系居民：办理诉求 %(number)s")
@@ -50,7 +53,7 @@ def contact_mode() -> str:
 
 
 @transaction.atomic
-def contact_reporter(*, request: ServiceRequest, acting_user: Any) -> ContactResult:
+def contact_reporter(*, request: ServiceRequest, acting_user: User) -> ContactResult:
     """Let the current assignee of an open order reach its reporter.
 
     Refused (403 ``contact_not_allowed``) to anyone else, and once the order is no

@@ -47,7 +47,10 @@ class Action:
     never rate the service they are judged by). ``offered_if``: a rule of the object
     itself that the service answers with its own error; the pages do not offer the step
     while it fails. ``verb`` is what the pages' button says; ``event`` the timeline kind
-    the step records (the app's own vocabulary; empty: the action's name).
+    the step records (the app's own vocabulary; empty: the action's name). ``input`` names
+    the input the step takes (the app's vocabulary, e.g. "reason", "note"; empty: none):
+    the API and the forms pick their adapter by it. ``path`` is the step's URL segment
+    (empty: the name with ``-`` for ``_``).
     """
 
     name: str
@@ -59,12 +62,16 @@ class Action:
     offered_if: Callable[[Any], bool] | None = None
     verb: Any = ""
     event: str = ""
+    input: str = ""
+    path: str = ""
 
     def __post_init__(self) -> None:
         if not self.service:
             object.__setattr__(self, "service", self.name)
         if not self.event:
             object.__setattr__(self, "event", self.name)
+        if not self.path:
+            object.__setattr__(self, "path", self.name.replace("_", "-"))
 
 
 def action(
@@ -77,6 +84,8 @@ def action(
     offered_if: Callable[[Any], bool] | None = None,
     verb: Any = "",
     event: str = "",
+    input: str = "",
+    path: str = "",
     **who: Iterable[str] | None,
 ) -> Action:
     """A table row: ``action("accept", {DISPATCHED}, {ACCEPTED}, handler=None)``."""
@@ -90,6 +99,8 @@ def action(
         offered_if=offered_if,
         verb=verb,
         event=event,
+        input=input,
+        path=path,
     )
 
 
@@ -111,6 +122,7 @@ class Workflow(Generic[Obj]):
         transitions: Mapping[str, Iterable[str]] | None = None,
         is_staff: Check | None = None,
         conflict_code: str | enum.Enum = ErrorCode.CONFLICT,
+        conflict_message: str | None = None,
     ) -> None:
         self.name = name
         self.actions: dict[str, Action] = {a.name: a for a in actions}
@@ -122,6 +134,8 @@ class Workflow(Generic[Obj]):
         )
         self.is_staff = is_staff
         self.conflict_code = conflict_code
+        # "%(status)s" and "%(verb)s" are filled in; translated when raised.
+        self.conflict_message = conflict_message
         unknown = {rel for a in self.actions.values() for rel in a.who} - set(self.relationships)
         if unknown:
             raise ValueError(f"{name}: actions name unknown relationships {sorted(unknown)}")
@@ -203,17 +217,25 @@ class Workflow(Generic[Obj]):
 
     def guard(self, action: str, user: Any, obj: Any, *, to: str | None = None) -> None:
         """409 unless the state allows the step: the map (if any), then the action's own
-        states for the user's relationship."""
+        states for the user's relationship. ``user=None`` is the system itself (a clock
+        closing what nobody rated): no relationship is asked, only the states."""
         a = self.actions[action]
         state = self.state_of(obj)
-        ok = (to is None or to in a.targets) and self.allowed(a, user, obj)
+        if user is None:
+            ok = (to is None or to in a.targets) and state in a.sources
+        else:
+            ok = (to is None or to in a.targets) and self.allowed(a, user, obj)
         if ok and to is not None and self.transitions is not None:
             ok = to in self.transitions.get(state, frozenset())
         if not ok:
+            message = (
+                _(self.conflict_message)
+                if self.conflict_message
+                else _("当前状态为“%(status)s”，不能%(verb)s")
+            )
             raise Conflict(
                 self.conflict_code,
-                _("当前状态为“%(status)s”，不能%(verb)s")
-                % {"status": self.state_label(state), "verb": a.verb or _("执行此操作")},
+                message % {"status": self.state_label(state), "verb": a.verb or _("执行此操作")},
             )
 
     @contextmanager

@@ -422,7 +422,8 @@ class BreachedRequest:
         r = self.request
         for clock in ("resolve", "plan", "respond"):
             if clock in self.clocks:
-                return getattr(r, f"{clock}_due_at")
+                due: dt.datetime | None = getattr(r, f"{clock}_due_at")
+                return due
         return r.resolve_due_at or r.respond_due_at
 
     @property
@@ -457,10 +458,7 @@ def breached_requests(*, scope: Scope | ScopeSet, month: dt.date) -> list[Breach
         )
         .order_by("created_at", "id")
     )
-    return [
-        BreachedRequest(r, [c.key.split(":", 1)[1] for c in r.breaches])  # type: ignore[attr-defined]
-        for r in qs
-    ]
+    return [BreachedRequest(r, [c.key.split(":", 1)[1] for c in r.breaches]) for r in qs]
 
 
 # --- the pages ---------------------------------------------------------------------

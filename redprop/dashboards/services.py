@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import transaction
@@ -27,6 +27,9 @@ from redprop.dashboards.periods import this_month
 from redprop.dashboards.selectors import region_get
 from redprop.dashboards.tasks import build_report_export
 
+if TYPE_CHECKING:
+    from redprop.accounts.models import User
+
 logger = logging.getLogger(__name__)
 
 
@@ -42,7 +45,7 @@ def report_language() -> str:
 
 @transaction.atomic
 def report_export_request(
-    *, node_id: Any, month: dt.date, fmt: str, acting_user: Any
+    *, node_id: Any, month: dt.date, fmt: str, acting_user: User
 ) -> ReportExport:
     """月度报表: queue the report of a street or community in the user's scope.
 

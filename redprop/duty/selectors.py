@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
 
 from django.db.models import Q, QuerySet
 from django.utils import timezone
@@ -43,7 +42,7 @@ def _in_force_q(day: dt.date) -> Q:
     )
 
 
-def is_staff_of(user: Any, org: Org) -> bool:
+def is_staff_of(user: User, org: Org) -> bool:
     """Is ``user`` on ``org``'s staff today? One query."""
     return (
         User.objects.filter(pk=user.pk, is_active=True)

@@ -48,7 +48,7 @@ _FIELDS = (
 )
 
 
-def may_edit_roster(user: Any, org: Org) -> bool:
+def may_edit_roster(user: User | None, org: Org) -> bool:
     """The organisation's own desk staff, or a sysadmin (None: the system)."""
     if user is None:
         return True
@@ -79,7 +79,7 @@ def _served(org: Org, place: Any, level: str) -> bool:
 def shift_check(
     *,
     org: Org,
-    user: Any,
+    user: User,
     place: Any,
     duty: str,
     kind: str,
@@ -172,7 +172,7 @@ def shift_check(
             )
 
 
-def _lock_user(user: Any) -> None:
+def _lock_user(user: User) -> None:
     # Serialise roster writes per person, so two concurrent writes cannot both
     # pass the overlap check.
     User.objects.select_for_update().filter(pk=user.pk).first()
@@ -182,7 +182,7 @@ def _lock_user(user: Any) -> None:
 def shift_create(
     *,
     org: Org,
-    user: Any,
+    user: User,
     place: Any,
     duty: str = Duty.MAINTENANCE,
     kind: str = ShiftKind.REGULAR,
@@ -194,7 +194,7 @@ def shift_create(
     day_rule: str = DayRule.ALL,
     every_weeks: int = 1,
     note: str = "",
-    acting_user: Any,
+    acting_user: User | None,
 ) -> Shift:
     """Put a person on the roster. Guarantees: the org is a property company, the
     person is its staff, the place is one it serves at the right level for the kind
@@ -239,7 +239,9 @@ def shift_create(
 
 
 @transaction.atomic
-def shift_update(*, shift: Shift, acting_user: Any, place: Any = None, **changes: Any) -> Shift:
+def shift_update(
+    *, shift: Shift, acting_user: User | None, place: Any = None, **changes: Any
+) -> Shift:
     """Change a shift's pattern, dates, place or note (the person and the organisation
     stay: end the shift and create another instead). Same guarantees as create."""
     unknown = set(changes) - set(_FIELDS)
@@ -274,7 +276,7 @@ def shift_update(*, shift: Shift, acting_user: Any, place: Any = None, **changes
 
 
 @transaction.atomic
-def shift_end(*, shift: Shift, last_day: dt.date, acting_user: Any) -> Shift:
+def shift_end(*, shift: Shift, last_day: dt.date, acting_user: User | None) -> Shift:
     """Take a shift off the roster from the day after ``last_day`` (history stays)."""
     shift = Shift.objects.select_related("org").select_for_update(of=("self",)).get(pk=shift.pk)
     if not may_edit_roster(acting_user, shift.org):
@@ -294,7 +296,7 @@ def shift_end(*, shift: Shift, last_day: dt.date, acting_user: Any) -> Shift:
 
 
 @transaction.atomic
-def shift_delete(*, shift: Shift, acting_user: Any) -> None:
+def shift_delete(*, shift: Shift, acting_user: User | None) -> None:
     """Remove a shift entirely (a mistake). The audit row keeps what it was."""
     shift = Shift.objects.select_related("org").select_for_update(of=("self",)).get(pk=shift.pk)
     if not may_edit_roster(acting_user, shift.org):

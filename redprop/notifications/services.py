@@ -463,7 +463,7 @@ def deliver_inbox_batch(*, now: dt.datetime | None = None, limit: int = INBOX_BA
 
 @transaction.atomic
 def outbox_retry(
-    *, message_ids: Iterable[int], acting_user: Any, now: dt.datetime | None = None
+    *, message_ids: Iterable[int], acting_user: User, now: dt.datetime | None = None
 ) -> int:
     """Give dead letters a fresh series of tries, starting now (admin "retry now").
 
@@ -507,7 +507,7 @@ def outbox_cancel_pending(*, target: models.Model, kind: str) -> int:
 # --- inbox -------------------------------------------------------------------------------
 
 
-def inbox_mark_read(*, user: Any, item_ids: Iterable[int], now: dt.datetime | None = None) -> int:
+def inbox_mark_read(*, user: User, item_ids: Iterable[int], now: dt.datetime | None = None) -> int:
     """Mark the given items of ``user``'s own inbox read. Others' ids are ignored.
 
     Returns how many items changed from unread to read.

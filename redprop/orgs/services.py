@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -23,6 +23,9 @@ from redprop.orgs.models import (
 )
 from redprop.people.validation import clean_phone
 
+if TYPE_CHECKING:
+    from redprop.accounts.models import User
+
 
 @transaction.atomic
 def org_create(
@@ -36,7 +39,7 @@ def org_create(
     term_start: dt.date | None = None,
     term_end: dt.date | None = None,
     service_phone: str = "",
-    acting_user: Any,
+    acting_user: User,
 ) -> Org:
     """Create an organisation placed at a region (or, for an owners' committee, a compound)."""
     if kind == OrgKind.PROPERTY_COMPANY and not company_type:
@@ -77,7 +80,7 @@ def org_add_member(
     position: str = "",
     work_phone: str = "",
     started_on: dt.date | None = None,
-    acting_user: Any,
+    acting_user: User,
 ) -> OrgMembership:
     """Add a member; ``work_phone`` is the post's phone issued by the org (工作电话)."""
     if OrgMembership.objects.filter(org=org, person=person, ended_on__isnull=True).exists():
@@ -110,7 +113,7 @@ def cross_appoint(
     seat_org: Org,
     position: str,
     started_on: dt.date | None = None,
-    acting_user: Any,
+    acting_user: User,
 ) -> CrossAppointment:
     """交叉任职: e.g. a company's branch secretary takes a seat on the residents' committee."""
     if home_org.pk == seat_org.pk:
@@ -136,7 +139,7 @@ def agreement_create(
     expires_on: dt.date | None = None,
     resources: str = "",
     duties: str = "",
-    acting_user: Any,
+    acting_user: User,
 ) -> CoBuildingAgreement:
     if expires_on and expires_on <= signed_on:
         raise ApplicationError("invalid_term", _("到期日期须晚于签订日期"), field="expires_on")
@@ -155,7 +158,7 @@ def agreement_create(
 
 
 @transaction.atomic
-def party_committee_create(*, community: Any, name: str, acting_user: Any) -> PartyOrg:
+def party_committee_create(*, community: Any, name: str, acting_user: User) -> PartyOrg:
     committee = PartyOrg(kind=PartyOrgKind.COMMITTEE, name=name, formed_on=timezone.localdate())
     committee.set_place(community)
     committee.save()
@@ -169,7 +172,7 @@ def party_organise_company(
     company: Org,
     members: list[Any],
     committee: PartyOrg,
-    acting_user: Any,
+    acting_user: User,
     formed_on: dt.date | None = None,
 ) -> PartyOrg:
     """Organisation coverage for a property company's project (组织覆盖).

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
@@ -17,6 +17,9 @@ from redprop.people.errors import PeopleError
 from redprop.people.models import Person, PersonTag, PiiAccessLog
 from redprop.people.policies import REVEAL_ROLES, VIEW_ROLES
 from redprop.people.validation import clean_id_number, clean_mobile
+
+if TYPE_CHECKING:
+    from redprop.accounts.models import User
 
 
 def _split_tags(codes: list[str]) -> tuple[list[PersonTag], list[str]]:
@@ -43,7 +46,7 @@ def person_create(
     birth_date: dt.date | None = None,
     tags: list[str] | None = None,
     place: Any = None,
-    acting_user: Any,
+    acting_user: User,
 ) -> Person:
     """Register a person. ID number and mobile are validated, encrypted and indexed;
     sensitive tags go into the encrypted blob, the others into ``tags``."""
@@ -84,7 +87,7 @@ def person_create(
 
 @transaction.atomic
 def person_update_contact(
-    *, person: Person, mobile: str | None = None, tags: list[str] | None = None, acting_user: Any
+    *, person: Person, mobile: str | None = None, tags: list[str] | None = None, acting_user: User
 ) -> Person:
     person = Person.objects.select_for_update().get(pk=person.pk)
     before = snapshot(person)
@@ -101,7 +104,7 @@ def person_update_contact(
     return person
 
 
-def can_reveal(user: Any, person: Person, field: str) -> bool:
+def can_reveal(user: User, person: Person, field: str) -> bool:
     """Role and scope both allow ``user`` to see ``field`` of ``person`` unmasked."""
     allowed = REVEAL_ROLES.get(field, frozenset())
     roles = [r for r in user.role_names() if r in allowed]
@@ -116,7 +119,7 @@ def person_reveal(
     person: Person,
     field: str,
     reason: str,
-    acting_user: Any,
+    acting_user: User,
     context: str = "",
     granted_by: str = "",
 ) -> Any:
@@ -165,7 +168,7 @@ def person_reveal(
 
 
 def pii_access_log_append(
-    *, person: Person, field: str, reason: str, context: str = "", acting_user: Any
+    *, person: Person, field: str, reason: str, context: str = "", acting_user: User | None
 ) -> PiiAccessLog:
     """Append one row to the PII access log (who, whom, which field, why, when).
 
@@ -204,7 +207,7 @@ ROTATED_FIELDS = ("id_number_enc", "mobile_enc", "birth_date_enc", "sensitive_en
 
 
 @transaction.atomic
-def person_rotate_pii_keys_batch(*, after_id: int, batch: int, acting_user: Any) -> int | None:
+def person_rotate_pii_keys_batch(*, after_id: int, batch: int, acting_user: User) -> int | None:
     """Re-encrypt one primary-key batch of people under the first PII key.
 
     Locks the batch, rewrites its ciphertext columns and appends one audit row
@@ -233,7 +236,7 @@ def person_rotate_pii_keys_batch(*, after_id: int, batch: int, acting_user: Any)
     return rows[-1].pk
 
 
-def person_get(*, user: Any, person_id: int) -> Person:
+def person_get(*, user: User, person_id: int) -> Person:
     """The person if ``user`` may read their record, else NotFound (404).
 
     Only the scopes of the roles that may read people count: a maintenance worker

@@ -7,7 +7,7 @@ PIPL arts. 44–47. Decisions in docs/adr/0011-audit-chain-and-data-rights.md.
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
@@ -31,6 +31,9 @@ from redprop.requests import search
 from redprop.requests.choices import EventKind
 from redprop.requests.models import Rating, RequestEvent, ServiceRequest
 
+if TYPE_CHECKING:
+    from redprop.accounts.models import User
+
 # Stored data, not interface text: what replaces a deleted person's words and name.
 ERASED_TEXT = gettext_noop("（已应本人要求删除）")
 ERASED_NAME = gettext_noop("已注销居民")
@@ -47,8 +50,8 @@ RESIDENT_TEXT_EVENTS = (
 ERASURE_ROLES = (Role.COMMUNITY_STAFF, Role.SYSADMIN)
 
 
-def _own_person(user: Any) -> Person:
-    person = getattr(user, "person", None)
+def _own_person(user: User) -> Person:
+    person: Person | None = getattr(user, "person", None)
     if person is None:
         raise ApplicationError(PrivacyError.NO_PERSON, _("您的账号没有关联居民信息"), status=404)
     return person
@@ -59,7 +62,7 @@ def _iso(value: Any) -> Any:
 
 
 @transaction.atomic
-def personal_data_export(*, acting_user: Any) -> dict[str, Any]:
+def personal_data_export(*, acting_user: User) -> dict[str, Any]:
     """Everything the platform holds about the user's own person, unmasked (PIPL art.
     45, 查阅复制权). Each decrypted field is logged on the PII access log as a
     self-access; the download itself is an audit row (without the values)."""
@@ -171,7 +174,7 @@ def personal_data_json(data: dict[str, Any]) -> bytes:
 
 
 @transaction.atomic
-def erasure_request_create(*, reason: str = "", acting_user: Any) -> ErasureRequest:
+def erasure_request_create(*, reason: str = "", acting_user: User) -> ErasureRequest:
     """Record the user's request that their personal information be deleted. One
     pending request per person (409 otherwise)."""
     person = _own_person(acting_user)
@@ -202,13 +205,13 @@ def erasure_request_create(*, reason: str = "", acting_user: Any) -> ErasureRequ
     return erasure
 
 
-def can_decide_erasure(user: Any, erasure: ErasureRequest) -> bool:
+def can_decide_erasure(user: User, erasure: ErasureRequest) -> bool:
     """Community staff of the person's community, or the system administrator."""
     roles = [r for r in user.role_names() if r in ERASURE_ROLES]
     return bool(roles) and user.scope_set(*roles).contains(erasure.person)
 
 
-def _decidable(erasure: ErasureRequest, acting_user: Any) -> ErasureRequest:
+def _decidable(erasure: ErasureRequest, acting_user: User) -> ErasureRequest:
     erasure = ErasureRequest.objects.select_for_update().get(pk=erasure.pk)
     if not acting_user.scope_set().contains(erasure.person):
         raise NotFound()
@@ -222,7 +225,7 @@ def _decidable(erasure: ErasureRequest, acting_user: Any) -> ErasureRequest:
 
 
 @transaction.atomic
-def erasure_request_carry_out(*, erasure: ErasureRequest, acting_user: Any) -> ErasureRequest:
+def erasure_request_carry_out(*, erasure: ErasureRequest, acting_user: User) -> ErasureRequest:
     """Anonymise the person (PIPL art. 47) and close the request.
 
     Removed: name, gender, birth year and date, ID number, mobile (ciphertext, blind
@@ -281,7 +284,7 @@ def erasure_request_carry_out(*, erasure: ErasureRequest, acting_user: Any) -> E
 
 @transaction.atomic
 def erasure_request_reject(
-    *, erasure: ErasureRequest, note: str, acting_user: Any
+    *, erasure: ErasureRequest, note: str, acting_user: User
 ) -> ErasureRequest:
     """Refuse with a reason the resident reads (PIPL art. 50: a refusal is explained),
     e.g. the data must be kept by law (owners' register, unpaid fees)."""

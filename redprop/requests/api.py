@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import inspect
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.http import HttpRequest
@@ -15,250 +17,42 @@ from redprop.core.api import json_response
 from redprop.core.errors import ApplicationError, ErrorCode, NotFound, PermissionDenied
 from redprop.core.inputs import Id, Int, Text
 from redprop.core.scope import Scope
+from redprop.core.workflow import Action
 from redprop.requests import (
     dedupe,
-    disclosure,
     idempotency,
     permissions,
     policies,
     selectors,
     services,
+    workflow,
 )
-from redprop.requests.choices import Channel, EventKind, Severity, Status
+from redprop.requests.choices import Status
 from redprop.requests.errors import RequestError
 from redprop.requests.models import Category, ServiceRequest
+from redprop.requests.schemas import (
+    CategoryOut,
+    DispatchIn,
+    MergeIn,
+    NoteIn,
+    PhotoOut,
+    PlanIn,
+    RateIn,
+    RateRow,
+    ReasonIn,
+    RequestDetail,
+    RequestIn,
+    RequestPage,
+    RequestRow,
+    RevisitIn,
+    SimilarIn,
+    SimilarOut,
+    SuggestOut,
+    detail_json,
+    row_json,
+)
 
 router = Router(tags=["requests 诉求"])
-
-
-# --- schemas -----------------------------------------------------------------------
-
-
-class CategoryOut(Schema):
-    id: int
-    code: str
-    name: str
-    parent: str | None
-    matter: str
-    default_severity: str
-    urgent: bool
-    icon: str
-
-    @staticmethod
-    def resolve_parent(obj: Category) -> str | None:
-        return obj.parent.code if obj.parent_id else None
-
-
-# Limits: redprop.core.inputs and docs/api.md "Limits" (over-long text is refused).
-# Emptiness (also of invisible-only text) is the service's to judge: it answers
-# ``description_required`` from the API and the pages alike.
-Description = Text(inputs.DESCRIPTION_MAX)
-Note = Text(inputs.NOTE_MAX)
-CategoryCode = Text(inputs.CODE_MAX, required=True)
-
-
-class RequestIn(Schema):
-    category: CategoryCode
-    description: Description  # type: ignore[valid-type]
-    unit_id: Id | None = None
-    building_id: Id | None = None
-    compound_id: Id | None = None
-    location_text: Text(inputs.LOCATION_MAX) = ""  # type: ignore[valid-type]
-    channel: Channel = Channel.RESIDENT_APP
-    severity: Severity | None = None
-    urgent: bool | None = None
-    anonymous: bool = False
-    reporter_id: Id | None = None
-    external_ref: Text(inputs.EXTERNAL_REF_MAX) = ""  # type: ignore[valid-type]
-
-
-class RequestRow(Schema):
-    id: int
-    number: str
-    status: str
-    status_label: str
-    category: str
-    category_name: str
-    severity: str
-    urgent: bool
-    description: str | None  # None: not the reader's to see (a follower)
-    channel: str
-    compound_id: int | None
-    compound_name: str | None
-    grid_id: int | None
-    community_id: int | None
-    handling_org_id: int | None
-    handling_org_name: str | None
-    assignee_name: str | None
-    created_at: dt.datetime
-    respond_due_at: dt.datetime | None
-    resolve_due_at: dt.datetime | None
-    plan_due_at: dt.datetime | None
-    responded_at: dt.datetime | None
-    resolved_at: dt.datetime | None
-    breached: bool
-    escalation_level: int
-    reopen_count: int
-    rating: int | None
-    solved: bool | None
-    version: int
-
-    @staticmethod
-    def resolve_status_label(obj: ServiceRequest) -> str:
-        return str(Status(obj.status).label)
-
-    @staticmethod
-    def resolve_category(obj: ServiceRequest) -> str:
-        return obj.category.code
-
-    @staticmethod
-    def resolve_category_name(obj: ServiceRequest) -> str:
-        return obj.category.name
-
-    @staticmethod
-    def resolve_compound_name(obj: ServiceRequest) -> str | None:
-        return obj.compound.name if obj.compound_id else None
-
-    @staticmethod
-    def resolve_handling_org_name(obj: ServiceRequest) -> str | None:
-        return obj.handling_org.name if obj.handling_org_id else None
-
-    @staticmethod
-    def resolve_assignee_name(obj: ServiceRequest) -> str | None:
-        return str(obj.assignee) if obj.assignee_id else None
-
-
-class EventOut(Schema):
-    id: int
-    at: dt.datetime
-    kind: str
-    kind_label: str
-    actor: str | None
-    from_status: str
-    to_status: str
-    org: str | None
-    note: str
-    data: dict[str, Any]
-
-    @staticmethod
-    def resolve_kind_label(obj: Any) -> str:
-        return str(EventKind(obj.kind).label)
-
-    @staticmethod
-    def resolve_actor(obj: Any) -> str | None:
-        return str(obj.actor) if obj.actor_id else _("系统")
-
-    @staticmethod
-    def resolve_org(obj: Any) -> str | None:
-        return obj.org.name if obj.org_id else None
-
-
-class PhotoOut(Schema):
-    id: int
-    kind: str
-    url: str
-    width: int
-    height: int
-
-    @staticmethod
-    def resolve_url(obj: Any) -> str:
-        return obj.image.url
-
-
-class RequestDetail(RequestRow):
-    location_text: str | None
-    reporter: str | None
-    reporter_mobile: str | None
-    events: list[EventOut]
-    photos: list[PhotoOut]
-    merged_into_id: int | None
-
-
-class RequestPage(Schema):
-    items: list[RequestRow]
-    next_cursor: int | None
-
-
-class ReasonIn(Schema):
-    reason: Note = ""  # type: ignore[valid-type]
-
-
-class NoteIn(Schema):
-    note: Note = ""  # type: ignore[valid-type]
-
-
-class DispatchIn(Schema):
-    org_id: Id
-    assignee_id: Id | None = None
-    note: Note = ""  # type: ignore[valid-type]
-
-
-class PlanIn(Schema):
-    plan: Description
-    resolve_by: dt.datetime
-
-
-Score = Int(1, 5)
-
-
-class RateIn(Schema):
-    score: Score
-    solved: bool
-    comment: Note = ""  # type: ignore[valid-type]
-
-
-class RevisitIn(Schema):
-    solved: bool
-    score: Score | None = None
-    note: Note = ""  # type: ignore[valid-type]
-
-
-class MergeIn(Schema):
-    into_id: Id
-
-
-class SimilarIn(Schema):
-    category: CategoryCode
-    # As long as filing allows, no longer (the finder compares the first 300 characters).
-    description: Description
-    compound_id: Id | None = None
-    unit_id: Id | None = None
-
-
-class SimilarOut(Schema):
-    id: int
-    number: str
-    status: str
-    category_name: str
-    created_at: dt.datetime
-    score: float
-    description: str | None
-
-
-class SuggestOut(Schema):
-    org_id: int | None
-    org_name: str | None
-    reason: str
-    auto_dispatch: bool
-    similar: list[SimilarOut]
-
-
-class RateRow(Schema):
-    key: Any
-    filed: int
-    dispatched: int
-    response_base: int
-    responded_on_time: int
-    resolved: int
-    resolved_on_time: int
-    rated_or_revisited: int
-    solved_confirmed: int
-    rated: int
-    breached: int
-    response_rate: float | None
-    resolution_rate: float | None
-    satisfaction_rate: float | None
-    compliance_rate: float | None
 
 
 # --- helpers -------------------------------------------------------------------------
@@ -273,82 +67,6 @@ def _get(request: HttpRequest, request_id: int) -> ServiceRequest:
     if obj is None:
         raise NotFound(_("诉求不存在或不在您的管辖范围内"))
     return obj
-
-
-class _DetailSource(Schema):
-    """Internal: the detail as read from the ORM (resolvers run on model objects only)."""
-
-    reporter: str | None
-    reporter_mobile: str | None
-
-    @staticmethod
-    def resolve_reporter(obj: ServiceRequest) -> str | None:
-        return None if obj.anonymous or not obj.reporter_id else obj.reporter.display_name
-
-    @staticmethod
-    def resolve_reporter_mobile(obj: ServiceRequest) -> str | None:
-        # Masked always; the handler reveals it (logged) only while the request is open.
-        return None if obj.anonymous or not obj.reporter_id else obj.reporter.mobile_masked
-
-
-def _row(request: HttpRequest, obj: ServiceRequest) -> dict[str, Any]:
-    """A list row as the reader may see it (``permissions.view_of``; no query)."""
-    view = permissions.view_of(request.user, obj)
-    return _disclose(RequestRow.from_orm(obj).model_dump(mode="json"), obj, view)
-
-
-def _disclose(data: dict[str, Any], obj: ServiceRequest, view: permissions.View) -> dict[str, Any]:
-    """Blank what ``view`` may not read: a follower sees what the public would
-    (category, status, compound, deadlines, the steps), never the reporter's words,
-    flat, identity or rating, nor a worker's name (docs/adr/0008-follower-view.md)."""
-    if view == permissions.View.STAFF:
-        return data
-    # Staff are named by their display name, never their login.
-    data["assignee_name"] = (obj.assignee.display_name or None) if obj.assignee_id else None
-    if view == permissions.View.PUBLIC:
-        data.update(description=None, assignee_name=None, rating=None, solved=None)
-        for key in ("location_text", "reporter", "reporter_mobile"):
-            if key in data:
-                data[key] = None
-        if "photos" in data:
-            data["photos"] = []
-    return data
-
-
-def _event_json(event: Any, reader: disclosure.Reader) -> dict[str, Any]:
-    data = EventOut.from_orm(event).model_dump(mode="json")
-    data.update(
-        actor=reader.actor(event),
-        note=event.note if reader.shows_note(event) else "",
-        data=reader.data(event),
-    )
-    return data
-
-
-def _detail(request: HttpRequest, obj: ServiceRequest) -> dict[str, Any]:
-    """The detail as plain JSON (also what an Idempotency-Key stores), as the reader
-    may see it (``permissions.view_of``)."""
-    view = permissions.view_of(request.user, obj)
-    reader = disclosure.Reader(obj, view=view, viewer=request.user)
-    data = RequestRow.from_orm(obj).model_dump(mode="json")
-    data.update(_DetailSource.from_orm(obj).model_dump(mode="json"))
-    # A request just filed carries its events (request_file), and has photos only
-    # when some were uploaded with it: no need to read either back.
-    events = getattr(obj, "new_events", None)
-    if events is None:
-        events = obj.events.all()
-    photos = getattr(obj, "new_photos", None)
-    if photos is None:
-        photos = obj.photos.all()
-    data.update(
-        location_text=obj.location_text,
-        events=[_event_json(e, reader) for e in events],
-        photos=[PhotoOut.from_orm(p).model_dump(mode="json") for p in photos]
-        if view != permissions.View.PUBLIC
-        else [],
-        merged_into_id=obj.merged_into_id,
-    )
-    return _disclose(data, obj, view)
 
 
 def _respond(request: HttpRequest, status: int, data: Any) -> Any:
@@ -440,7 +158,7 @@ def request_create(request: HttpRequest, payload: RequestIn) -> Any:
         )
         # Answered from what was just written: the request, its place and unit were
         # loaded to file it, and its events came back from request_file.
-        return 201, _detail(request, obj)
+        return 201, detail_json(request.user, obj)
 
     params = payload.model_dump(mode="json")
     return _respond(request, *idempotent(request, "requests.create", run, params))
@@ -467,7 +185,7 @@ def request_create_multipart(
             photos=list(photos or []),
             **place,
         )
-        return 201, _detail(request, obj)
+        return 201, detail_json(request.user, obj)
 
     params = payload.model_dump(mode="json")
     params["photos"] = [_file_digest(p) for p in photos or []]
@@ -575,7 +293,9 @@ def request_list(
     )
     rows, nxt = selectors.after_cursor(qs, cursor, limit)
     # Rows as each reader may see them (already JSON: the schema documents them).
-    return _respond(request, 200, {"items": [_row(request, r) for r in rows], "next_cursor": nxt})
+    return _respond(
+        request, 200, {"items": [row_json(request.user, r) for r in rows], "next_cursor": nxt}
+    )
 
 
 @router.get("/mine", response=list[RequestRow])
@@ -613,7 +333,7 @@ def rates(
 @router.get("/{request_id}", response=RequestDetail)
 def request_read(request: HttpRequest, request_id: int) -> Any:
     # _get applies the user's scope and permissions.can_view.
-    return _respond(request, 200, _detail(request, _get(request, request_id)))
+    return _respond(request, 200, detail_json(request.user, _get(request, request_id)))
 
 
 @router.get("/{request_id}/duplicates", response=list[SimilarOut])
@@ -642,11 +362,17 @@ def request_duplicates(request: HttpRequest, request_id: int) -> Any:
     ]
 
 
-def _transition(request: HttpRequest, request_id: int, fn: Any, **kwargs: Any) -> Any:
+def _transition(request: HttpRequest, request_id: int, action: str, **kwargs: Any) -> Any:
     obj = _get(request, request_id)
     expected = _if_match(request)
-    fn(request=obj, acting_user=request.user, expected_version=expected, **kwargs)
-    return _respond(request, 200, _detail(request, _get(request, request_id)))
+    services.request_act(
+        action,
+        request=obj,
+        acting_user=request.user,  # type: ignore[arg-type]
+        expected_version=expected,
+        **kwargs,
+    )
+    return _respond(request, 200, detail_json(request.user, _get(request, request_id)))
 
 
 def _if_match(request: HttpRequest) -> int | None:
@@ -670,8 +396,25 @@ def _org(request: HttpRequest, org_id: int) -> Any:
     return org
 
 
-@router.post("/{request_id}/dispatch", response=RequestDetail)
-def request_dispatch(request: HttpRequest, request_id: int, payload: DispatchIn) -> Any:
+# --- the steps of the workflow: one route a row of the action table ---------------------
+#
+# POST /{request_id}/{row.path} for each row of ``workflow.WORKFLOW``, its body the
+# row's input (INPUTS; none: no body), answered with the request as it now is. A new
+# row gets its route here without a line of its own; an input of its own adds a
+# schema to INPUTS and, when its fields are not the service's arguments, a resolver.
+
+INPUTS: dict[str, type[Schema]] = {
+    "reason": ReasonIn,
+    "note": NoteIn,
+    "dispatch": DispatchIn,
+    "plan": PlanIn,
+    "rate": RateIn,
+    "revisit": RevisitIn,
+    "merge": MergeIn,
+}
+
+
+def _dispatch_inputs(request: HttpRequest, request_id: int, payload: Any) -> dict[str, Any]:
     assignee = None
     if payload.assignee_id:
         from redprop.accounts.models import User
@@ -685,112 +428,58 @@ def request_dispatch(request: HttpRequest, request_id: int, payload: DispatchIn)
                 _("该人员不属于所选承办单位或已停用，请重新选择"),
                 field="assignee_id",
             )
-    return _transition(
-        request,
-        request_id,
-        services.request_dispatch,
-        org=_org(request, payload.org_id),
-        assignee=assignee,
-        note=payload.note,
-    )
+    return {"org": _org(request, payload.org_id), "assignee": assignee, "note": payload.note}
 
 
-@router.post("/{request_id}/return", response=RequestDetail)
-def request_return(request: HttpRequest, request_id: int, payload: ReasonIn) -> Any:
-    return _transition(request, request_id, services.request_return, reason=payload.reason)
-
-
-@router.post("/{request_id}/accept", response=RequestDetail)
-def request_accept(request: HttpRequest, request_id: int) -> Any:
-    return _transition(request, request_id, services.request_accept)
-
-
-@router.post("/{request_id}/arrive", response=RequestDetail)
-def request_arrive(request: HttpRequest, request_id: int) -> Any:
-    return _transition(request, request_id, services.request_arrive)
-
-
-@router.post("/{request_id}/require-plan", response=RequestDetail)
-def request_require_plan(request: HttpRequest, request_id: int, payload: ReasonIn) -> Any:
-    return _transition(request, request_id, services.request_require_plan, reason=payload.reason)
-
-
-@router.post("/{request_id}/plan", response=RequestDetail)
-def request_submit_plan(request: HttpRequest, request_id: int, payload: PlanIn) -> Any:
-    return _transition(
-        request,
-        request_id,
-        services.request_submit_plan,
-        plan=payload.plan,
-        resolve_by=payload.resolve_by,
-    )
-
-
-@router.post("/{request_id}/pause", response=RequestDetail)
-def request_pause(request: HttpRequest, request_id: int, payload: ReasonIn) -> Any:
-    return _transition(request, request_id, services.request_pause, reason=payload.reason)
-
-
-@router.post("/{request_id}/resume", response=RequestDetail)
-def request_resume(request: HttpRequest, request_id: int) -> Any:
-    return _transition(request, request_id, services.request_resume)
-
-
-@router.post("/{request_id}/resolve", response=RequestDetail)
-def request_resolve(request: HttpRequest, request_id: int, payload: NoteIn) -> Any:
-    return _transition(request, request_id, services.request_resolve, note=payload.note)
-
-
-@router.post("/{request_id}/rate", response=RequestDetail)
-def request_rate(request: HttpRequest, request_id: int, payload: RateIn) -> Any:
-    return _transition(
-        request,
-        request_id,
-        services.request_rate,
-        score=payload.score,
-        solved=payload.solved,
-        comment=payload.comment,
-    )
-
-
-@router.post("/{request_id}/revisit", response=RequestDetail)
-def request_revisit(request: HttpRequest, request_id: int, payload: RevisitIn) -> Any:
-    return _transition(
-        request,
-        request_id,
-        services.request_revisit,
-        solved=payload.solved,
-        score=payload.score,
-        note=payload.note,
-    )
-
-
-@router.post("/{request_id}/reopen", response=RequestDetail)
-def request_reopen(request: HttpRequest, request_id: int, payload: ReasonIn) -> Any:
-    return _transition(request, request_id, services.request_reopen, reason=payload.reason)
-
-
-@router.post("/{request_id}/close", response=RequestDetail)
-def request_close(request: HttpRequest, request_id: int, payload: NoteIn) -> Any:
-    return _transition(request, request_id, services.request_close, note=payload.note)
-
-
-@router.post("/{request_id}/cancel", response=RequestDetail)
-def request_cancel(request: HttpRequest, request_id: int, payload: ReasonIn) -> Any:
-    return _transition(request, request_id, services.request_cancel, reason=payload.reason)
-
-
-@router.post("/{request_id}/escalate", response=RequestDetail)
-def request_escalate(request: HttpRequest, request_id: int, payload: ReasonIn) -> Any:
-    return _transition(request, request_id, services.request_escalate, reason=payload.reason)
-
-
-@router.post("/{request_id}/merge", response=RequestDetail)
-def request_merge(request: HttpRequest, request_id: int, payload: MergeIn) -> Any:
+def _merge_inputs(request: HttpRequest, request_id: int, payload: Any) -> dict[str, Any]:
     # The step's permission before the target's lookup: 403, not a 404 for the target.
-    services.authorize("merge", request.user, _get(request, request_id))
-    into = _get(request, payload.into_id)
-    return _transition(request, request_id, services.request_merge, into=into)
+    services.authorize("merge", request.user, _get(request, request_id))  # type: ignore[arg-type]
+    return {"into": _get(request, payload.into_id)}
+
+
+def _fields(request: HttpRequest, request_id: int, payload: Any) -> dict[str, Any]:
+    """The body's fields are the service's arguments."""
+    return dict(payload.model_dump())
+
+
+RESOLVERS: dict[str, Callable[[HttpRequest, int, Any], dict[str, Any]]] = {
+    "dispatch": _dispatch_inputs,
+    "merge": _merge_inputs,
+}
+
+
+def action_view(row: Action) -> Callable[..., Any]:
+    """The API view of one row: named ``request_<service>`` (its URL name and, with
+    this module's name, its OpenAPI operationId)."""
+    schema = INPUTS.get(row.input) if row.input else None
+    resolve = RESOLVERS.get(row.input, _fields)
+
+    def view(request: HttpRequest, request_id: int, payload: Any = None) -> Any:
+        inputs = resolve(request, request_id, payload) if schema is not None else {}
+        return _transition(request, request_id, row.name, **inputs)
+
+    params = [
+        inspect.Parameter(
+            "request", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=HttpRequest
+        ),
+        inspect.Parameter("request_id", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=int),
+    ]
+    if schema is not None:
+        params.append(
+            inspect.Parameter("payload", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=schema)
+        )
+    view.__signature__ = inspect.Signature(params)  # type: ignore[attr-defined]
+    view.__name__ = view.__qualname__ = f"request_{row.service}"
+    return view
+
+
+def add_action_routes(target: Router, rows: Iterable[Action]) -> None:
+    """One POST route a row, on ``target``."""
+    for row in rows:
+        target.post(f"/{{request_id}}/{row.path}", response=RequestDetail)(action_view(row))
+
+
+add_action_routes(router, workflow.WORKFLOW.actions.values())
 
 
 @router.post("/{request_id}/follow", response=RequestDetail)
@@ -802,7 +491,7 @@ def request_follow(request: HttpRequest, request_id: int) -> Any:
     ):
         raise NotFound(_("诉求不存在或不在您的管辖范围内"))
     services.request_follow(request=obj, acting_user=request.user)
-    return _respond(request, 200, _detail(request, _get(request, request_id)))
+    return _respond(request, 200, detail_json(request.user, _get(request, request_id)))
 
 
 @router.post("/{request_id}/photos", response={201: PhotoOut})

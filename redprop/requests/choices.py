@@ -34,7 +34,8 @@ DISPATCH_QUEUE_STATES = frozenset(
     {Status.SUBMITTED, Status.RETURNED, Status.REOPENED, Status.ESCALATED}
 )
 
-# The one transition map. Every service checks it through guard_transition().
+# The one transition map. Every service checks it through the workflow's guard
+# (workflow.WORKFLOW: its table covers exactly these edges).
 TRANSITIONS: dict[str, frozenset[str]] = {
     Status.SUBMITTED: frozenset(
         {Status.DISPATCHED, Status.CANCELLED, Status.MERGED, Status.ESCALATED}
@@ -172,3 +173,20 @@ class AssignmentMode(models.TextChoices):
 class PhotoKind(models.TextChoices):
     BEFORE = "before", _("处理前")
     AFTER = "after", _("处理后")
+
+
+class EscalationTarget(models.TextChoices):
+    """Who an escalation reaches (逐级上报对象), lowest first."""
+
+    GRID = "grid", _("网格")
+    COMMUNITY = "community", _("社区")
+    STREET = "street", _("街道")
+
+
+# The Jinghe ladder, the default of every policy: grid → community → street.
+DEFAULT_ESCALATE_TO: tuple[str, ...] = tuple(EscalationTarget.values)
+
+
+def default_escalate_to() -> list[str]:
+    """The default of ``SlaPolicy.escalate_to`` (a callable: a JSON field's default)."""
+    return list(DEFAULT_ESCALATE_TO)

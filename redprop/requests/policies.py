@@ -25,8 +25,10 @@ from redprop.core.errors import ApplicationError
 from redprop.orgs.choices import OrgKind
 from redprop.orgs.models import Org
 from redprop.requests.choices import (
+    DEFAULT_ESCALATE_TO,
     OPEN_STATES,
     AssignmentMode,
+    EscalationTarget,
     Matter,
     Status,
     TargetUnit,
@@ -42,6 +44,42 @@ REFDATA_SLA = "requests.sla"
 REFDATA_ROUTING = "requests.routing"
 REFDATA_ORGS = "requests.orgs"
 REFDATA_CATEGORIES = "requests.categories"
+
+
+# Who an escalation reaches, level by level (the policy's ``escalate_to``): level 1 the
+# first target, level 2 the second…; past the list, its last. The default is the
+# Jinghe ladder, grid → community → street (网格 → 社区 → 街道).
+GRID, COMMUNITY, STREET = (
+    EscalationTarget.GRID.value,
+    EscalationTarget.COMMUNITY.value,
+    EscalationTarget.STREET.value,
+)
+ESCALATION_TARGETS: tuple[str, ...] = (GRID, COMMUNITY, STREET)
+
+
+def escalate_to(snapshot: dict[str, Any]) -> list[str]:
+    """The escalation ladder a request is judged by (snapshots from before it was data:
+    the default)."""
+    return list(snapshot.get("escalate_to") or DEFAULT_ESCALATE_TO)
+
+
+def escalation_target(snapshot: dict[str, Any], level: int) -> str:
+    """The target (grid, community or street) an escalation to ``level`` reaches."""
+    ladder = escalate_to(snapshot)
+    return ladder[min(max(level, 1), len(ladder)) - 1]
+
+
+def escalate_to_problem(value: Any) -> str | None:
+    """Why ``value`` is not an escalation ladder (None: it is one): a non-empty list of
+    targets, each at most once, never going down (a community never hands to a grid)."""
+    if not isinstance(value, list) or not value:
+        return "empty"
+    if any(v not in ESCALATION_TARGETS for v in value):
+        return "unknown"
+    ranks = [ESCALATION_TARGETS.index(v) for v in value]
+    if ranks != sorted(set(ranks)):
+        return "order"
+    return None
 
 
 def _active_policies() -> tuple[SlaPolicy, ...]:
@@ -133,6 +171,7 @@ def sla_snapshot(policy: SlaPolicy, *, severity: str, urgent: bool) -> dict[str,
         "warn_ratio": float(policy.warn_ratio),
         "escalate": list(policy.escalate_after_minutes or []),
         "escalate_in": policy.escalate_in,
+        "escalate_to": list(policy.escalate_to or DEFAULT_ESCALATE_TO),
         "respond_event": policy.respond_event,
         "max_reopens": policy.max_reopens,
         "policy": policy.pk,

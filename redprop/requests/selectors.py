@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
@@ -19,6 +19,9 @@ from redprop.requests.models import (
     RequestPhoto,
     ServiceRequest,
 )
+
+if TYPE_CHECKING:
+    from redprop.accounts.models import User
 
 LIST_RELATED = ("category", "compound", "handling_org", "assignee")
 
@@ -179,7 +182,7 @@ def request_get(*, scope: Scope | ScopeSet, request_id: int) -> ServiceRequest |
     return qs.first()
 
 
-def my_orders(*, user: Any) -> QuerySet[ServiceRequest]:
+def my_orders(*, user: User) -> QuerySet[ServiceRequest]:
     """A worker's orders: assigned to them, or their grid's/unit's unclaimed ones, by deadline."""
     from redprop.accounts.choices import Role
     from redprop.orgs.choices import OrgKind
@@ -368,7 +371,7 @@ def rates_naive(
     return stats.Rates(c, Decimal(str(basic_weight))).as_dict()
 
 
-def request_for_user(*, user: Any, request_id: int) -> ServiceRequest | None:
+def request_for_user(*, user: User, request_id: int) -> ServiceRequest | None:
     """The request as ``user`` may read it (API and pages alike), else None.
 
     By the user's scope and ``permissions.can_view``; or, whatever the scope, while

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -34,12 +34,15 @@ from redprop.territory.models import (
     Unit,
 )
 
+if TYPE_CHECKING:
+    from redprop.accounts.models import User
+
 _UNSET: Any = object()
 
 
 @transaction.atomic
 def region_create(
-    *, level: str, name: str, code: str, parent: Region | None, acting_user: Any
+    *, level: str, name: str, code: str, parent: Region | None, acting_user: User
 ) -> Region:
     """Create a city, district, street or community under the right kind of parent."""
     expected = PARENT_LEVEL.get(RegionLevel(level))
@@ -71,7 +74,7 @@ def grid_create(
     butler: Any = None,
     maintenance_worker: Any = None,
     grid_worker: Any = None,
-    acting_user: Any,
+    acting_user: User,
 ) -> Grid:
     """Create a 网格 in a community, with its butler and maintenance worker (1+1)."""
     if community.level != RegionLevel.COMMUNITY:
@@ -95,7 +98,7 @@ def grid_create(
 
 @transaction.atomic
 def grid_set_staff(
-    *, grid: Grid, butler: Any = _UNSET, maintenance_worker: Any = _UNSET, acting_user: Any
+    *, grid: Grid, butler: Any = _UNSET, maintenance_worker: Any = _UNSET, acting_user: User
 ) -> Grid:
     """Change the grid's butler and/or maintenance worker; an omitted one stays."""
     grid = Grid.objects.select_for_update().get(pk=grid.pk)
@@ -144,7 +147,7 @@ def compound_create(
     address: str = "",
     built_year: int | None = None,
     since: dt.date | None = None,
-    acting_user: Any,
+    acting_user: User,
 ) -> Compound:
     """Create a 小区 and open its service history."""
     if community.level != RegionLevel.COMMUNITY:
@@ -174,7 +177,7 @@ def compound_create(
 
 @transaction.atomic
 def compound_set_point(
-    *, compound: Compound, lat: Decimal | str, lng: Decimal | str, acting_user: Any
+    *, compound: Compound, lat: Decimal | str, lng: Decimal | str, acting_user: User
 ) -> Compound:
     """Record the compound's WGS-84 point (what Open311 clients file by)."""
     try:
@@ -206,7 +209,7 @@ def compound_change_company(
     management_type: str,
     company: Any = None,
     on: dt.date | None = None,
-    acting_user: Any,
+    acting_user: User,
 ) -> Compound:
     """Hand a compound to another company (or to self-management / safeguard), keeping history."""
     compound = Compound.objects.select_for_update().get(pk=compound.pk)
@@ -237,7 +240,7 @@ def _check_grid(compound: Compound, grid: Grid | None) -> None:
 
 @transaction.atomic
 def building_create(
-    *, compound: Compound, name: str, grid: Grid | None, floors: int = 6, acting_user: Any
+    *, compound: Compound, name: str, grid: Grid | None, floors: int = 6, acting_user: User
 ) -> Building:
     _check_grid(compound, grid)
     building = Building(compound=compound, name=name, floors=floors)
@@ -249,7 +252,7 @@ def building_create(
 
 
 @transaction.atomic
-def building_assign_grid(*, building: Building, grid: Grid, acting_user: Any) -> Building:
+def building_assign_grid(*, building: Building, grid: Grid, acting_user: User) -> Building:
     """Put a building in a grid. A building already in another grid is refused:
     it must be released first (grids partition the community's buildings)."""
     building = Building.objects.select_for_update().select_related("compound").get(pk=building.pk)
@@ -271,7 +274,7 @@ def building_assign_grid(*, building: Building, grid: Grid, acting_user: Any) ->
 
 
 @transaction.atomic
-def building_release_grid(*, building: Building, acting_user: Any) -> Building:
+def building_release_grid(*, building: Building, acting_user: User) -> Building:
     building = Building.objects.select_for_update().get(pk=building.pk)
     before = snapshot(building)
     building.grid = None
@@ -314,7 +317,7 @@ def unit_create(
     exclusive_area: Any = None,
     owners: list[Any] | None = None,
     developer: Any = None,
-    acting_user: Any,
+    acting_user: User,
 ) -> Unit:
     """Create a 房屋 with at least one owner: people, or the developer if unsold."""
     floor = _area(floor_area, "floor_area")
@@ -362,7 +365,7 @@ def occupancy_add(
     person: Any,
     relation: str = OccupantRelation.HEAD,
     since: dt.date | None = None,
-    acting_user: Any,
+    acting_user: User,
 ) -> Occupancy:
     """Register a person as living in a unit; the person's place follows the unit."""
     if (

@@ -48,7 +48,7 @@ QUEUE_MAX_ROWS = 500  # rows one polling refresh re-reads at most (10 loaded pag
 PLACE_LIMIT = 400
 
 
-def household_units(*, user: Any) -> QuerySet[Unit]:
+def household_units(*, user: User) -> QuerySet[Unit]:
     """The units the user lives in or owns (resident scope), with compound and community."""
     if not user.has_role(Role.RESIDENT):
         return Unit.objects.none()
@@ -70,7 +70,7 @@ class PlaceOption:
     own: bool = False  # the user's own home (or its compound), not a place on patrol
 
 
-def filing_places(*, user: Any) -> list[PlaceOption]:
+def filing_places(*, user: User) -> list[PlaceOption]:
     """Where this user may file: their own units and compounds, and staff places in scope.
 
     Mirrors ``requests.permissions.can_file_at``: a resident files for their
@@ -128,7 +128,7 @@ def filing_places(*, user: Any) -> list[PlaceOption]:
     return options
 
 
-def resolve_place(*, user: Any, value: str) -> tuple[dict[str, Any], bool] | None:
+def resolve_place(*, user: User, value: str) -> tuple[dict[str, Any], bool] | None:
     """Turn a picker value back into the place kwargs of ``request_file`` and whether
     it is the user's own home (None if unknown).
 
@@ -192,7 +192,7 @@ class QueuePage:
         return self.rows[-1].pk if self.rows else None
 
 
-def _queue_qs(*, user: Any, name: str) -> QuerySet[ServiceRequest]:
+def _queue_qs(*, user: User, name: str) -> QuerySet[ServiceRequest]:
     qs = request_selectors.request_list(
         scope=user.scope_set(*DISPATCHERS),
         filters=request_selectors.RequestFilters(queue=name),
@@ -203,7 +203,7 @@ def _queue_qs(*, user: Any, name: str) -> QuerySet[ServiceRequest]:
 
 def queue(
     *,
-    user: Any,
+    user: User,
     name: str,
     after: int | None = None,
     through: int | None = None,
@@ -298,7 +298,7 @@ def dispatch_people(*, request: ServiceRequest, org: Org | None) -> list[PersonO
     return people
 
 
-def queue_counts(*, user: Any) -> dict[str, int]:
+def queue_counts(*, user: User) -> dict[str, int]:
     scope = user.scope_set(*DISPATCHERS)
     now = timezone.now()
     base = request_selectors.request_list(scope=scope)
@@ -308,7 +308,7 @@ def queue_counts(*, user: Any) -> dict[str, int]:
     }
 
 
-def request_by_number(*, user: Any, text: str) -> ServiceRequest | None:
+def request_by_number(*, user: User, text: str) -> ServiceRequest | None:
     """A request in the user's scope by its number (RP00000012) or id."""
     text = (text or "").strip().upper()
     if text.startswith("RP"):

@@ -61,6 +61,23 @@ def test_authorize_is_403_and_guard_is_409():
     assert "完成" in err.value.message
 
 
+def test_the_system_is_limited_by_the_states_only_and_the_message_is_the_apps():
+    """``user=None`` (a clock) needs no relationship; the app words its own 409."""
+    wf = _wf(conflict_message="事项当前为“%(status)s”，无法%(verb)s")
+    obj = SimpleNamespace(owner="ann", state=OPEN)
+    wf.guard("finish", None, obj, to=DONE)  # nobody's relationship, the state allows it
+    obj.state = DONE
+    with pytest.raises(Conflict) as err:
+        wf.guard("finish", None, obj, to=DONE)
+    assert err.value.message == "事项当前为“done”，无法完成"
+
+
+def test_a_row_names_its_input_and_its_url_segment():
+    row = action("submit_plan", {OPEN}, {DONE}, input="plan", owner=None)
+    assert (row.input, row.path) == ("plan", "submit-plan")
+    assert action("x", {OPEN}, {DONE}, path="plan").path == "plan"
+
+
 def test_check_reports_uncovered_and_extra_edges():
     assert _wf().check() == []
     wf = Workflow(

@@ -64,7 +64,7 @@ def drive(
             at=timezone.now() - dt.timedelta(hours=2)
         )
         r = ServiceRequest.objects.get(pk=r.pk)
-        services._recompute_sla(r)
+        services.base.recompute_sla(r)
         r.save()
     services.request_accept(request=r, acting_user=handler)
     services.request_arrive(request=r, acting_user=handler)

@@ -34,7 +34,7 @@ def _run(world, r, *, respond_late=False, resolve=True, score=None, solved=True,
             at=timezone.now() - dt.timedelta(hours=2)
         )
         r = ServiceRequest.objects.get(pk=r.pk)
-        services._recompute_sla(r)
+        services.base.recompute_sla(r)
         r.save()
     services.request_accept(request=r, acting_user=worker)
     services.request_arrive(request=r, acting_user=worker)

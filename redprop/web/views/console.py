@@ -19,7 +19,7 @@ from redprop.requests.permissions import DISPATCHERS
 from redprop.web import presenters
 from redprop.web import selectors as web_selectors
 from redprop.web.access import role_required, viewable_request
-from redprop.web.forms import ActionForm, DispatchForm
+from redprop.web.action_forms import ActionForm, DispatchForm
 from redprop.web.views.detail import detail_context
 
 

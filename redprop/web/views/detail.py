@@ -16,7 +16,7 @@ from redprop.requests import permissions, workflow
 from redprop.requests.choices import OPEN_STATES
 from redprop.requests.models import ServiceRequest
 from redprop.web import presenters
-from redprop.web.forms import ACTION_FORMS, ActionForm
+from redprop.web.action_forms import ActionForm, action_form
 
 # The order the actions appear in; the first available one of PRIMARY is the big button.
 ACTION_ORDER = [
@@ -52,6 +52,17 @@ DISPATCHER_ACTIONS = ["dispatch", "merge", "escalate", "revisit", "reopen", "clo
 REPORTER_ACTIONS = ["rate", "reopen", "cancel"]
 
 
+def _then_the_rest(order: list[str], relationship: str | None = None) -> list[str]:
+    """``order``, then the table's other rows (open to ``relationship``), in table order:
+    a new row shows on the page without being listed here."""
+    rest = [
+        name
+        for name, row in workflow.WORKFLOW.actions.items()
+        if name not in order and (relationship is None or relationship in row.who)
+    ]
+    return [*order, *rest]
+
+
 def available_actions(user: Any, obj: ServiceRequest) -> dict[str, set[str]]:
     """The steps ``user`` may take on ``obj`` now, by who they act as (handler,
     dispatcher, reporter): ``workflow.ACTIONS``, the table the services check, so
@@ -84,22 +95,24 @@ def detail_context(
     by_role = available_actions(user, obj)
     allowed = set().union(*by_role.values())
     forms: dict[str, ActionForm] = {}
-    for name in ACTION_ORDER:
+    # Read from the table at each page, not at import: the table is the truth.
+    handler_order = _then_the_rest(HANDLER_ACTIONS, "handler")
+    for name in _then_the_rest(ACTION_ORDER):
         if name not in allowed:
             continue
         if bound is not None and name == action:
             forms[name] = bound
         else:
-            forms[name] = ACTION_FORMS[name](obj=obj, acting_user=user, prefix=name)
+            forms[name] = action_form(name)(obj=obj, acting_user=user, prefix=name)
     page_errors: list[str] = []
     if bound is not None and action not in forms:
         # The step is no longer possible (someone else acted first): say why at the top.
         page_errors = [str(e) for errors in bound.errors.values() for e in errors]
     photos = list(obj.photos.all())
-    primary = next((a for a in HANDLER_ACTIONS[:4] if a in forms), None)
+    primary = next((a for a in handler_order[:4] if a in forms), None)
     handler_forms = [
         (n, forms[n])
-        for n in HANDLER_ACTIONS
+        for n in handler_order
         if n in forms and n != primary and n in by_role["handler"]
     ]
     handler_names = {n for n, _form in handler_forms} | {primary}
@@ -127,10 +140,14 @@ def detail_context(
         # one form per step on the page.
         "dispatcher_forms": [
             (n, forms[n])
-            for n in DISPATCHER_ACTIONS
+            for n in _then_the_rest(DISPATCHER_ACTIONS, "dispatcher")
             if n in by_role["dispatcher"] and n not in handler_names
         ],
-        "reporter_forms": [(n, forms[n]) for n in REPORTER_ACTIONS if n in by_role["reporter"]],
+        "reporter_forms": [
+            (n, forms[n])
+            for n in _then_the_rest(REPORTER_ACTIONS, "reporter")
+            if n in by_role["reporter"]
+        ],
         "bound_action": action if bound is not None else None,
         "page_errors": page_errors,
         "staff_view": view == permissions.View.STAFF,

@@ -12,10 +12,10 @@ from redprop.accounts.choices import Role
 from redprop.contact import services as contact_services
 from redprop.contact.services import contact_mode
 from redprop.core.errors import ApplicationError
-from redprop.requests import permissions, services
+from redprop.requests import permissions, services, workflow
 from redprop.requests.models import ServiceRequest
 from redprop.web.access import role_required, viewable_request
-from redprop.web.forms import ACTION_FORMS, DONE_MESSAGES
+from redprop.web.action_forms import DONE_MESSAGES, action_form, done_message
 from redprop.web.views.console import console_url, next_in_queue, render_console
 from redprop.web.views.detail import detail_context
 
@@ -31,16 +31,16 @@ def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @role_required()
 def request_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     """Take one step (accept, resolve, rate, dispatch…) through its service."""
-    form_class = ACTION_FORMS.get(action)
-    if form_class is None:
+    if action not in workflow.WORKFLOW.actions:
         raise Http404
+    form_class = action_form(action)
     obj = viewable_request(request.user, pk)
     form = form_class(request.POST, request.FILES, obj=obj, acting_user=request.user, prefix=action)
     in_console = request.POST.get("next") == "console" and request.user.has_role(  # type: ignore[union-attr]
         Role.COMMUNITY_STAFF, Role.STREET_OFFICER, Role.SYSADMIN
     )
     if form.is_valid():
-        messages.success(request, DONE_MESSAGES[action])
+        messages.success(request, done_message(action))
         if in_console:
             # Show what was done and move on to the next request of the tab.
             tab = request.POST.get("tab")
