@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "redprop.requests",
     "redprop.duty",
     "redprop.votes",
+    "redprop.meetings",
     "redprop.open311",
     "redprop.contact",
     "redprop.privacy",
