@@ -176,6 +176,7 @@ def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 
 
 def _register_routers() -> None:
+    from redprop.meetings.api import router as meetings_router
     from redprop.notifications.api import router as notifications_router
     from redprop.people.api import router as people_router
     from redprop.requests.api import router as requests_router
@@ -187,6 +188,7 @@ def _register_routers() -> None:
     api.add_router("/notifications", notifications_router)
     api.add_router("/requests", requests_router)
     api.add_router("/votes", votes_router)
+    api.add_router("/meetings", meetings_router)
 
 
 _register_routers()

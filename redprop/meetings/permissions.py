@@ -72,9 +72,8 @@ def is_invitee(user: Any, meeting: Any) -> bool:
 
     orgs = [s.node_id for s in user.scope_set(*ORG_STAFF) if s.kind == "org"]
     qs = Participant.objects.filter(meeting=meeting)
-    if user.person_id:
-        if qs.filter(person_id=user.person_id).exists():
-            return True
+    if user.person_id and qs.filter(person_id=user.person_id).exists():
+        return True
     return bool(orgs) and qs.filter(org_id__in=orgs).exists()
 
 
@@ -107,17 +106,14 @@ def can_propose(user: Any, place: Any) -> bool:
     """May ``user`` raise an issue at ``place`` (a community Region or a Compound)?"""
     if not _active(user) or not user.has_role(*PROPOSERS):
         return False
-    if _covers(user, place, (Role.GRID_BUTLER, *DESKS)):
-        return True
-    if getattr(place, "level", "") == "grid":
+    community = place if getattr(place, "level", "") == "community" else None
+    if community is None and place is not None:
+        community = getattr(place, "community", None)
+    if community is None or getattr(community, "level", "") != "community":
         return False
-    if user.has_role(Role.RESIDENT) and user.person_id:
-        from redprop.meetings.models import _resident_communities
-
-        community_id = place.pk if getattr(place, "level", "") == "community" else None
-        community_id = community_id or getattr(place, "community_id", None)
-        return _resident_communities(user.person_id).filter(community_id=community_id).exists()
-    return False
+    if community_in_reach(user, community, roles=(Role.GRID_BUTLER, *DESKS)):
+        return True
+    return community_in_reach(user, community, roles=(Role.RESIDENT,))
 
 
 def can_send_request(user: Any, request: Any) -> bool:
@@ -134,3 +130,33 @@ def source_for(user: Any) -> str:
     if Role.GRID_BUTLER in names:
         return IssueSource.GRID
     return IssueSource.RESIDENT
+
+
+def community_in_reach(user: Any, community: Any, roles: tuple[str, ...] = ()) -> bool:
+    """Does any scope of ``user`` reach the community (its meetings)? A territory scope
+    at or above it, a grid of it, a company serving one of its compounds, a resident
+    living or owning there."""
+    if not _active(user) or community is None or getattr(community, "level", "") != "community":
+        return False
+    from redprop.territory.models import Compound, Grid
+    from redprop.territory.places import scope_columns_of
+
+    cols = scope_columns_of(community)
+    for s in user.scope_set(*roles):
+        if s.kind == "all":
+            return True
+        if s.kind == "grid":
+            if Grid.objects.filter(pk=s.node_id, community_id=community.pk).exists():
+                return True
+        elif s.kind in TERRITORY_LEVELS:
+            if cols.get(f"{s.kind}_id") == s.node_id:
+                return True
+        elif s.kind == "org":
+            if Compound.objects.filter(community_id=community.pk, company_id=s.node_id).exists():
+                return True
+        elif s.kind == "resident":
+            from redprop.meetings.models import _resident_communities
+
+            if _resident_communities(s.node_id).filter(community_id=community.pk).exists():
+                return True
+    return False

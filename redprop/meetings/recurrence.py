@@ -12,6 +12,7 @@ its rule date), and an occurrence that falls on a day off of the holiday table
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -37,6 +38,7 @@ def zone() -> ZoneInfo:
     return ZoneInfo(settings.TIME_ZONE)
 
 
+@functools.lru_cache(maxsize=1024)
 def parse_rule(rule: str, starts_on: dt.date) -> rrule:
     """The dateutil rule for ``rule`` from ``starts_on``; 400 ``meeting_invalid_rule``
     for anything that is not a daily-or-slower RFC 5545 RRULE of the allowed parts."""
@@ -57,14 +59,26 @@ def parse_rule(rule: str, starts_on: dt.date) -> rrule:
         parts[key] = value
     if "FREQ" not in parts:
         raise bad(_("重复规则缺少 FREQ"))
+    for key, lo, hi in (("BYMONTHDAY", 1, 31), ("BYMONTH", 1, 12), ("BYSETPOS", 1, 366)):
+        for raw in parts.get(key, "").split(",") if key in parts else ():
+            n = int(raw) if raw.lstrip("+-").isdigit() and len(raw) <= 4 else 0
+            if not lo <= abs(n) <= hi or (key == "BYMONTH" and n < 0):
+                raise bad(_("重复规则中 %(key)s 的取值无效") % {"key": key})
     try:
-        parsed = rrulestr(
-            text, dtstart=dt.datetime.combine(starts_on, dt.time()), ignoretz=True
-        )
+        parsed = rrulestr(text, dtstart=dt.datetime.combine(starts_on, dt.time()), ignoretz=True)
     except (ValueError, TypeError, OverflowError) as exc:
         raise bad(_("重复规则格式不正确")) from exc
     if not isinstance(parsed, rrule) or parsed._freq not in ALLOWED_FREQS:
         raise bad(_("会议最多每天一次（FREQ 只能是 YEARLY、MONTHLY、WEEKLY 或 DAILY）"))
+    # e.g. BYMONTH=2;BYMONTHDAY=30: a rule that never happens (checked over 8 years,
+    # so 29 February still counts).
+    if "COUNT" not in parts and "UNTIL" not in parts:
+        begin = dt.datetime.combine(starts_on, dt.time())
+        first = parsed.between(begin, begin + dt.timedelta(days=366 * 8), inc=True)
+    else:
+        first = [True]
+    if not first:
+        raise bad(_("重复规则不会产生任何会期"))
     return parsed
 
 

@@ -147,9 +147,9 @@ def series_create(
     """A community's (or one compound's) recurring meeting; 逢四说事 by default."""
     from redprop.meetings.choices import DEFAULT_PLACE, DEFAULT_RULE
 
-    if acting_user is not None and not permissions._covers(
-        acting_user, community, permissions.DESKS
-    ):
+    if acting_user is not None and not permissions.community_in_reach(acting_user, community):
+        raise PermissionDenied()
+    if acting_user is not None and not acting_user.has_role(*permissions.DESKS):
         raise PermissionDenied()
     if compound is not None and compound.community_id != community.pk:
         raise ApplicationError(ErrorCode.VALIDATION, _("小区不属于该社区"), field="compound")
@@ -193,9 +193,7 @@ def series_set_rule(*, series: MeetingSeries, rule: str, acting_user: Any) -> Me
     before = snapshot(series)
     series.rule = rule
     series.save(update_fields=["rule", "updated_at"])
-    audit(
-        actor=acting_user, event=AuditEvent.MEETING_SERIES_CHANGED, target=series, before=before
-    )
+    audit(actor=acting_user, event=AuditEvent.MEETING_SERIES_CHANGED, target=series, before=before)
     return series
 
 
@@ -225,9 +223,9 @@ def occurrence_move(
     _check_rule_date(series, rule_date)
     new_start = _aware(new_start, "new_start")
     reason = _text(reason, "reason", 200)
-    meeting = Meeting.objects.select_for_update().filter(
-        series=series, occurrence_date=rule_date
-    ).first()
+    meeting = (
+        Meeting.objects.select_for_update().filter(series=series, occurrence_date=rule_date).first()
+    )
     if meeting is not None and meeting.status not in OPEN_MEETING_STATES:
         raise ApplicationError(
             MeetingError.INVALID_TRANSITION, _("会议已召开或已取消，不能改期"), field="rule_date"
@@ -359,7 +357,9 @@ def next_meeting(*, community: Any, after: dt.datetime | None = None) -> Meeting
     for series in MeetingSeries.objects.filter(
         community_id=community.pk, kind=MeetingKind.CONSULTATION, is_active=True
     ).prefetch_related("overrides"):
-        for occ in recurrence.expand(series, day, day + dt.timedelta(days=400), flag_holidays=False):
+        for occ in recurrence.expand(
+            series, day, day + dt.timedelta(days=400), flag_holidays=False
+        ):
             if occ.cancelled or occ.starts_at < after:
                 continue
             made = Meeting.objects.filter(series=series, occurrence_date=occ.rule_date).first()
@@ -394,7 +394,10 @@ def meeting_create(
     from redprop.meetings.choices import DEFAULT_PLACE
 
     community = _community_of(place)
-    if not permissions._covers(acting_user, community, permissions.DESKS):
+    if not (
+        acting_user.has_role(*permissions.DESKS)
+        and permissions.community_in_reach(acting_user, community)
+    ):
         raise PermissionDenied()
     if kind not in MeetingKind.values:
         raise ApplicationError(ErrorCode.VALIDATION, _("会议类型无效"), field="kind")
@@ -654,9 +657,7 @@ def issue_merge(*, issue: Issue, into: Issue, acting_user: Any) -> Issue:
     more person raising ``into`` and leaves any open agenda."""
     if issue.pk == into.pk:
         raise ApplicationError(ErrorCode.VALIDATION, _("不能合并到自身"), field="into")
-    locked = {
-        i.pk: i for i in Issue.objects.select_for_update().filter(pk__in=[issue.pk, into.pk])
-    }
+    locked = {i.pk: i for i in Issue.objects.select_for_update().filter(pk__in=[issue.pk, into.pk])}
     issue, into = locked[issue.pk], locked[into.pk]
     if not permissions.is_staff(acting_user, issue):
         raise PermissionDenied()
@@ -722,9 +723,7 @@ def meeting_cancel(*, meeting: Meeting, reason: str, acting_user: Any) -> Meetin
     return m
 
 
-def meeting_publish_minutes(
-    *, meeting: Meeting, acting_user: Any, summary: str = ""
-) -> Meeting:
+def meeting_publish_minutes(*, meeting: Meeting, acting_user: Any, summary: str = "") -> Meeting:
     """Publish the minutes (纪要). Every item must have been discussed or deferred.
     Items whose matter is not done carry over to the next occurrence's agenda, with
     their carried count raised by one (``carry_over``)."""
@@ -737,9 +736,7 @@ def meeting_publish_minutes(
         update_fields=["summary", "minutes_published_at"],
     ) as m:
         if m.items.filter(status=ItemStatus.PENDING).exists():
-            raise ApplicationError(
-                ErrorCode.VALIDATION, _("还有议题未记录讨论情况"), field="items"
-            )
+            raise ApplicationError(ErrorCode.VALIDATION, _("还有议题未记录讨论情况"), field="items")
         m.summary = summary or m.summary
         m.minutes_published_at = clock.now()
         carried = carry_over(meeting=m)
@@ -760,7 +757,9 @@ def _next_of_series(meeting: Meeting) -> Meeting | None:
     if meeting.series_id is not None:
         series = meeting.series
         day = meeting.starts_at.astimezone(recurrence.zone()).date()
-        for occ in recurrence.expand(series, day, day + dt.timedelta(days=400), flag_holidays=False):
+        for occ in recurrence.expand(
+            series, day, day + dt.timedelta(days=400), flag_holidays=False
+        ):
             if occ.cancelled or occ.starts_at <= meeting.starts_at:
                 continue
             made = _materialize(series, occ)
@@ -816,9 +815,7 @@ def carry_over(*, meeting: Meeting) -> list[AgendaItem]:
 
 def checkin_token(meeting: Meeting) -> str:
     """A signed, expiring token for the QR code shown on the meeting's screen."""
-    return signing.TimestampSigner(salt=CHECKIN_SALT).sign(
-        f"{meeting.pk}.{meeting.checkin_nonce}"
-    )
+    return signing.TimestampSigner(salt=CHECKIN_SALT).sign(f"{meeting.pk}.{meeting.checkin_nonce}")
 
 
 def _checkin_max_age() -> dt.timedelta:
@@ -834,7 +831,9 @@ def checkin_meeting(token: str) -> Meeting:
         value = signer.unsign(token, max_age=_checkin_max_age())
     except signing.SignatureExpired as exc:
         raise ApplicationError(
-            MeetingError.CHECKIN_EXPIRED, _("签到二维码已过期，请扫描屏幕上的新二维码"), field="token"
+            MeetingError.CHECKIN_EXPIRED,
+            _("签到二维码已过期，请扫描屏幕上的新二维码"),
+            field="token",
         ) from exc
     except signing.BadSignature as exc:
         raise ApplicationError(
@@ -871,9 +870,7 @@ def checkin_scan(*, token: str, acting_user: Any) -> Participant:
 
 
 @transaction.atomic
-def attendance_mark(
-    *, participant: Participant, present: bool, acting_user: Any
-) -> Participant:
+def attendance_mark(*, participant: Participant, present: bool, acting_user: Any) -> Participant:
     """Staff mark an invited party present (or absent) at the door."""
     meeting = _lock_meeting(participant.meeting_id)
     _require_organiser(acting_user, meeting)
@@ -919,7 +916,9 @@ def minutes_record(
     item = AgendaItem.objects.select_for_update().get(pk=item.pk, meeting=meeting)
     item.discussion = _text(discussion, "discussion", MINUTES_MAX, required=True)
     if deferred and hasattr(item, "resolution"):
-        raise ApplicationError(ErrorCode.VALIDATION, _("已形成决议的议题不能暂缓"), field="deferred")
+        raise ApplicationError(
+            ErrorCode.VALIDATION, _("已形成决议的议题不能暂缓"), field="deferred"
+        )
     item.status = ItemStatus.DEFERRED if deferred else ItemStatus.DISCUSSED
     item.save(update_fields=["discussion", "status", "updated_at"])
     return item
@@ -941,8 +940,10 @@ def resolution_adopt(
     meeting = _lock_meeting(item.meeting_id)
     _require_organiser(acting_user, meeting)
     _minutes_open(meeting)
-    item = AgendaItem.objects.select_for_update().select_related("issue").get(
-        pk=item.pk, meeting=meeting
+    item = (
+        AgendaItem.objects.select_for_update()
+        .select_related("issue")
+        .get(pk=item.pk, meeting=meeting)
     )
     if Resolution.objects.filter(item=item).exists():
         raise ApplicationError(ErrorCode.VALIDATION, _("该议题已形成决议"), field="text")
@@ -1119,15 +1120,11 @@ def followup_refresh(*, resolution_ids: Iterable[int] | None = None) -> int:
         rows = rows.filter(resolution_id__in=list(resolution_ids))
     by_id = {f.object_id: f for f in rows}
     changed = 0
-    for pk, status in ServiceRequest.objects.filter(pk__in=list(by_id)).values_list(
-        "pk", "status"
-    ):
+    for pk, status in ServiceRequest.objects.filter(pk__in=list(by_id)).values_list("pk", "status"):
         f = by_id[pk]
         closed = status in CLOSED_STATES
         if f.status != status or f.closed != closed:
-            changed += followup_mirror(
-                kind=f.kind, object_id=pk, status=status, closed=closed
-            )
+            changed += followup_mirror(kind=f.kind, object_id=pk, status=status, closed=closed)
     return changed
 
 
@@ -1141,7 +1138,7 @@ def feed_issue(*, user: Any, kind: str, acting_user: Any, community: Any = None)
     if acting_user.pk != user.pk:
         raise PermissionDenied()
     if kind == FeedKind.COMMUNITY:
-        if community is None or not user.scope_set().contains(community):
+        if not permissions.community_in_reach(user, community):
             raise ApplicationError(ErrorCode.VALIDATION, _("请选择您所在的社区"), field="community")
     elif kind == FeedKind.PERSON:
         community = None

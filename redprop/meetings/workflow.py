@@ -36,9 +36,16 @@ MEETING: Workflow[Any] = Workflow(
     "meetings",
     [
         action(
-            "convene", {M.PLANNED}, {M.CONVENED}, verb=_("发布议程并通知"), convener=None, staff=None
+            "convene",
+            {M.PLANNED},
+            {M.CONVENED},
+            verb=_("发布议程并通知"),
+            convener=None,
+            staff=None,
         ),
-        action("start", {M.CONVENED}, {M.IN_PROGRESS}, verb=_("开始会议"), convener=None, staff=None),
+        action(
+            "start", {M.CONVENED}, {M.IN_PROGRESS}, verb=_("开始会议"), convener=None, staff=None
+        ),
         action("finish", {M.IN_PROGRESS}, {M.HELD}, verb=_("结束会议"), convener=None, staff=None),
         action(
             "publish_minutes",

@@ -48,6 +48,21 @@ NAV: list[tuple[str, Any, frozenset[str]]] = [
         _("月度报表"),
         frozenset({Role.COMMUNITY_STAFF, Role.STREET_OFFICER, Role.HOUSING_BUREAU, Role.SYSADMIN}),
     ),
+    (
+        "meetings:list",
+        _("议事协商"),
+        frozenset(
+            {
+                Role.RESIDENT,
+                Role.GRID_BUTLER,
+                Role.COMPANY_STAFF,
+                Role.UNIT_STAFF,
+                Role.COMMUNITY_STAFF,
+                Role.STREET_OFFICER,
+                Role.SYSADMIN,
+            }
+        ),
+    ),
     ("web:inbox", _("消息"), frozenset(set(Role))),
     ("web:my_data", _("我的数据"), frozenset({Role.RESIDENT})),
     (

@@ -14,7 +14,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ('orgs', '0003_orgmembership_work_phone'),
         ('people', '0005_pii_log_chain'),
-        ('requests', '0010_alter_requestevent_kind'),
+        ('requests', '0010_to_meeting_event'),
         ('territory', '0002_compound_lat_compound_lng'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
