@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from ninja import Router, Schema
 
 from redprop.core import clock, inputs
-from redprop.core.errors import ApplicationError, ErrorCode, NotFound
+from redprop.core.errors import ApplicationError, ErrorCode, NotFound, PermissionDenied
 from redprop.core.inputs import Id, Int, Text
 from redprop.meetings import permissions, recurrence, selectors, services
 from redprop.meetings.choices import MeetingKind, Party
@@ -348,6 +348,13 @@ def _compound(request: HttpRequest, pk: int | None, field: str = "compound_id") 
     return c
 
 
+def _require_organiser(request: HttpRequest, meeting: Meeting) -> None:
+    """403 before any id in the body is looked up (a viewer's refusal never depends on
+    whether those ids exist)."""
+    if not permissions.is_organiser(request.user, meeting):
+        raise PermissionDenied()
+
+
 def _org(pk: int | None, meeting: Meeting, field: str) -> Any:
     """An organisation placed in the meeting's street or community, or serving it."""
     from django.db.models import Q
@@ -421,12 +428,12 @@ def meeting_detail_dict(request: HttpRequest, m: Meeting) -> dict[str, Any]:
 
 
 @router.get("/series", response=list[SeriesOut])
-def series_list(request: HttpRequest) -> Any:
+def meetings_series_list(request: HttpRequest) -> Any:
     return list(request.user.scope_set().filter(MeetingSeries.objects.all())[:200])  # type: ignore[union-attr]
 
 
 @router.post("/series", response={201: SeriesOut})
-def series_create(request: HttpRequest, payload: SeriesIn) -> Any:
+def meetings_series_create(request: HttpRequest, payload: SeriesIn) -> Any:
     community = _region(request, payload.community_id, "community_id")
     compound = _compound(request, payload.compound_id) if payload.compound_id else None
     s = services.series_create(
@@ -446,14 +453,14 @@ def series_create(request: HttpRequest, payload: SeriesIn) -> Any:
 
 
 @router.post("/series/{series_id}/rule", response=SeriesOut)
-def series_rule(request: HttpRequest, series_id: int, payload: RuleIn) -> Any:
+def meetings_series_rule(request: HttpRequest, series_id: int, payload: RuleIn) -> Any:
     return services.series_set_rule(
         series=_series(request, series_id), rule=payload.rule, acting_user=request.user
     )
 
 
 @router.get("/series/{series_id}/occurrences", response=list[OccurrenceOut])
-def series_occurrences(
+def meetings_series_occurrences(
     request: HttpRequest, series_id: int, start: dt.date | None = None, end: dt.date | None = None
 ) -> Any:
     s = _series(request, series_id)
@@ -468,7 +475,7 @@ def series_occurrences(
 
 
 @router.post("/series/{series_id}/occurrences/{rule_date}", response=OccurrenceOut)
-def series_occurrence_change(
+def meetings_series_occurrence_change(
     request: HttpRequest, series_id: int, rule_date: dt.date, payload: OccurrenceIn
 ) -> Any:
     s = _series(request, series_id)
@@ -502,12 +509,12 @@ def series_occurrence_change(
 
 
 @router.get("", response=list[MeetingRow])
-def meeting_list(request: HttpRequest, upcoming: bool | None = None) -> Any:
+def meetings_meeting_list(request: HttpRequest, upcoming: bool | None = None) -> Any:
     return selectors.meeting_list(scope=request.user.scope_set(), upcoming=upcoming)  # type: ignore[union-attr]
 
 
 @router.post("", response={201: MeetingDetail})
-def meeting_create(request: HttpRequest, payload: MeetingIn) -> Any:
+def meetings_meeting_create(request: HttpRequest, payload: MeetingIn) -> Any:
     place = (
         _compound(request, payload.compound_id)
         if payload.compound_id
@@ -526,7 +533,7 @@ def meeting_create(request: HttpRequest, payload: MeetingIn) -> Any:
 
 
 @router.get("/counts", response=list[CountOut])
-def meeting_counts(
+def meetings_meeting_counts(
     request: HttpRequest,
     year: Int(2000, 2100),  # type: ignore[valid-type]
     level: Literal["community", "street"] = "community",
@@ -544,12 +551,12 @@ def meeting_counts(
 
 
 @router.get("/issues", response=list[IssueOut])
-def issue_list(request: HttpRequest, community_id: Id | None = None) -> Any:  # type: ignore[valid-type]
+def meetings_issue_list(request: HttpRequest, community_id: Id | None = None) -> Any:  # type: ignore[valid-type]
     return selectors.issue_pool(scope=request.user.scope_set(), community_id=community_id)  # type: ignore[union-attr]
 
 
 @router.post("/issues", response={201: IssueOut})
-def issue_create(request: HttpRequest, payload: IssueIn) -> Any:
+def meetings_issue_create(request: HttpRequest, payload: IssueIn) -> Any:
     from redprop.territory.models import Compound, Region
 
     place: Any = None
@@ -570,14 +577,16 @@ def issue_create(request: HttpRequest, payload: IssueIn) -> Any:
 
 
 @router.post("/issues/{issue_id}/merge", response=IssueOut)
-def issue_merge(request: HttpRequest, issue_id: int, payload: MergeIn) -> Any:
+def meetings_issue_merge(request: HttpRequest, issue_id: int, payload: MergeIn) -> Any:
     issue = _issue(request, issue_id)
+    if not permissions.is_staff(request.user, issue):
+        raise PermissionDenied()
     into = _issue(request, payload.into_id, field="into_id")
     return services.issue_merge(issue=issue, into=into, acting_user=request.user)
 
 
 @router.post("/from-request/{request_id}", response={201: ToMeetingOut})
-def request_to_meeting(request: HttpRequest, request_id: int, payload: ToMeetingIn) -> Any:
+def meetings_request_to_meeting(request: HttpRequest, request_id: int, payload: ToMeetingIn) -> Any:
     """上会: send a service request to its community's next 逢四说事."""
     from redprop.requests.selectors import request_for_user
 
@@ -594,12 +603,12 @@ def request_to_meeting(request: HttpRequest, request_id: int, payload: ToMeeting
 
 
 @router.post("/checkin", response=ParticipantOut)
-def checkin(request: HttpRequest, payload: CheckinIn) -> Any:
+def meetings_checkin(request: HttpRequest, payload: CheckinIn) -> Any:
     return services.checkin_scan(token=payload.token, acting_user=request.user)
 
 
 @router.get("/feeds", response=list[FeedOut])
-def feed_list(request: HttpRequest) -> Any:
+def meetings_feed_list(request: HttpRequest) -> Any:
     return [_feed_out(request, f) for f in selectors.feeds_of(user=request.user)]
 
 
@@ -615,7 +624,7 @@ def _feed_out(request: HttpRequest, f: CalendarFeed) -> dict[str, Any]:
 
 
 @router.post("/feeds", response={201: FeedOut})
-def feed_create(request: HttpRequest, payload: FeedIn) -> Any:
+def meetings_feed_create(request: HttpRequest, payload: FeedIn) -> Any:
     community = None
     if payload.kind == "community":
         community = _region(request, payload.community_id, "community_id")
@@ -626,7 +635,7 @@ def feed_create(request: HttpRequest, payload: FeedIn) -> Any:
 
 
 @router.post("/feeds/{feed_id}/revoke", response={204: None})
-def feed_revoke(request: HttpRequest, feed_id: int) -> Any:
+def meetings_feed_revoke(request: HttpRequest, feed_id: int) -> Any:
     f = CalendarFeed.objects.filter(pk=feed_id, user=request.user).first()
     if f is None:
         raise NotFound()
@@ -635,12 +644,12 @@ def feed_revoke(request: HttpRequest, feed_id: int) -> Any:
 
 
 @router.get("/{meeting_id}", response=MeetingDetail)
-def meeting_read(request: HttpRequest, meeting_id: int) -> Any:
+def meetings_meeting_read(request: HttpRequest, meeting_id: int) -> Any:
     return meeting_detail_dict(request, _meeting(request, meeting_id))
 
 
 @router.post("/{meeting_id}/steps/{action}", response=MeetingDetail)
-def meeting_step(request: HttpRequest, meeting_id: int, action: str, payload: StepIn) -> Any:
+def meetings_meeting_step(request: HttpRequest, meeting_id: int, action: str, payload: StepIn) -> Any:
     m = _meeting(request, meeting_id)
     if action not in MEETING.actions:
         raise NotFound()
@@ -659,23 +668,25 @@ def meeting_step(request: HttpRequest, meeting_id: int, action: str, payload: St
 
 
 @router.post("/{meeting_id}/agenda/build", response=MeetingDetail)
-def agenda_build(request: HttpRequest, meeting_id: int) -> Any:
+def meetings_agenda_build(request: HttpRequest, meeting_id: int) -> Any:
     m = _meeting(request, meeting_id)
     services.agenda_build(meeting=m, acting_user=request.user)
     return meeting_detail_dict(request, m)
 
 
 @router.post("/{meeting_id}/agenda", response={201: ItemOut})
-def agenda_add(request: HttpRequest, meeting_id: int, payload: IssueRef) -> Any:
+def meetings_agenda_add(request: HttpRequest, meeting_id: int, payload: IssueRef) -> Any:
     m = _meeting(request, meeting_id)
+    _require_organiser(request, m)
     issue = _issue(request, payload.issue_id, field="issue_id")
     item = services.agenda_add(meeting=m, issue=issue, acting_user=request.user)
     return 201, next(i for i in meeting_detail_dict(request, m)["agenda"] if i["id"] == item.pk)
 
 
 @router.post("/{meeting_id}/invite", response={201: ParticipantOut})
-def invite(request: HttpRequest, meeting_id: int, payload: InviteIn) -> Any:
+def meetings_invite(request: HttpRequest, meeting_id: int, payload: InviteIn) -> Any:
     m = _meeting(request, meeting_id)
+    _require_organiser(request, m)
     row = services.participant_invite(
         meeting=m,
         org=_org(payload.org_id, m, "org_id"),
@@ -687,14 +698,11 @@ def invite(request: HttpRequest, meeting_id: int, payload: InviteIn) -> Any:
 
 
 @router.get("/{meeting_id}/checkin-link", response=CheckinLink)
-def checkin_link(request: HttpRequest, meeting_id: int) -> Any:
+def meetings_checkin_link(request: HttpRequest, meeting_id: int) -> Any:
     from django.urls import reverse
 
     m = _meeting(request, meeting_id)
-    if not permissions.is_organiser(request.user, m):
-        from redprop.core.errors import PermissionDenied
-
-        raise PermissionDenied()
+    _require_organiser(request, m)
     token = services.checkin_token(m)
     return {
         "url": request.build_absolute_uri(reverse("meetings:checkin", args=[token])),
@@ -703,7 +711,7 @@ def checkin_link(request: HttpRequest, meeting_id: int) -> Any:
 
 
 @router.post("/{meeting_id}/attendance/{participant_id}", response=ParticipantOut)
-def attendance(
+def meetings_attendance(
     request: HttpRequest, meeting_id: int, participant_id: int, payload: AttendanceIn
 ) -> Any:
     m = _meeting(request, meeting_id)
@@ -716,7 +724,7 @@ def attendance(
 
 
 @router.post("/items/{item_id}/minutes", response=ItemOut)
-def item_minutes(request: HttpRequest, item_id: int, payload: MinutesIn) -> Any:
+def meetings_item_minutes(request: HttpRequest, item_id: int, payload: MinutesIn) -> Any:
     item = _item(request, item_id)
     services.minutes_record(
         item=item,
@@ -730,8 +738,9 @@ def item_minutes(request: HttpRequest, item_id: int, payload: MinutesIn) -> Any:
 
 
 @router.post("/items/{item_id}/resolution", response={201: ResolutionOut})
-def item_resolution(request: HttpRequest, item_id: int, payload: ResolutionIn) -> Any:
+def meetings_item_resolution(request: HttpRequest, item_id: int, payload: ResolutionIn) -> Any:
     item = _item(request, item_id)
+    _require_organiser(request, item.meeting)
     res = services.resolution_adopt(
         item=item,
         text=payload.text,
@@ -747,7 +756,7 @@ def item_resolution(request: HttpRequest, item_id: int, payload: ResolutionIn) -
 
 
 @router.post("/resolutions/{resolution_id}/steps/{action}", response=ResolutionOut)
-def resolution_step(request: HttpRequest, resolution_id: int, action: str, payload: NoteIn) -> Any:
+def meetings_resolution_step(request: HttpRequest, resolution_id: int, action: str, payload: NoteIn) -> Any:
     res = _resolution(request, resolution_id)
     if action not in RESOLUTION.actions:
         raise NotFound()
@@ -758,10 +767,11 @@ def resolution_step(request: HttpRequest, resolution_id: int, action: str, paylo
 
 
 @router.post("/resolutions/{resolution_id}/requests", response={201: FollowUpOut})
-def resolution_request(request: HttpRequest, resolution_id: int, payload: SpawnIn) -> Any:
+def meetings_resolution_request(request: HttpRequest, resolution_id: int, payload: SpawnIn) -> Any:
     from redprop.requests.models import Category
 
     res = _resolution(request, resolution_id)
+    _require_organiser(request, res.item.meeting)
     category = Category.objects.filter(code=payload.category, is_active=True).first()
     if category is None:
         raise ApplicationError(ErrorCode.VALIDATION, _("分类不存在"), field="category")
