@@ -293,6 +293,7 @@ def _materialize(series: MeetingSeries, occ: recurrence.Occurrence) -> Meeting:
         compound=series.compound,
         convener_id=series.convener_id,
         status=MeetingStatus.CANCELLED if occ.cancelled else MeetingStatus.PLANNED,
+        created_at=clock.now(),
     )
     meeting.title = meeting.title[:TITLE_MAX]
     for col in ("city_id", "district_id", "street_id", "community_id", "grid_id"):
@@ -519,6 +520,7 @@ def issue_propose(
         raised_as=",".join(sorted(acting_user.role_names()))[:24],
         compound=place if getattr(place, "level", None) is None else None,
         meeting=meeting,
+        created_at=clock.now(),
     )
     issue.set_place(place)
     if meeting is not None and meeting.community_id != issue.community_id:
@@ -558,6 +560,7 @@ def issue_from_request(*, request: Any, acting_user: Any, note: str = "") -> Age
         compound_id=request.compound_id,
         request=request,
         meeting=meeting,
+        created_at=clock.now(),
     )
     for col in ("city_id", "district_id", "street_id", "community_id", "grid_id"):
         setattr(issue, col, getattr(request, col))
@@ -577,7 +580,9 @@ def issue_from_request(*, request: Any, acting_user: Any, note: str = "") -> Age
 
 def _agenda_append(meeting: Meeting, issue: Issue, **fields: Any) -> AgendaItem:
     last = meeting.items.aggregate(m=Max("position"))["m"] or 0
-    item = AgendaItem.objects.create(meeting=meeting, issue=issue, position=last + 1, **fields)
+    item = AgendaItem.objects.create(
+        meeting=meeting, issue=issue, position=last + 1, created_at=clock.now(), **fields
+    )
     Issue.objects.filter(pk=issue.pk).update(
         status=IssueStatus.ON_AGENDA, meeting=meeting, updated_at=clock.now()
     )
@@ -968,6 +973,7 @@ def resolution_adopt(
         deadline=deadline,
         responsible_org=responsible_org,
         responsible_person=responsible_person,
+        created_at=clock.now(),
     )
     Issue.objects.filter(pk=item.issue_id).update(
         status=IssueStatus.RESOLVED, updated_at=clock.now()
@@ -1026,7 +1032,9 @@ def resolution_step(
     ) as res:
         to = next(iter(RESOLUTION[action].targets))
         res.done_at = clock.now() if to == ResolutionStatus.DONE else None
-        update = ResolutionUpdate(resolution=res, author=acting_user, note=note, status=to)
+        update = ResolutionUpdate(
+            resolution=res, author=acting_user, note=note, status=to, created_at=clock.now()
+        )
         if cleaned is not None:
             update.photo.save("p.jpg", cleaned[0], save=False)
         update.save()
