@@ -65,6 +65,12 @@ def meeting_list(
     return list(qs[:limit])
 
 
+def series_list(*, scope: ScopeSet) -> list[MeetingSeries]:
+    return list(
+        scope.filter(MeetingSeries.objects.filter(is_active=True)).order_by("name")[:50]
+    )
+
+
 def issues_visible(*, scope: ScopeSet) -> QuerySet[Issue]:
     return scope.filter(Issue.objects.all())
 

@@ -604,6 +604,15 @@ TABLE: dict[str, list[Case]] = {
     # --- 议事协商 (meetings, docs/subsystems/meetings.md) -----------------------------------
     "meetings:list": [Case(EVERY_ROLE, scoped=False)],
     "meetings:detail": [Case(MEETING_VIEWERS, args=meeting("m_planned"))],
+    "meetings:prepare_next": [
+        Case(
+            DISPATCHERS,
+            "POST",
+            body=lambda fx: {"community": fx.w.community.pk},
+            ok=(302,),
+            names_a=True,
+        )
+    ],
     "meetings:step": [
         Case(
             DISPATCHERS,

@@ -8,6 +8,7 @@ app_name = "meetings"
 
 urlpatterns = [
     path("meetings/", v.meeting_list, name="list"),
+    path("meetings/next/", v.prepare_next, name="prepare_next"),
     path("meetings/<int:pk>/", v.meeting_detail, name="detail"),
     path("meetings/<int:pk>/do/<slug:action>/", v.meeting_step, name="step"),
     path("meetings/<int:pk>/agenda/build/", v.agenda_build, name="agenda_build"),

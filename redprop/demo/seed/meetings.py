@@ -194,7 +194,7 @@ def _community_year(
                     titles.append(issue)
             # Requests that need a collective decision, sent to this meeting (上会).
             sim.set(occ.starts_at - dt.timedelta(hours=20))
-            for pk, created in [r for r in requests if prev <= r[1] < occ.starts_at][:2]:
+            for pk, _created in [r for r in requests if prev <= r[1] < occ.starts_at][:2]:
                 ms.issue_from_request(
                     request=ServiceRequest.objects.get(pk=pk), note="需集体协商", acting_user=desk
                 )

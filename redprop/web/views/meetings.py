@@ -222,8 +222,36 @@ def meeting_list(request: HttpRequest) -> HttpResponse:
             "my_issues": selectors.my_issues(user=user),
             "can_propose": bool(_places(user)),
             "organiser": user.has_role(*ORGANISER_ROLES),
+            "series": selectors.series_list(scope=user.scope_set(*ORGANISER_ROLES))
+            if user.has_role(*ORGANISER_ROLES)
+            else [],
         },
     )
+
+
+@require_POST
+@role_required(*ORGANISER_ROLES)
+def prepare_next(request: HttpRequest) -> HttpResponse:
+    """准备下次逢四说事: the community's next consultation meeting (made from its rule
+    when it is first needed), for its convener to build the agenda."""
+    from redprop.territory.models import Region
+
+    raw = request.POST.get("community", "")
+    community = (
+        Region.objects.filter(pk=int(raw), level="community").first()
+        if raw.isdigit() and len(raw) < 19
+        else None
+    )
+    if community is None or not permissions.community_in_reach(
+        request.user, community, roles=ORGANISER_ROLES
+    ):
+        raise Http404
+    try:
+        m = services.next_meeting(community=community)
+    except ApplicationError as err:
+        messages.error(request, err.message)
+        return redirect("meetings:list")
+    return redirect("meetings:detail", pk=m.pk)
 
 
 @require_GET
