@@ -139,7 +139,7 @@ def bench_database(items: int, issues: int, repeat: int) -> None:
                     issue=it.issue,
                     text="决议",
                     responsible_org=w.company,
-                    deadline=dt.date(2027, 3, 30),
+                    deadline=dt.date(2027, 3, 10),
                 )
                 for it in agenda
             ],

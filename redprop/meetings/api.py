@@ -649,7 +649,9 @@ def meetings_meeting_read(request: HttpRequest, meeting_id: int) -> Any:
 
 
 @router.post("/{meeting_id}/steps/{action}", response=MeetingDetail)
-def meetings_meeting_step(request: HttpRequest, meeting_id: int, action: str, payload: StepIn) -> Any:
+def meetings_meeting_step(
+    request: HttpRequest, meeting_id: int, action: str, payload: StepIn
+) -> Any:
     m = _meeting(request, meeting_id)
     if action not in MEETING.actions:
         raise NotFound()
@@ -756,7 +758,9 @@ def meetings_item_resolution(request: HttpRequest, item_id: int, payload: Resolu
 
 
 @router.post("/resolutions/{resolution_id}/steps/{action}", response=ResolutionOut)
-def meetings_resolution_step(request: HttpRequest, resolution_id: int, action: str, payload: NoteIn) -> Any:
+def meetings_resolution_step(
+    request: HttpRequest, resolution_id: int, action: str, payload: NoteIn
+) -> Any:
     res = _resolution(request, resolution_id)
     if action not in RESOLUTION.actions:
         raise NotFound()

@@ -66,9 +66,7 @@ def meeting_list(
 
 
 def series_list(*, scope: ScopeSet) -> list[MeetingSeries]:
-    return list(
-        scope.filter(MeetingSeries.objects.filter(is_active=True)).order_by("name")[:50]
-    )
+    return list(scope.filter(MeetingSeries.objects.filter(is_active=True)).order_by("name")[:50])
 
 
 def issues_visible(*, scope: ScopeSet) -> QuerySet[Issue]:

@@ -730,8 +730,9 @@ def meeting_cancel(*, meeting: Meeting, reason: str, acting_user: Any) -> Meetin
 
 def meeting_publish_minutes(*, meeting: Meeting, acting_user: Any, summary: str = "") -> Meeting:
     """Publish the minutes (纪要). Every item must have been discussed or deferred.
-    Items whose matter is not done carry over to the next occurrence's agenda, with
-    their carried count raised by one (``carry_over``)."""
+    Items whose matter is not done (undecided, or decided but not done and due by the
+    next meeting) carry over to the next occurrence's agenda, with their carried count
+    raised by one (``carry_over``)."""
     summary = _text(summary, "summary", MINUTES_MAX)
     with MEETING.step(
         "publish_minutes",
@@ -778,38 +779,60 @@ def _next_of_series(meeting: Meeting) -> Meeting | None:
 
 
 def carry_over(*, meeting: Meeting) -> list[AgendaItem]:
-    """结转: each item of ``meeting`` whose matter is not done (deferred, or its
-    resolution still adopted or in progress) goes on the next occurrence's agenda with
-    ``carried_count`` one higher. Called inside the minutes' transaction."""
+    """结转, when the minutes are published: the next occurrence's agenda gets, with
+    ``carried_count`` one higher than the issue's last agenda item,
+
+    * each item of this meeting left without a decision (deferred), and
+    * each resolution of the community still adopted or in progress whose deadline
+      falls by the next meeting (it must report there), wherever it was adopted.
+
+    A resolution being carried out within its deadline stays off the agendas until it
+    is due, so agendas do not fill with work in progress. Called inside the minutes'
+    transaction."""
     items = list(meeting.items.select_related("issue"))
-    latest = {
-        r.issue_id: r
-        for r in Resolution.objects.filter(issue_id__in=[i.issue_id for i in items]).order_by(
-            "created_at", "pk"
+    decided = set(
+        Resolution.objects.filter(issue_id__in=[i.issue_id for i in items]).values_list(
+            "issue_id", flat=True
         )
-    }
-    todo = []
-    for item in items:
-        res = latest.get(item.issue_id)
-        if item.issue.status in (IssueStatus.MERGED, IssueStatus.DROPPED, IssueStatus.DONE):
-            continue
-        if res is None or res.status in UNFINISHED_RESOLUTION_STATES:
-            todo.append(item)
-    if not todo:
+    )
+    closed = (IssueStatus.MERGED, IssueStatus.DROPPED, IssueStatus.DONE)
+    undecided = [i for i in items if i.issue_id not in decided and i.issue.status not in closed]
+    unfinished = Resolution.objects.filter(
+        status__in=UNFINISHED_RESOLUTION_STATES, issue__community_id=meeting.community_id
+    ).exclude(issue__status__in=closed)
+    if meeting.compound_id:
+        unfinished = unfinished.filter(issue__compound_id=meeting.compound_id)
+    if not undecided and not unfinished.exists():
         return []
     nxt = _next_of_series(meeting)
     if nxt is None:
         return []
+    due_by = nxt.starts_at.astimezone(recurrence.zone()).date()
+    todo: dict[int, Issue] = {i.issue_id: i.issue for i in undecided}
+    for res in (
+        unfinished.filter(deadline__lte=due_by).select_related("issue").order_by("deadline", "pk")
+    ):
+        todo.setdefault(res.issue_id, res.issue)
+    on_next = set(AgendaItem.objects.filter(meeting=nxt).values_list("issue_id", flat=True))
     out = []
-    for item in todo:
-        if AgendaItem.objects.filter(meeting=nxt, issue=item.issue).exists():
+    for issue_id, issue in todo.items():
+        if issue_id in on_next:
             continue
-        keep = item.issue.status
+        last = (
+            AgendaItem.objects.filter(issue_id=issue_id)
+            .exclude(meeting=nxt)
+            .order_by("-meeting__starts_at", "-pk")
+            .first()
+        )
+        keep = issue.status
         new = _agenda_append(
-            nxt, item.issue, carried_count=item.carried_count + 1, carried_from=item
+            nxt,
+            issue,
+            carried_count=(last.carried_count + 1) if last else 1,
+            carried_from=last,
         )
         if keep == IssueStatus.RESOLVED:  # decided, still being done: stays resolved
-            Issue.objects.filter(pk=item.issue_id).update(status=keep)
+            Issue.objects.filter(pk=issue_id).update(status=keep)
         out.append(new)
     agenda_order(meeting=nxt)
     return out

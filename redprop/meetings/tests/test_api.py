@@ -81,7 +81,7 @@ def test_api_journey(world, now) -> None:  # type: ignore[no-untyped-def]
     r = post(
         desk,
         f"/api/v1/meetings/items/{item_id}/resolution",
-        {"text": "更换道闸", "deadline": "2026-03-20", "responsible_org_id": world.company.pk},
+        {"text": "更换道闸", "deadline": "2026-03-12", "responsible_org_id": world.company.pk},
     )
     assert r.status_code == 201, r.content
     # The resident may not take the convener's steps.

@@ -283,6 +283,51 @@ def test_minutes_resolution_and_carry_over(world, now) -> None:  # type: ignore[
     assert [(i.issue_id, i.carried_count) for i in third.items.all()] == [(parking.pk, 2)]
 
 
+def test_a_resolution_due_later_is_not_carried_until_it_is_due(world, now) -> None:  # type: ignore[no-untyped-def]
+    """Decided on 4 March, due on 30 March: not on the 14th's agenda; not done when
+    the 24th's minutes are published and due before the next meeting (4 April): on
+    that agenda, though it was not on the 24th's. Parking, due 30 April, is not."""
+    m, gate, parking = _held_meeting(world)
+    desk = _desk(world)
+    gate_item, parking_item = selectors.agenda(meeting=m)
+    services.resolution_adopt(
+        item=gate_item,
+        text="更换道闸",
+        deadline=dt.date(2026, 3, 30),
+        responsible_org=world.company,
+        acting_user=desk,
+    )
+    services.resolution_adopt(
+        item=parking_item,
+        text="征求意见",
+        deadline=dt.date(2026, 4, 30),
+        responsible_org=world.company,
+        acting_user=desk,
+    )
+    services.meeting_finish(meeting=m, acting_user=desk)
+    services.meeting_publish_minutes(meeting=m, acting_user=desk)
+    assert not Meeting.objects.filter(occurrence_date=dt.date(2026, 3, 14)).exists() or not (
+        Meeting.objects.get(occurrence_date=dt.date(2026, 3, 14)).items.exists()
+    )
+    # The 24th: a meeting with an issue of its own; after it, the gate is due by the
+    # next one (4 April) and carried; parking (due 30 April) is not.
+    third = services.meeting_for_occurrence(series=m.series, rule_date=dt.date(2026, 3, 24))
+    other = services.issue_propose(
+        place=world.compound, title="楼道灯", acting_user=world.users[Role.RESIDENT]
+    )
+    services.agenda_add(meeting=third, issue=other, acting_user=desk)
+    services.meeting_convene(meeting=third, acting_user=desk)
+    services.meeting_start(meeting=third, acting_user=desk)
+    services.minutes_record(
+        item=third.items.get(), discussion="暂缓", deferred=True, acting_user=desk
+    )
+    services.meeting_finish(meeting=third, acting_user=desk)
+    services.meeting_publish_minutes(meeting=third, acting_user=desk)
+    april = Meeting.objects.get(occurrence_date=dt.date(2026, 4, 4))
+    assert dict(april.items.values_list("issue_id", "carried_count")) == {other.pk: 1, gate.pk: 1}
+    assert parking.pk not in april.items.values_list("issue_id", flat=True)
+
+
 def test_resolution_spawns_a_request_and_follows_it(world, now) -> None:  # type: ignore[no-untyped-def]
     from redprop.requests import services as rs
     from redprop.requests.models import Category, ServiceRequest
