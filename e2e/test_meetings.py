@@ -63,7 +63,10 @@ def test_issue_to_agenda_checkin_minutes(live_server: Any, browser: Any, artifac
     conv.get_by_role("button", name="开始会议（开放签到）").click()
     qr = conv.locator("img.qr")
     qr.wait_for()
-    assert conv.evaluate("() => document.querySelector('img.qr').naturalWidth") > 0
+    # The code is an image the page loads (an SVG made by segno): wait until it is drawn.
+    conv.wait_for_function(
+        "() => { const i = document.querySelector('img.qr'); return i.complete && i.naturalWidth > 0; }"
+    )
     j.shoot(conv, "m04-checkin-qr")
     meeting = Meeting.objects.get()
     assert meeting.status == "in_progress"
