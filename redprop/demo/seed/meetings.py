@@ -184,7 +184,9 @@ def _community_year(
                 compound = rng.choice(compounds)
                 who = rng.choice(residents) if residents and rng.random() < 0.6 else desk
                 issue = ms.issue_propose(
-                    place=compound, title=f"{compound.name}：{topic}"[:80], description=text,
+                    place=compound,
+                    title=f"{compound.name}：{topic}"[:80],
+                    description=text,
                     acting_user=who,
                 )
                 dup = next((t for t in titles if t.title == issue.title), None)
@@ -215,9 +217,7 @@ def _community_year(
                 carried = item.carried_count > 0
                 latest = selectors.resolutions_of_issue([item.issue_id]).get(item.issue_id)
                 if latest is not None:
-                    ms.minutes_record(
-                        item=item, discussion="通报决议办理进展", acting_user=desk
-                    )
+                    ms.minutes_record(item=item, discussion="通报决议办理进展", acting_user=desk)
                 elif rng.random() < (0.9 if carried else p_adopt):
                     res = ms.resolution_adopt(
                         item=item,
@@ -242,7 +242,8 @@ def _community_year(
             ms.meeting_finish(meeting=meeting, acting_user=desk)
             sim.set(occ.starts_at + dt.timedelta(hours=20))
             ms.meeting_publish_minutes(
-                meeting=meeting, summary="会议按议程逐项协商，形成决议并明确责任方和时限。",
+                meeting=meeting,
+                summary="会议按议程逐项协商，形成决议并明确责任方和时限。",
                 acting_user=desk,
             )
             held += 1
@@ -260,8 +261,14 @@ def _community_year(
     return held
 
 
-def _drain(ms: Any, queue: list[tuple[dt.datetime, int, int]], until: dt.datetime, sim: Any,
-           desk: Any, rng: Any) -> None:
+def _drain(
+    ms: Any,
+    queue: list[tuple[dt.datetime, int, int]],
+    until: dt.datetime,
+    sim: Any,
+    desk: Any,
+    rng: Any,
+) -> None:
     """Play the resolutions' progress and completion due before ``until``."""
     from redprop.meetings.models import Resolution
 
@@ -271,11 +278,13 @@ def _drain(ms: Any, queue: list[tuple[dt.datetime, int, int]], until: dt.datetim
         if res.status not in ("adopted", "in_progress"):
             continue
         sim.set(at - dt.timedelta(days=2))
-        ms.resolution_step(resolution=res, action="report", note=rng.choice(PROGRESS),
-                           acting_user=desk)
+        ms.resolution_step(
+            resolution=res, action="report", note=rng.choice(PROGRESS), acting_user=desk
+        )
         sim.set(at)
-        ms.resolution_step(resolution=res, action="complete", note=rng.choice(DONE),
-                           acting_user=desk)
+        ms.resolution_step(
+            resolution=res, action="complete", note=rng.choice(DONE), acting_user=desk
+        )
 
 
 def _resident_users(community: Any) -> list[Any]:
