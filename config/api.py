@@ -14,6 +14,7 @@ from redprop.campaigns.api import router as campaigns_router
 from redprop.core.api import SessionAuth, install_error_handlers
 from redprop.fees.api import router as fees_router
 from redprop.mediation.api import router as mediation_router
+from redprop.meetings.api import router as meetings_router
 from redprop.notices.api import router as notices_router
 from redprop.notifications.api import router as notifications_router
 from redprop.people.api import router as people_router
@@ -37,6 +38,7 @@ api.add_router("/people", people_router)
 api.add_router("/notifications", notifications_router)
 api.add_router("/requests", requests_router)
 api.add_router("/votes", votes_router)
+api.add_router("/meetings", meetings_router)
 api.add_router("/ratings", ratings_router)
 api.add_router("/mediation", mediation_router)
 api.add_router("/notices", notices_router)

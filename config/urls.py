@@ -21,6 +21,7 @@ urlpatterns = [
     path("", include("redprop.core.urls")),
     path("", include("redprop.web.account_urls")),
     path("", include("redprop.web.urls")),
+    path("", include("redprop.web.urls_meetings")),
     path("", include("redprop.dashboards.urls")),
     path("", include("redprop.mediation.urls")),
     path("", include("redprop.fees.urls")),

@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "redprop.requests",
     "redprop.duty",
     "redprop.votes",
+    "redprop.meetings",
     "redprop.open311",
     "redprop.contact",
     "redprop.privacy",
@@ -292,7 +293,13 @@ REDPROP_PRODUCTION = False
 # Event kinds that also go out by SMS (the others: inbox and email only).
 REDPROP_SMS_KINDS = env.list(
     "REDPROP_SMS_KINDS",
-    default=["request.dispatched", "request.deadline_warning", "request.escalated"],
+    default=[
+        "request.dispatched",
+        "request.deadline_warning",
+        "request.escalated",
+        # 议事协商: the meeting notice reaches invitees without the app (many are elderly).
+        "meeting.invited",
+    ],
 )
 # 联系居民 (ADR 0014): how the handler of an open order reaches its reporter.
 # "reveal" shows the number for that order (logged); "bridge" places the call through

@@ -184,6 +184,16 @@ class AuditEvent(models.IntegerChoices):
     FEE_DISCLOSURE_PARTY_SIGNED = 760, _("党组织签字确认公示")
     FEE_DISCLOSURE_PUBLISHED = 761, _("发布收支公示")
     FEE_EXPORTED = 762, _("导出收费报表")
+    # 73x: meetings (docs/adr/0021).
+    MEETING_SERIES_CHANGED = 731, _("设置例会规则")
+    MEETING_OCCURRENCE_CHANGED = 732, _("例会改期或取消")
+    MEETING_CONVENED = 733, _("发布会议议程并通知")
+    MEETING_CANCELLED = 734, _("取消会议")
+    MEETING_MINUTES_PUBLISHED = 735, _("发布会议纪要")
+    MEETING_ATTENDANCE_MARKED = 736, _("登记会议出席")
+    MEETING_FEED_ISSUED = 737, _("开通会议日历订阅")
+    MEETING_FEED_REVOKED = 738, _("吊销会议日历订阅")
+    MEETING_RESOLUTION_CHANGED = 739, _("撤销或重开决议")
     ADMIN_CHANGE = 900, _("后台修改")
 
 

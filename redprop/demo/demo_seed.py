@@ -6,6 +6,7 @@ from redprop.demo.registry import register_seeder
 from redprop.demo.seed.campaigns import seed_campaigns
 from redprop.demo.seed.fees import seed_fees
 from redprop.demo.seed.mediation import seed_mediation
+from redprop.demo.seed.meetings import seed_meetings
 from redprop.demo.seed.notices import seed_notices
 from redprop.demo.seed.open311 import seed_open311
 from redprop.demo.seed.ratings import seed_ratings
@@ -14,6 +15,8 @@ from redprop.demo.seed.votes import seed_votes
 
 register_seeder(50, seed_open311)
 register_seeder(100, seed_requests)
+# After the requests (100): some are sent to meetings (上会).
+register_seeder(140, seed_meetings)
 # After the requests (100): service quality is computed from their rollups.
 register_seeder(150, seed_ratings)
 # Votes read the territory and the demo logins only.

@@ -310,7 +310,7 @@ def scores_save(
             )
             changed += 1
         if changed:
-            _event(a, EventKind.SCORED, acting_user, note=_("%(n)s 项") % {"n": changed})
+            _event(a, EventKind.SCORED, acting_user, note=_("评分 %(n)s 项") % {"n": changed})
             audit(
                 actor=acting_user,
                 event=AuditEvent.RATING_SCORED,

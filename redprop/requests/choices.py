@@ -133,6 +133,8 @@ class EventKind(models.TextChoices):
     AUTO_ESCALATED = "auto_escalated", _("超时自动升级")
     NOTE = "note", _("备注")
     PHOTO = "photo", _("上传照片")
+    # Sent to a consultation meeting (议事协商, redprop.meetings): not a state change.
+    TO_MEETING = "to_meeting", _("上会")
 
 
 class Satisfaction(models.IntegerChoices):

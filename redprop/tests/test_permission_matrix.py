@@ -209,6 +209,28 @@ def _api_step(
     )
 
 
+# 议事协商: who sees community A's meetings (residents of it, the invited company and
+# water company, the desks above it); who sees its series and issues (no org scope).
+MEETING_VIEWERS = RESIDENT | REGION_DESKS | {Role.COMPANY_STAFF, Role.UNIT_STAFF}
+SERIES_VIEWERS = RESIDENT | REGION_DESKS
+ISSUE_VIEWERS = RESIDENT | REGION_DESKS
+PROPOSERS = RESIDENT | DISPATCHERS | {Role.GRID_BUTLER}
+
+
+def meeting(name: str) -> Callable[[Fx], dict[str, Any]]:
+    return lambda fx: {"pk": getattr(fx, name).pk}
+
+
+def api_meeting(name: str) -> Callable[[Fx], dict[str, Any]]:
+    return lambda fx: {"meeting_id": getattr(fx, name).pk}
+
+
+def checkin_token(fx: Fx) -> dict[str, Any]:
+    from redprop.meetings.services import checkin_token as sign
+
+    return {"token": sign(fx.m_live)}
+
+
 # Notices to building A: its place's staff (notices.permissions.is_staff_reader), its
 # authors (can_target / is_publisher), and its people (the resident lives there).
 NOTICE_STAFF = ALL_STAFF - {Role.UNIT_STAFF}
@@ -1316,6 +1338,285 @@ TABLE: dict[str, list[Case]] = {
         )
     ],
     "open311:token": [Case(NONE, args=lambda fx: {"token": "0" * 16, "fmt": "json"}, scoped=False)],
+    # --- 议事协商 (meetings, docs/subsystems/meetings.md) -----------------------------------
+    "meetings:list": [Case(EVERY_ROLE, scoped=False)],
+    "meetings:detail": [Case(MEETING_VIEWERS, args=meeting("m_planned"))],
+    "meetings:prepare_next": [
+        Case(
+            DISPATCHERS,
+            "POST",
+            body=lambda fx: {"community": fx.w.community.pk},
+            ok=(302,),
+            names_a=True,
+        )
+    ],
+    "meetings:step": [
+        Case(
+            DISPATCHERS,
+            "POST",
+            args=lambda fx: {"pk": fx.m_planned.pk, "action": "convene"},
+            ok=(302,),
+        )
+    ],
+    "meetings:agenda_build": [Case(DISPATCHERS, "POST", args=meeting("m_planned"), ok=(302,))],
+    "meetings:agenda_add": [
+        Case(
+            DISPATCHERS,
+            "POST",
+            args=meeting("m_planned"),
+            body=lambda fx: {"issue": fx.m_issue2.pk},
+            ok=(302,),
+        )
+    ],
+    "meetings:qr": [Case(DISPATCHERS, args=meeting("m_live"))],
+    # Minutes of a meeting not closed yet: its organisers only.
+    "meetings:pdf": [Case(DISPATCHERS, args=meeting("m_live"))],
+    "meetings:attendance": [
+        Case(
+            DISPATCHERS,
+            "POST",
+            args=lambda fx: {"pk": fx.m_live.pk, "participant_id": fx.m_participant.pk},
+            body={"present": "1"},
+            ok=(302,),
+        )
+    ],
+    "meetings:item_minutes": [
+        Case(
+            DISPATCHERS,
+            "POST",
+            args=lambda fx: {"pk": fx.m_item.pk},
+            body=lambda fx: {f"m{fx.m_item.pk}-discussion": "居民代表发言"},
+            ok=(302,),
+        )
+    ],
+    "meetings:item_resolution": [
+        Case(
+            DISPATCHERS,
+            "POST",
+            args=lambda fx: {"pk": fx.m_item.pk},
+            body=lambda fx: {
+                f"r{fx.m_item.pk}-text": "物业公司两周内清理楼道堆物",
+                f"r{fx.m_item.pk}-responsible": fx.w.company.pk,
+                f"r{fx.m_item.pk}-deadline": (
+                    timezone.localdate() + dt.timedelta(days=14)
+                ).isoformat(),
+            },
+            ok=(302,),
+        )
+    ],
+    # The responsible company reports progress; the organisers too. Viewers may not.
+    "meetings:resolution_step": [
+        Case(
+            DISPATCHERS | {Role.COMPANY_STAFF},
+            "POST",
+            args=lambda fx: {"pk": fx.m_resolution.pk, "action": "report"},
+            body=lambda fx: {f"p{fx.m_resolution.pk}-note": "已订购道闸电机"},
+            ok=(302,),
+            seen_by=MEETING_VIEWERS,
+        )
+    ],
+    "meetings:issue_new": [
+        Case(PROPOSERS, scoped=False),
+        Case(
+            PROPOSERS,
+            "POST",
+            body=lambda fx: {"place": f"r:{fx.w.community.pk}", "title": "楼道灯不亮"},
+            ok=(302,),
+            refuse_400=True,
+            names_a=True,
+        ),
+    ],
+    "meetings:from_request": [
+        Case(DISPATCHERS, "POST", args=req("dispatched"), ok=(302,), seen_by=VIEWERS)
+    ],
+    # The signed link is the capability: any logged-in user sees the check-in page.
+    "meetings:checkin": [Case(EVERY_ROLE, args=checkin_token, scoped=False)],
+    "meetings:feeds": [
+        Case(EVERY_ROLE, scoped=False),
+        Case(EVERY_ROLE, "POST", body={"kind": "person"}, ok=(302,), scoped=False),
+    ],
+    "meetings:feed_revoke": [
+        Case(RESIDENT, "POST", args=lambda fx: {"pk": fx.m_feed.pk}, ok=(302,))
+    ],
+    "meetings:feed": [
+        Case(frozenset({PUBLIC}), args=lambda fx: {"token": fx.m_feed.token}, scoped=False)
+    ],
+    "api:meetings_series_list": [Case(frozenset({AUTHENTICATED}))],
+    "api:meetings_series_create": [
+        Case(
+            DISPATCHERS,
+            "POST",
+            body=lambda fx: {"name": "红星社区逢四说事", "community_id": fx.w.community.pk},
+            ok=(201,),
+            names_a=True,
+            refuse_400=True,
+        )
+    ],
+    "api:meetings_series_rule": [
+        Case(
+            DISPATCHERS,
+            "POST",
+            args=lambda fx: {"series_id": fx.m_series.pk},
+            body={"rule": "FREQ=MONTHLY;BYMONTHDAY=5,15,25"},
+            seen_by=SERIES_VIEWERS,
+        )
+    ],
+    "api:meetings_series_occurrences": [
+        Case(SERIES_VIEWERS, args=lambda fx: {"series_id": fx.m_series.pk})
+    ],
+    "api:meetings_series_occurrence_change": [
+        Case(
+            DISPATCHERS,
+            "POST",
+            args=lambda fx: {"series_id": fx.m_series.pk, "rule_date": fx.m_later.isoformat()},
+            body={"action": "cancel", "reason": "停电检修"},
+            seen_by=SERIES_VIEWERS,
+        )
+    ],
+    "api:meetings_meeting_list": [Case(frozenset({AUTHENTICATED}))],
+    "api:meetings_meeting_create": [
+        Case(
+            DISPATCHERS,
+            "POST",
+            body=lambda fx: {
+                "kind": "joint",
+                "title": "三方联动联席会议",
+                "starts_at": _soon().isoformat(),
+                "community_id": fx.w.community.pk,
+            },
+            ok=(201,),
+            names_a=True,
+            refuse_400=True,
+        )
+    ],
+    "api:meetings_meeting_counts": [
+        Case(frozenset({AUTHENTICATED}), query="?year=" + str(timezone.localdate().year))
+    ],
+    "api:meetings_issue_list": [Case(frozenset({AUTHENTICATED}))],
+    "api:meetings_issue_create": [
+        Case(
+            PROPOSERS,
+            "POST",
+            body=lambda fx: {"title": "楼道灯不亮", "community_id": fx.w.community.pk},
+            ok=(201,),
+            names_a=True,
+            refuse_400=True,
+        )
+    ],
+    "api:meetings_issue_merge": [
+        Case(
+            DISPATCHERS,
+            "POST",
+            args=lambda fx: {"issue_id": fx.m_issue2.pk},
+            body=lambda fx: {"into_id": fx.m_issue.pk},
+            seen_by=ISSUE_VIEWERS,
+        )
+    ],
+    "api:meetings_request_to_meeting": [
+        Case(DISPATCHERS, "POST", args=api_req("dispatched"), ok=(201,), seen_by=VIEWERS)
+    ],
+    # Only a resident of the community, with the live link, signs in.
+    "api:meetings_checkin": [
+        Case(
+            RESIDENT,
+            "POST",
+            body=lambda fx: {"token": checkin_token(fx)["token"]},
+            names_a=True,
+        )
+    ],
+    "api:meetings_feed_list": [Case(frozenset({AUTHENTICATED}))],
+    "api:meetings_feed_create": [
+        Case(frozenset({AUTHENTICATED}), "POST", body={"kind": "person"}, ok=(201,), scoped=False)
+    ],
+    "api:meetings_feed_revoke": [
+        Case(RESIDENT, "POST", args=lambda fx: {"feed_id": fx.m_feed.pk}, ok=(204,))
+    ],
+    "api:meetings_meeting_read": [Case(MEETING_VIEWERS, args=api_meeting("m_planned"))],
+    "api:meetings_meeting_step": [
+        Case(
+            DISPATCHERS,
+            "POST",
+            args=lambda fx: {"meeting_id": fx.m_planned.pk, "action": "convene"},
+            seen_by=MEETING_VIEWERS,
+        )
+    ],
+    "api:meetings_agenda_build": [
+        Case(DISPATCHERS, "POST", args=api_meeting("m_planned"), seen_by=MEETING_VIEWERS)
+    ],
+    "api:meetings_agenda_add": [
+        Case(
+            DISPATCHERS,
+            "POST",
+            args=api_meeting("m_planned"),
+            body=lambda fx: {"issue_id": fx.m_issue2.pk},
+            ok=(201,),
+            seen_by=MEETING_VIEWERS,
+        )
+    ],
+    "api:meetings_invite": [
+        Case(
+            DISPATCHERS,
+            "POST",
+            args=api_meeting("m_live"),
+            body=lambda fx: {"person_id": fx.w.resident.pk},
+            ok=(201,),
+            seen_by=MEETING_VIEWERS,
+        )
+    ],
+    "api:meetings_checkin_link": [
+        Case(DISPATCHERS, args=api_meeting("m_live"), seen_by=MEETING_VIEWERS)
+    ],
+    "api:meetings_attendance": [
+        Case(
+            DISPATCHERS,
+            "POST",
+            args=lambda fx: {"meeting_id": fx.m_live.pk, "participant_id": fx.m_participant.pk},
+            body={"present": True},
+            seen_by=MEETING_VIEWERS,
+        )
+    ],
+    "api:meetings_item_minutes": [
+        Case(
+            DISPATCHERS,
+            "POST",
+            args=lambda fx: {"item_id": fx.m_item.pk},
+            body={"discussion": "居民代表发言"},
+            seen_by=MEETING_VIEWERS,
+        )
+    ],
+    "api:meetings_item_resolution": [
+        Case(
+            DISPATCHERS,
+            "POST",
+            args=lambda fx: {"item_id": fx.m_item.pk},
+            body=lambda fx: {
+                "text": "物业公司两周内清理楼道堆物",
+                "deadline": (timezone.localdate() + dt.timedelta(days=14)).isoformat(),
+                "responsible_org_id": fx.w.company.pk,
+            },
+            ok=(201,),
+            seen_by=MEETING_VIEWERS,
+        )
+    ],
+    "api:meetings_resolution_step": [
+        Case(
+            DISPATCHERS | {Role.COMPANY_STAFF},
+            "POST",
+            args=lambda fx: {"resolution_id": fx.m_resolution.pk, "action": "report"},
+            body={"note": "已订购道闸电机"},
+            seen_by=MEETING_VIEWERS,
+        )
+    ],
+    "api:meetings_resolution_request": [
+        Case(
+            DISPATCHERS,
+            "POST",
+            args=lambda fx: {"resolution_id": fx.m_resolution.pk},
+            body={"category": "pipe_dredging", "description": "按联席会议决议疏通主排水管"},
+            ok=(201,),
+            seen_by=MEETING_VIEWERS,
+        )
+    ],
     "admin:logout": [Case(ADMIN_STAFF, "POST", logs_out=True)],
     "admin:password_change": [Case(ADMIN_STAFF)],
     "admin:password_change_done": [Case(ADMIN_STAFF)],
@@ -1809,6 +2110,17 @@ class Fx:
     notice_file: Any = None
     campaigns: dict[str, Any] = field(default_factory=dict)
     fees: dict[str, Any] = field(default_factory=dict)
+    # 议事协商: a series, a planned and a live meeting, issues, an item, a resolution.
+    m_series: Any = None
+    m_later: Any = None  # a rule date of the series, its meeting not made yet
+    m_planned: Any = None
+    m_live: Any = None
+    m_issue: Any = None
+    m_issue2: Any = None
+    m_item: Any = None
+    m_resolution: Any = None
+    m_participant: Any = None
+    m_feed: Any = None
 
 
 def build_fx() -> Fx:
@@ -1994,6 +2306,7 @@ def build_fx() -> Fx:
     fx.erasure = ErasureRequest.objects.order_by("-pk").first()
     # Decided, so the resident's own probe of /my/data/erase/ may ask again.
     erasure_request_reject(erasure=fx.erasure, note="矩阵测试", acting_user=u[Role.COMMUNITY_STAFF])
+    build_meetings(fx)
     _build_fees(fx)
     _build_notices(fx)
     _build_campaigns(fx)
@@ -2126,6 +2439,57 @@ def _build_fees(fx: Fx) -> None:
     fx.fees["policy"] = HardshipPolicy.objects.create(
         code="dibao", name="低保户减免", tag_code="low_income", percent="50"
     )
+
+
+def build_meetings(fx: Fx) -> None:
+    """Community A's 逢四说事 (a planned meeting with an issue on its agenda, another
+    collected) and a joint meeting in progress (an item, a resolution of company A)."""
+    from redprop.meetings import recurrence, selectors
+    from redprop.meetings import services as ms
+    from redprop.meetings.models import Participant
+
+    w, u = fx.w, fx.w.users
+    desk, resident = u[Role.COMMUNITY_STAFF], u[Role.RESIDENT]
+    fx.m_series = ms.series_create(
+        community=w.community,
+        name="红星社区逢四说事",
+        convener=desk,
+        acting_user=desk,
+        invited_orgs=[w.company, w.water],
+        invited_people=[w.resident],
+    )
+    fx.m_issue = ms.issue_propose(place=w.compound, title="南门道闸损坏", acting_user=resident)
+    fx.m_issue2 = ms.issue_propose(place=w.compound, title="楼道堆物", acting_user=resident)
+    fx.m_planned = ms.next_meeting(community=w.community)
+    ms.agenda_add(meeting=fx.m_planned, issue=fx.m_issue, acting_user=desk)
+    fx.m_later = recurrence.next_dates(
+        fx.m_series.rule, fx.m_series.starts_on, fx.m_planned.occurrence_date, 2
+    )[1]
+    live = ms.meeting_create(
+        place=w.community,
+        kind="joint",
+        title="三方联动联席会议",
+        starts_at=timezone.now(),
+        acting_user=desk,
+    )
+    for org in (w.company, w.water):
+        ms.participant_invite(meeting=live, org=org, acting_user=desk)
+    ms.participant_invite(meeting=live, person=w.resident, acting_user=desk)
+    for title in ("小区加装电梯", "绿化带改停车位"):
+        issue = ms.issue_propose(place=w.compound, title=title, acting_user=resident)
+        ms.agenda_add(meeting=live, issue=issue, acting_user=desk)
+    ms.meeting_convene(meeting=live, acting_user=desk)
+    fx.m_live = ms.meeting_start(meeting=live, acting_user=desk)
+    first, fx.m_item = selectors.agenda(meeting=live)
+    fx.m_resolution = ms.resolution_adopt(
+        item=first,
+        text="物业公司负责更换南门道闸电机",
+        deadline=timezone.localdate() + dt.timedelta(days=10),
+        responsible_org=w.company,
+        acting_user=desk,
+    )
+    fx.m_participant = Participant.objects.get(meeting=live, org=w.company)
+    fx.m_feed = ms.feed_issue(user=resident, kind="person", acting_user=resident)
 
 
 @pytest.fixture(scope="module")

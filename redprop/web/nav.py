@@ -62,6 +62,21 @@ NAV: list[tuple[str, Any, frozenset[str]]] = [
         ),
     ),
     (
+        "meetings:list",
+        _("议事协商"),
+        frozenset(
+            {
+                Role.RESIDENT,
+                Role.GRID_BUTLER,
+                Role.COMPANY_STAFF,
+                Role.UNIT_STAFF,
+                Role.COMMUNITY_STAFF,
+                Role.STREET_OFFICER,
+                Role.SYSADMIN,
+            }
+        ),
+    ),
+    (
         "web:vote_list",
         _("业主表决"),
         frozenset({Role.RESIDENT, Role.COMMUNITY_STAFF, Role.STREET_OFFICER}),

@@ -1,0 +1,109 @@
+"""The meetings pages: bad input is shown next to its field with a 4xx and nothing is
+written; the request page offers 上会 to the desk and shows the link afterwards."""
+
+from __future__ import annotations
+
+import pytest
+
+from redprop.accounts.choices import Role
+from redprop.core import clock
+from redprop.meetings import selectors, services
+from redprop.meetings.models import Issue, Resolution
+from redprop.meetings.tests.factories import at, consultation
+
+pytestmark = pytest.mark.django_db
+
+NOW = at(2026, 3, 1, 10)
+
+
+@pytest.fixture
+def now():  # type: ignore[no-untyped-def]
+    with clock.travel(lambda: NOW):
+        yield NOW
+
+
+def test_issue_form_refuses_empty_and_foreign_place(world, now) -> None:  # type: ignore[no-untyped-def]
+    consultation(world)
+    c = world.client(Role.RESIDENT)
+    page = c.get("/meetings/issues/new/")
+    assert page.status_code == 200
+    assert f"c:{world.compound.pk}".encode() in page.content
+    r = c.post("/meetings/issues/new/", {"place": f"c:{world.compound.pk}", "title": "  "})
+    assert r.status_code == 400
+    assert "id_title-error" in r.content.decode()
+    r = c.post("/meetings/issues/new/", {"place": f"c:{world.compound_b.pk}", "title": "x"})
+    assert r.status_code == 400
+    assert "id_place-error" in r.content.decode()
+    assert not Issue.objects.exists()
+    r = c.post("/meetings/issues/new/", {"place": f"c:{world.compound.pk}", "title": "道闸坏了"})
+    assert r.status_code == 302
+    assert Issue.objects.get().raised_by_person_id == world.resident.pk
+
+
+def test_resolution_form_error_next_to_the_field(world, now) -> None:  # type: ignore[no-untyped-def]
+    consultation(world)
+    desk = world.users[Role.COMMUNITY_STAFF]
+    issue = services.issue_propose(
+        place=world.compound, title="道闸坏了", acting_user=world.users[Role.RESIDENT]
+    )
+    m = services.next_meeting(community=world.community)
+    services.agenda_add(meeting=m, issue=issue, acting_user=desk)
+    services.meeting_convene(meeting=m, acting_user=desk)
+    services.meeting_start(meeting=m, acting_user=desk)
+    item = selectors.agenda(meeting=m)[0]
+    c = world.client(Role.COMMUNITY_STAFF)
+    p = f"r{item.pk}"
+    r = c.post(
+        f"/meetings/items/{item.pk}/resolution/",
+        {
+            f"{p}-text": "更换道闸",
+            f"{p}-responsible": world.company.pk,
+            f"{p}-deadline": "2020-01-01",
+        },
+    )
+    assert r.status_code == 400
+    assert f"id_{p}-deadline-error" in r.content.decode()
+    assert not Resolution.objects.exists()
+    r = c.post(
+        f"/meetings/items/{item.pk}/resolution/",
+        {
+            f"{p}-text": "更换道闸",
+            f"{p}-responsible": world.company.pk,
+            f"{p}-deadline": "2026-03-10",
+        },
+    )
+    assert r.status_code == 302
+    assert Resolution.objects.get().responsible_org_id == world.company.pk
+    # The responsible company sees the progress form, the resident does not.
+    page = world.client(Role.COMPANY_STAFF).get(f"/meetings/{m.pk}/")
+    assert "报告进展" in page.content.decode()
+    assert "报告进展" not in world.client(Role.RESIDENT).get(f"/meetings/{m.pk}/").content.decode()
+
+
+def test_request_page_offers_to_meeting_and_links_back(world, now) -> None:  # type: ignore[no-untyped-def]
+    from redprop.requests import services as rs
+    from redprop.requests.models import Category
+
+    consultation(world)
+    req = rs.request_file(
+        acting_user=world.users[Role.RESIDENT],
+        category=Category.objects.get(code="pipe_dredging"),
+        description="主排水管反复堵塞，需要大家商量更换",
+        unit=world.unit,
+    )
+    desk = world.client(Role.COMMUNITY_STAFF)
+    page = desk.get(f"/r/{req.pk}/").content.decode()
+    assert f"/meetings/from-request/{req.pk}/" in page
+    # The reporter sees no 上会 button.
+    assert (
+        "/meetings/from-request/"
+        not in world.client(Role.RESIDENT).get(f"/r/{req.pk}/").content.decode()
+    )
+    r = desk.post(f"/meetings/from-request/{req.pk}/", {"note": "需业主共同决定"})
+    assert r.status_code == 302
+    page = desk.get(f"/r/{req.pk}/").content.decode()
+    issue = Issue.objects.get(request=req)
+    assert f"/meetings/{issue.meeting_id}/" in page
+    assert "上会" in page  # the timeline event and the box
+    # The meeting's agenda links back to the request.
+    assert f"/r/{req.pk}/" in desk.get(f"/meetings/{issue.meeting_id}/").content.decode()
