@@ -536,7 +536,7 @@ def issue_from_request(*, request: Any, acting_user: Any, note: str = "") -> Age
     the request's timeline shows "上会". Not a state change of the request."""
     from redprop.requests.choices import EventKind
     from redprop.requests.models import ServiceRequest
-    from redprop.requests.services import _event as record_request_event
+    from redprop.requests.services import record_event as record_request_event
 
     request = ServiceRequest.objects.select_for_update(of=("self",)).get(pk=request.pk)
     if not permissions.can_send_request(acting_user, request):

@@ -28,7 +28,6 @@ from redprop.requests.choices import (
     DEFAULT_ESCALATE_TO,
     OPEN_STATES,
     AssignmentMode,
-    EscalationTarget,
     Matter,
     Status,
     TargetUnit,
@@ -46,40 +45,27 @@ REFDATA_ORGS = "requests.orgs"
 REFDATA_CATEGORIES = "requests.categories"
 
 
-# Who an escalation reaches, level by level (the policy's ``escalate_to``): level 1 the
-# first target, level 2 the second…; past the list, its last. The default is the
-# Jinghe ladder, grid → community → street (网格 → 社区 → 街道).
-GRID, COMMUNITY, STREET = (
-    EscalationTarget.GRID.value,
-    EscalationTarget.COMMUNITY.value,
-    EscalationTarget.STREET.value,
+# The escalation ladder's vocabulary and checks live in ``escalation`` (no model import:
+# the policy model's ``clean`` uses them too); named here as before.
+from redprop.requests.escalation import (  # noqa: E402
+    COMMUNITY,
+    ESCALATION_TARGETS,
+    GRID,
+    STREET,
+    escalate_to,
+    escalate_to_problem,
+    escalation_target,
 )
-ESCALATION_TARGETS: tuple[str, ...] = (GRID, COMMUNITY, STREET)
 
-
-def escalate_to(snapshot: dict[str, Any]) -> list[str]:
-    """The escalation ladder a request is judged by (snapshots from before it was data:
-    the default)."""
-    return list(snapshot.get("escalate_to") or DEFAULT_ESCALATE_TO)
-
-
-def escalation_target(snapshot: dict[str, Any], level: int) -> str:
-    """The target (grid, community or street) an escalation to ``level`` reaches."""
-    ladder = escalate_to(snapshot)
-    return ladder[min(max(level, 1), len(ladder)) - 1]
-
-
-def escalate_to_problem(value: Any) -> str | None:
-    """Why ``value`` is not an escalation ladder (None: it is one): a non-empty list of
-    targets, each at most once, never going down (a community never hands to a grid)."""
-    if not isinstance(value, list) or not value:
-        return "empty"
-    if any(v not in ESCALATION_TARGETS for v in value):
-        return "unknown"
-    ranks = [ESCALATION_TARGETS.index(v) for v in value]
-    if ranks != sorted(set(ranks)):
-        return "order"
-    return None
+__all__ = [
+    "COMMUNITY",
+    "ESCALATION_TARGETS",
+    "GRID",
+    "STREET",
+    "escalate_to",
+    "escalate_to_problem",
+    "escalation_target",
+]
 
 
 def _active_policies() -> tuple[SlaPolicy, ...]:

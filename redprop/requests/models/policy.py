@@ -141,7 +141,7 @@ class SlaPolicy(models.Model):
         return self.name
 
     def clean(self) -> None:
-        from redprop.requests.policies import escalate_to_problem
+        from redprop.requests.escalation import escalate_to_problem
 
         problem = escalate_to_problem(self.escalate_to)
         if problem is not None:

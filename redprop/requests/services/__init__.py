@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 from redprop.requests import workflow
 from redprop.requests.services import base
 from redprop.requests.services.base import ESCALATION_TARGETS, authorize
+from redprop.requests.services.base import event as record_event
 from redprop.requests.services.clock import (
     auto_close_sweep,
     sla_check,
@@ -79,6 +80,7 @@ __all__ = [
     "auto_close_sweep",
     "base",
     "photo_add",
+    "record_event",
     "request_accept",
     "request_act",
     "request_arrive",
