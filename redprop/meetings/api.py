@@ -204,6 +204,16 @@ class SpawnIn(Schema):
     compound_id: Id | None = None
 
 
+class VoteLaunchIn(Schema):
+    """Launch an owners' vote from a resolution: the art. 278 item (1–9), its title,
+    the compound (default: the meeting's), how many days it stays open."""
+
+    item: Int(1, 9)  # type: ignore[valid-type]
+    title: Text(TITLE_MAX, required=True)  # type: ignore[valid-type]
+    compound_id: Id | None = None
+    days: Int(1, 60) = 14  # type: ignore[valid-type]
+
+
 class FollowUpOut(Schema):
     kind: str
     object_id: int
@@ -768,6 +778,24 @@ def meetings_resolution_step(
         resolution=res, action=action, note=payload.note, acting_user=request.user
     )
     return Resolution.objects.get(pk=res.pk)
+
+
+@router.post("/resolutions/{resolution_id}/votes", response={201: FollowUpOut})
+def meetings_resolution_vote(
+    request: HttpRequest, resolution_id: int, payload: VoteLaunchIn
+) -> Any:
+    res = _resolution(request, resolution_id)
+    _require_organiser(request, res.item.meeting)
+    compound = _compound(request, payload.compound_id) if payload.compound_id else None
+    f = services.resolution_launch_vote(
+        resolution=res,
+        item=payload.item,
+        title=payload.title,
+        compound=compound,
+        closes_at=clock.now() + dt.timedelta(days=payload.days),
+        acting_user=request.user,
+    )
+    return 201, f
 
 
 @router.post("/resolutions/{resolution_id}/requests", response={201: FollowUpOut})

@@ -1119,6 +1119,63 @@ def resolution_spawn_request(
     )
 
 
+def resolution_launch_vote(
+    *,
+    resolution: Resolution,
+    item: int,
+    title: str,
+    acting_user: Any,
+    compound: Any = None,
+    closes_at: dt.datetime | None = None,
+) -> FollowUp:
+    """A resolution launches an owners' vote (业主表决, Civil Code art. 278) on the
+    meeting's compound (or the one given) and follows it; the vote's published result
+    comes back through ``votes.signals.vote_published`` (``vote_result_received``)."""
+    from redprop.votes.services import open_vote
+
+    res = Resolution.objects.select_related("item__meeting", "issue").get(pk=resolution.pk)
+    meeting = res.item.meeting
+    _require_organiser(acting_user, meeting)
+    if res.status not in UNFINISHED_RESOLUTION_STATES:
+        raise ApplicationError(MeetingError.INVALID_TRANSITION, _("决议已办结或已撤销"))
+    compound = compound or meeting.compound or res.issue.compound
+    if compound is None or compound.community_id != meeting.community_id:
+        raise ApplicationError(ErrorCode.VALIDATION, _("请选择本社区的小区"), field="compound")
+    with transaction.atomic():
+        vote = open_vote(
+            acting_user,
+            scope=compound,
+            item=item,
+            title=_text(title, "title", TITLE_MAX, required=True),
+            description=res.text,
+            closes_at=closes_at,
+            origin=f"/meetings/{meeting.pk}/#item-{res.item_id}",
+        )
+        return followup_attach(
+            resolution=res,
+            kind=FollowUpKind.VOTE,
+            object_id=vote.pk,
+            label=vote.title,
+            status=vote.state,
+        )
+
+
+def vote_result_received(*, vote: Any, result: Any, **_kwargs: Any) -> int:
+    """``votes.signals.vote_published``: mirror the result onto the resolutions that
+    launched the vote (通过 / 未通过), closing the follow-up."""
+    passed = (
+        bool((result or {}).get("passed"))
+        if isinstance(result, dict)
+        else bool(getattr(vote, "passed", False))
+    )
+    return followup_mirror(
+        kind=FollowUpKind.VOTE,
+        object_id=vote.pk,
+        status="passed" if passed else "failed",
+        closed=True,
+    )
+
+
 def followup_attach(
     *, resolution: Resolution, kind: str, object_id: int, label: str = "", status: str = ""
 ) -> FollowUp:

@@ -425,3 +425,53 @@ def test_feeds_issue_and_revoke(world, now) -> None:  # type: ignore[no-untyped-
         services.feed_issue(
             user=user, kind="community", community=world.community_b, acting_user=user
         )
+
+
+def test_a_resolution_launches_an_owners_vote_and_receives_its_result(  # type: ignore[no-untyped-def]
+    world, now, django_capture_on_commit_callbacks
+) -> None:
+    """决议 → 业主表决 (art. 278 item 4) on the meeting's compound → the owner votes →
+    closed and published → the resolution's follow-up shows 通过, closed."""
+    from redprop.meetings.models import FollowUp
+    from redprop.votes import services as votes
+    from redprop.votes.models import Vote
+
+    m, _gate, _parking = _held_meeting(world)
+    desk = _desk(world)
+    item = selectors.agenda(meeting=m)[0]
+    res = services.resolution_adopt(
+        item=item,
+        text="续聘物业公司，提交业主大会表决",
+        deadline=dt.date(2026, 6, 30),
+        responsible_org=world.company,
+        acting_user=desk,
+    )
+    # Only an organiser launches it; an item outside 1–9 writes nothing.
+    with pytest.raises(ApplicationError):
+        services.resolution_launch_vote(
+            resolution=res, item=4, title="续聘", acting_user=world.users["resident"]
+        )
+    with pytest.raises(ApplicationError):
+        services.resolution_launch_vote(resolution=res, item=12, title="续聘", acting_user=desk)
+    assert not Vote.objects.exists() and not FollowUp.objects.filter(kind="vote").exists()
+    f = services.resolution_launch_vote(
+        resolution=res,
+        item=4,
+        title="续聘红色物业",
+        closes_at=now + dt.timedelta(days=7),
+        acting_user=desk,
+    )
+    vote = Vote.objects.get(pk=f.object_id)
+    assert (f.kind, f.status, f.closed) == ("vote", vote.state, False)
+    assert vote.origin.startswith(f"/meetings/{m.pk}/")
+    votes.ballot_cast(
+        vote=vote, acting_user=world.users["resident"], ballots=[(world.unit.pk, "agree")]
+    )
+    votes.vote_close(vote=vote, acting_user=desk)
+    # The result comes back after the publishing transaction commits.
+    with django_capture_on_commit_callbacks(execute=True):
+        votes.vote_publish(vote=vote, acting_user=desk)
+    f.refresh_from_db()
+    vote.refresh_from_db()
+    assert f.closed
+    assert f.status == ("passed" if vote.result["passed"] else "failed")

@@ -4,6 +4,7 @@ check-in page a resident's phone opens, the minutes PDF and the calendar feeds."
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django import forms
@@ -16,9 +17,15 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from redprop.accounts.choices import Role
+from redprop.core import clock
 from redprop.core.errors import ApplicationError
 from redprop.meetings import permissions, selectors, services
-from redprop.meetings.choices import FeedKind, MeetingStatus, ResolutionStatus
+from redprop.meetings.choices import (
+    UNFINISHED_RESOLUTION_STATES,
+    FeedKind,
+    MeetingStatus,
+    ResolutionStatus,
+)
 from redprop.meetings.models import (
     MINUTES_MAX,
     TEXT_MAX,
@@ -95,6 +102,24 @@ class ProgressForm(ServiceForm):
         widget=forms.Textarea(attrs={"rows": 2}),
     )
     photo = forms.ImageField(label=gettext_lazy("现场照片"), required=False)
+
+
+class VoteLaunchForm(ServiceForm):
+    """发起业主表决 from a resolution (Civil Code art. 278 items)."""
+
+    item = forms.TypedChoiceField(
+        label=gettext_lazy("表决事项（民法典第二百七十八条）"), coerce=int, choices=()
+    )
+    title = forms.CharField(label=gettext_lazy("表决标题"), max_length=TITLE_MAX)
+    days = forms.IntegerField(
+        label=gettext_lazy("表决期（天）"), min_value=1, max_value=60, initial=14
+    )
+
+    def __init__(self, *args: Any, **kw: Any) -> None:
+        super().__init__(*args, **kw)
+        from redprop.votes.choices import ItemChoice
+
+        self.fields["item"].choices = [(int(v), label) for v, label in ItemChoice.choices]
 
 
 class CancelForm(ServiceForm):
@@ -178,6 +203,9 @@ def detail_context(request: HttpRequest, m: Any, **extra: Any) -> dict[str, Any]
                 "resolution_form": extra.get("bound_resolution", {}).get(item.pk)
                 or ResolutionForm(prefix=f"r{item.pk}", orgs=orgs),
                 "progress_form": ProgressForm(prefix=f"p{res.pk}") if res is not None else None,
+                "vote_form": VoteLaunchForm(prefix=f"v{res.pk}")
+                if res is not None and organiser and res.status in UNFINISHED_RESOLUTION_STATES
+                else None,
             }
         )
     pool = (
@@ -593,3 +621,32 @@ def feed_revoke(request: HttpRequest, pk: int) -> HttpResponse:
     services.feed_revoke(feed=f, acting_user=request.user)
     messages.success(request, _("订阅地址已吊销"))
     return redirect("meetings:feeds")
+
+
+@require_POST
+@role_required()
+def resolution_vote(request: HttpRequest, pk: int) -> HttpResponse:
+    """发起业主表决: the resolution launches an owners' vote and follows it."""
+    res = Resolution.objects.select_related("item__meeting").filter(pk=pk).first()
+    if res is None or not request.user.scope_set().contains(res.item.meeting):  # type: ignore[union-attr]
+        raise Http404
+    back = reverse("meetings:detail", args=[res.item.meeting_id]) + f"#item-{res.item_id}"
+    form = VoteLaunchForm(request.POST, prefix=f"v{res.pk}")
+    if not form.is_valid():
+        messages.error(request, "；".join(str(e) for errs in form.errors.values() for e in errs))
+        return redirect(back)
+    try:
+        services.resolution_launch_vote(
+            resolution=res,
+            item=form.cleaned_data["item"],
+            title=form.cleaned_data["title"],
+            closes_at=clock.now() + dt.timedelta(days=form.cleaned_data["days"]),
+            acting_user=request.user,
+        )
+    except ApplicationError as err:
+        if err.status == 403:
+            return forbidden(request, err.message)
+        messages.error(request, err.message)
+        return redirect(back)
+    messages.success(request, _("已发起业主表决"))
+    return redirect(back)
