@@ -24,7 +24,7 @@ urlpatterns = [
     path("", include("redprop.web.urls_meetings")),
     path("", include("redprop.dashboards.urls")),
     path("", include("redprop.mediation.urls")),
-    path("", include("redprop.fees.urls")),
+    path("", include("redprop.web.fees_urls")),
 ]
 if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

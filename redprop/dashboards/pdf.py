@@ -10,10 +10,8 @@ from __future__ import annotations
 import io
 import logging
 from html import escape
-from pathlib import Path
 from typing import Any
 
-from django.conf import settings
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext, pgettext, pgettext_lazy
@@ -26,8 +24,6 @@ from reportlab.lib.enums import TA_LEFT
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import (
     KeepTogether,
     Paragraph,
@@ -37,17 +33,20 @@ from reportlab.platypus import (
     TableStyle,
 )
 
+from redprop.core.pdf_fonts import (  # noqa: F401  (re-exported: tests, callers)
+    BOLD_FILE,
+    FALLBACK_FONT,
+    FONT,
+    FONT_BOLD,
+    REGULAR_FILE,
+    font_dir,
+    register_fonts,
+)
 from redprop.dashboards.choices import BREACHED_HEADINGS, LEVEL_LABELS
 from redprop.dashboards.periods import month_label, pct, pct_number
 from redprop.dashboards.selectors import Line, MonthlyReport
 
 logger = logging.getLogger(__name__)
-
-FONT = "NotoSansSC"
-FONT_BOLD = "NotoSansSC-Bold"
-FALLBACK_FONT = "STSong-Light"
-REGULAR_FILE = "NotoSansSC_400Regular.ttf"
-BOLD_FILE = "NotoSansSC_700Bold.ttf"
 
 RED = colors.HexColor("#b71c1c")
 RED_DARK = colors.HexColor("#7f0f12")
@@ -72,36 +71,6 @@ MONTH_TICKS = [
     gettext_lazy("11月"),
     gettext_lazy("12月"),
 ]
-
-
-def font_dir() -> Path:
-    return Path(getattr(settings, "REDPROP_PDF_FONT_DIR", settings.BASE_DIR / "var" / "fonts"))
-
-
-def register_fonts() -> tuple[str, str]:
-    """Register Noto Sans SC (regular, bold) once; returns the two font names.
-
-    Without the font files (set-up not run) a report is still produced with the
-    non-embedded CID font STSong-Light, which needs CJK fonts on the reader's side.
-    """
-    registered = pdfmetrics.getRegisteredFontNames()
-    if FONT in registered:
-        return FONT, FONT_BOLD if FONT_BOLD in registered else FONT
-    regular, bold = font_dir() / REGULAR_FILE, font_dir() / BOLD_FILE
-    if not regular.exists():
-        from reportlab.pdfbase.cidfonts import UnicodeCIDFont
-
-        logger.warning("PDF font %s missing; falling back to %s", regular, FALLBACK_FONT)
-        if FALLBACK_FONT not in registered:
-            pdfmetrics.registerFont(UnicodeCIDFont(FALLBACK_FONT))
-        return FALLBACK_FONT, FALLBACK_FONT
-    pdfmetrics.registerFont(TTFont(FONT, str(regular)))
-    if bold.exists():
-        pdfmetrics.registerFont(TTFont(FONT_BOLD, str(bold)))
-    else:
-        pdfmetrics.registerFont(TTFont(FONT_BOLD, str(regular)))
-    pdfmetrics.registerFontFamily(FONT, normal=FONT, bold=FONT_BOLD)
-    return FONT, FONT_BOLD
 
 
 def _is_chinese() -> bool:

@@ -1,6 +1,6 @@
 """Receipts (收据) and the printable disclosure (公示) as PDF, with the CJK font of
-docs/adr/0004-pdf-cjk-font.md (Noto Sans SC embedded, registered by the dashboards'
-``register_fonts``)."""
+docs/adr/0004-pdf-cjk-font.md (Noto Sans SC embedded, registered by
+``redprop.core.pdf_fonts.register_fonts``)."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-from redprop.dashboards.pdf import register_fonts
+from redprop.core.pdf_fonts import register_fonts
 from redprop.fees.money import fmt
 
 RED = colors.HexColor("#b71c1c")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django_tasks import task
 
-from redprop.fees.services import bill_run_execute
+from redprop.fees.billrun import bill_run_execute
 
 
 @task()

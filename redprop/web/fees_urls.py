@@ -1,6 +1,6 @@
 from django.urls import path
 
-from redprop.fees import views
+from redprop.web.views import fees as views
 
 app_name = "fees"
 
