@@ -22,7 +22,7 @@ urlpatterns = [
     path("", include("redprop.web.account_urls")),
     path("", include("redprop.web.urls")),
     path("", include("redprop.dashboards.urls")),
-    path("", include("redprop.mediation.urls")),
+    path("", include("redprop.web.mediation_urls")),
     path("", include("redprop.fees.urls")),
 ]
 if settings.DEBUG:
