@@ -23,7 +23,7 @@ urlpatterns = [
     path("", include("redprop.web.urls")),
     path("", include("redprop.web.urls_meetings")),
     path("", include("redprop.dashboards.urls")),
-    path("", include("redprop.mediation.urls")),
+    path("", include("redprop.web.mediation_urls")),
     path("", include("redprop.web.fees_urls")),
 ]
 if settings.DEBUG:

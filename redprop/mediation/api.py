@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from ninja import File, Form, Router, Schema
 from ninja.files import UploadedFile
 
+from redprop.core.api import json_response
 from redprop.core.errors import ApplicationError, NotFound, PermissionDenied
 from redprop.core.inputs import Id, Int, Text
 from redprop.mediation import permissions, presenters, selectors, services
@@ -215,9 +216,7 @@ def _aware(value: dt.datetime | None, field: str) -> dt.datetime | None:
 
 
 def _created(request: HttpRequest, data: dict[str, Any]) -> Any:
-    from redprop.core.api import api
-
-    return api.create_response(request, CaseOut(**data).model_dump(mode="json"), status=201)
+    return json_response(request, CaseOut(**data).model_dump(mode="json"), status=201)
 
 
 def _read(request: HttpRequest, case_id: int) -> dict[str, Any]:

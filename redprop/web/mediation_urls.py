@@ -1,6 +1,8 @@
+"""Mediation's pages (namespace ``mediation:``), included by ``config/urls.py``."""
+
 from django.urls import path
 
-from redprop.mediation import views
+from redprop.web.views import mediation as views
 
 app_name = "mediation"
 

@@ -1,4 +1,4 @@
-"""The case pages' forms: each calls one service from ``clean()`` (``web.forms.ServiceForm``)."""
+"""The mediation case pages' forms: each calls one service from ``clean()`` (``web.forms.ServiceForm``)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
-"""Phone pages: the mediator's case list and case page, the party's view of their case,
-the desk's petition intake, and 转调解 from a request page."""
+"""Mediation's phone pages: the mediator's case list and case page, the party's view of
+their case, the desk's petition intake, and 转调解 from a request page."""
 
 from __future__ import annotations
 
@@ -16,9 +16,9 @@ from redprop.core import clock
 from redprop.core.errors import ApplicationError
 from redprop.mediation import permissions, presenters, selectors, services
 from redprop.mediation.choices import EventKind
-from redprop.mediation.forms import ACTION_FORMS, IntakeForm
 from redprop.mediation.workflow import available
 from redprop.web.access import role_required
+from redprop.web.mediation_forms import ACTION_FORMS, IntakeForm
 
 GROUPS = {
     "mediator": _("调解办理"),
