@@ -15,6 +15,7 @@ from redprop.accounts.choices import Role
 from redprop.conftest import build_world
 from redprop.meetings import services as ms
 from redprop.meetings.models import Meeting, Resolution
+from redprop.votes.models import Vote
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -106,4 +107,37 @@ def test_issue_to_agenda_checkin_minutes(live_server: Any, browser: Any, artifac
     pdf = conv.request.get(f"{live_server.url}/meetings/{meeting.pk}/minutes.pdf")
     assert pdf.ok
     assert pdf.body().startswith(b"%PDF")
+
+    # --- the resolution goes to the owners: a vote (Civil Code art. 278) ------------------
+    conv.locator("summary", has_text="发起业主表决").first.click()
+    launch = conv.locator("form:has(button[data-action='launch-vote'])").first
+    launch.get_by_label("表决事项（民法典第二百七十八条）").select_option(value="9")
+    launch.get_by_label("表决标题").fill("南门道闸改造方案")
+    launch.locator("button[data-action='launch-vote']").click()
+    assert conv.get_by_text("已发起业主表决").is_visible()
+    vote = Vote.objects.get()
+    assert vote.origin.startswith(f"/meetings/{meeting.pk}/")
+    j.shoot(conv, "m08-vote-launched")
+
+    # --- the owner votes on the phone -------------------------------------------------------
+    phone.goto(f"{live_server.url}/votes/{vote.pk}/")
+    phone.get_by_label("同意").check()
+    phone.get_by_role("button", name="提交投票").click()
+    phone.wait_for_load_state("networkidle")
+    assert "同意" in phone.locator('[data-test="current"]').inner_text()
+    j.shoot(phone, "m09-owner-voted")
+
+    # --- the result is published, and the resolution shows it -------------------------------
+    conv.goto(f"{live_server.url}/votes/{vote.pk}/")
+    conv.locator('[data-test="do-close"]').click()
+    conv.wait_for_load_state("networkidle")
+    conv.locator('[data-test="do-publish"]').click()
+    conv.wait_for_load_state("networkidle")
+    assert conv.locator('[data-test="state"]').inner_text() == "已公布"
+    public = j.open(PHONE, mobile=True)
+    public.goto(f"{live_server.url}/votes/{vote.pk}/result/")
+    assert "表决通过" in public.content()  # the one owner took part and agreed
+    conv.goto(f"{live_server.url}/meetings/{meeting.pk}/")
+    assert "表决通过" in conv.locator("[data-followup='vote']").inner_text()
+    j.shoot(conv, "m10-result-on-the-resolution")
     assert j.foreign == []
