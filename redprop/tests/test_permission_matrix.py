@@ -1415,6 +1415,21 @@ TABLE: dict[str, list[Case]] = {
             seen_by=MEETING_VIEWERS,
         )
     ],
+    # A resolution launches an owners' vote: the organisers (the vote's too).
+    "meetings:resolution_vote": [
+        Case(
+            DISPATCHERS,
+            "POST",
+            args=lambda fx: {"pk": fx.m_resolution.pk},
+            body=lambda fx: {
+                f"v{fx.m_resolution.pk}-item": "9",
+                f"v{fx.m_resolution.pk}-title": "矩阵表决",
+                f"v{fx.m_resolution.pk}-days": "7",
+            },
+            ok=(302,),
+            seen_by=MEETING_VIEWERS,
+        )
+    ],
     "meetings:issue_new": [
         Case(PROPOSERS, scoped=False),
         Case(
@@ -1604,6 +1619,16 @@ TABLE: dict[str, list[Case]] = {
             "POST",
             args=lambda fx: {"resolution_id": fx.m_resolution.pk, "action": "report"},
             body={"note": "已订购道闸电机"},
+            seen_by=MEETING_VIEWERS,
+        )
+    ],
+    "api:meetings_resolution_vote": [
+        Case(
+            DISPATCHERS,
+            "POST",
+            args=lambda fx: {"resolution_id": fx.m_resolution.pk},
+            body={"item": 9, "title": "矩阵表决", "days": 7},
+            ok=(201,),
             seen_by=MEETING_VIEWERS,
         )
     ],
