@@ -32,6 +32,9 @@ from redprop.meetings.services.feeds import (
     feed_revoke,
 )
 from redprop.meetings.services.meeting_day import (
+    _checkin_max_age as _checkin_max_age,  # the API shows the link's lifetime
+)
+from redprop.meetings.services.meeting_day import (
     attendance_mark,
     carry_over,
     checkin_meeting,
