@@ -52,7 +52,7 @@ from redprop.campaigns.workflow import WORKFLOW
 from redprop.core import clock
 from redprop.core.audit import audit
 from redprop.core.errors import ApplicationError, ErrorCode, NotFound, PermissionDenied
-from redprop.core.inputs import text_problem
+from redprop.core.inputs import checked_text
 from redprop.core.models import AuditEvent
 from redprop.territory.places import scope_columns_of
 
@@ -61,20 +61,9 @@ MAX_DAYS = 366
 
 
 def _text(value: Any, *, field: str, max_length: int, required: bool = False) -> str:
-    text = "" if value is None else str(value)
-    problem = text_problem(text, required=required)
-    if problem == "blank":
-        raise ApplicationError(CampaignError.EMPTY, _("不能为空"), field=field)
-    if problem:
-        raise ApplicationError(
-            ErrorCode.VALIDATION, _("含有不允许的字符（如 NUL、控制字符）"), field=field
-        )
-    text = text.strip()
-    if len(text) > max_length:
-        raise ApplicationError(
-            ErrorCode.VALIDATION, _("不能超过 %(max)s 个字符") % {"max": max_length}, field=field
-        )
-    return text
+    return checked_text(
+        value, field=field, max_length=max_length, required=required, blank_code=CampaignError.EMPTY
+    )
 
 
 def _area_node(level: str, area_id: int) -> Any:

@@ -73,6 +73,38 @@ def text_problem(value: str, *, required: bool = False) -> str | None:
     return None
 
 
+def checked_text(
+    value: Any,
+    *,
+    field: str,
+    max_length: int,
+    required: bool = False,
+    blank_code: str = "validation_error",
+    blank_message: str | None = None,
+) -> str:
+    """A service's text input, stripped: refused (``ApplicationError`` on ``field``) when
+    it holds forbidden characters, is blank while ``required`` (``blank_code`` and
+    ``blank_message``, default "不能为空"), or is longer than ``max_length``."""
+    from django.utils.translation import gettext as _
+
+    from redprop.core.errors import ApplicationError, ErrorCode
+
+    text = "" if value is None else str(value)
+    problem = text_problem(text, required=required)
+    if problem == "blank" or (required and not text.strip()):
+        raise ApplicationError(blank_code, blank_message or _("不能为空"), field=field)
+    if problem:
+        raise ApplicationError(
+            ErrorCode.VALIDATION, _("含有不允许的字符（如 NUL、控制字符）"), field=field
+        )
+    text = text.strip()
+    if len(text) > max_length:
+        raise ApplicationError(
+            ErrorCode.VALIDATION, _("不能超过 %(max)s 个字符") % {"max": max_length}, field=field
+        )
+    return text
+
+
 def parse_id(value: object) -> int | None:
     """An id typed into a query string or a form (ASCII digits in 1..2^63-1), else None.
 

@@ -29,7 +29,7 @@ from django.utils.translation import gettext_noop
 from redprop.core import clock
 from redprop.core.audit import audit
 from redprop.core.errors import ApplicationError, ErrorCode, NotFound, PermissionDenied
-from redprop.core.inputs import text_problem
+from redprop.core.inputs import checked_text
 from redprop.core.models import AuditEvent
 from redprop.notices import permissions
 from redprop.notices.choices import UNIT_COLUMN, NoticeKind, NoticeStatus, TargetLevel
@@ -58,22 +58,14 @@ def visible_to_staff(user: Any) -> Any:
 
 
 def _text(value: Any, *, field: str, max_length: int) -> str:
-    text = "" if value is None else str(value)
-    problem = text_problem(text, required=True)
-    if problem == "blank":
-        raise ApplicationError(NoticeError.EMPTY, _("公告的标题和正文不能为空"), field=field)
-    if problem:
-        raise ApplicationError(
-            ErrorCode.VALIDATION, _("含有不允许的字符（如 NUL、控制字符）"), field=field
-        )
-    text = text.strip()
-    if len(text) > max_length:
-        raise ApplicationError(
-            ErrorCode.VALIDATION,
-            _("不能超过 %(max)s 个字符") % {"max": max_length},
-            field=field,
-        )
-    return text
+    return checked_text(
+        value,
+        field=field,
+        max_length=max_length,
+        required=True,
+        blank_code=NoticeError.EMPTY,
+        blank_message=_("公告的标题和正文不能为空"),
+    )
 
 
 def _window(

@@ -10,7 +10,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from redprop.core.errors import ApplicationError, ErrorCode, NotFound, PermissionDenied
-from redprop.core.inputs import text_problem
+from redprop.core.inputs import checked_text
 from redprop.meetings import permissions
 from redprop.meetings.choices import (
     Party,
@@ -38,20 +38,7 @@ ORG_PARTY = {
 
 
 def _text(value: str | None, field: str, limit: int, *, required: bool = False) -> str:
-    value = value or ""
-    problem = text_problem(value, required=required)
-    if problem == "invalid_characters":
-        raise ApplicationError(
-            ErrorCode.VALIDATION, _("含有不允许的字符（如 NUL、控制字符）"), field=field
-        )
-    if problem == "blank" or (required and not value.strip()):
-        raise ApplicationError(ErrorCode.VALIDATION, _("不能为空"), field=field)
-    value = value.strip()
-    if len(value) > limit:
-        raise ApplicationError(
-            ErrorCode.VALIDATION, _("不能超过 %(max)s 个字符") % {"max": limit}, field=field
-        )
-    return value
+    return checked_text(value, field=field, max_length=limit, required=required)
 
 
 def _aware(moment: dt.datetime, field: str) -> dt.datetime:
