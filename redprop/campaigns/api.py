@@ -7,6 +7,7 @@ import datetime as dt
 from typing import Any
 
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import File, Form, Router, Schema
 from ninja.files import UploadedFile
 
@@ -164,7 +165,7 @@ def campaign_create(request: HttpRequest, payload: CampaignIn) -> Any:
     units = []
     for u in payload.units:
         if u.org_id not in orgs:
-            raise ApplicationError(CampaignError.BAD_UNIT, "单位不存在", field="units")
+            raise ApplicationError(CampaignError.BAD_UNIT, _("单位不存在"), field="units")
         units.append((orgs[u.org_id], u.role))
     data = payload.dict()
     data["units"] = units
@@ -185,7 +186,7 @@ def campaign_item_assign(request: HttpRequest, item_id: int, payload: AssignIn) 
     org = Org.objects.filter(pk=payload.org_id).first()
     assignee = User.objects.filter(pk=payload.assignee_id).first() if payload.assignee_id else None
     if payload.assignee_id and assignee is None:
-        raise ApplicationError(CampaignError.NOT_A_UNIT, "整改人不存在", field="assignee_id")
+        raise ApplicationError(CampaignError.NOT_A_UNIT, _("整改人不存在"), field="assignee_id")
     item = services.item_assign(
         item=item, acting_user=request.user, org=org, assignee=assignee, due_on=payload.due_on
     )

@@ -34,6 +34,7 @@ from django.utils.translation import gettext as _
 from redprop.core.errors import Conflict, ErrorCode, NotFound, PermissionDenied
 
 Obj = TypeVar("Obj", bound=models.Model)
+M = TypeVar("M", bound=models.Model)
 Check = Callable[[Any, Any], bool]
 
 
@@ -243,12 +244,12 @@ class Workflow(Generic[Obj]):
         self,
         action: str,
         user: Any,
-        queryset: models.QuerySet[Obj],
+        queryset: models.QuerySet[M],
         pk: Any,
         *,
         to: str | None = None,
         update_fields: Iterable[str] = (),
-    ) -> Iterator[Obj]:
+    ) -> Iterator[M]:
         """Run one step: in a transaction, lock the row, authorize (403), guard (409),
         hand the object to the body, then set the state to ``to`` (when given) and save
         ``update_fields`` plus the state. The body records the timeline event and the

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Avg, Count, Exists, OuterRef, Q, QuerySet
+from django.utils.translation import gettext
 
 from redprop.accounts.choices import Role
 from redprop.core.scope import TERRITORY_LEVELS
@@ -171,7 +172,7 @@ def total(rows: list[CountRow]) -> CountRow:
     scored = [(r.avg_score or 0) * r.rated for r in rows]
     return CountRow(
         node_id=None,
-        name="合计",
+        name=gettext("合计"),
         cases=sum(r.cases for r in rows),
         petitions=sum(r.petitions for r in rows),
         open=sum(r.open for r in rows),

@@ -17,9 +17,6 @@ from redprop.core.chain import AppendOnlyError
 from redprop.core.models import AppendOnlyManager, BaseModel, ScopedModel, append_only_triggers
 from redprop.ratings.choices import CycleStatus, Dimension, EventKind, Metric, Stage
 
-POINTS = {"max_digits": 5, "decimal_places": 1}
-RATIO = {"max_digits": 6, "decimal_places": 4}
-
 
 class RatingCycle(ScopedModel):
     """One city's rating of one year. Its criteria and thresholds are the bureau's data."""
@@ -93,13 +90,14 @@ class Criterion(BaseModel):
     text = models.CharField(_("评分标准"), max_length=200)
     max_points = models.DecimalField(
         _("分值"),
-        **POINTS,
+        max_digits=5,
+        decimal_places=1,
         validators=[MinValueValidator(0), MaxValueValidator(100)],
     )
     order = models.PositiveSmallIntegerField(_("顺序"), default=0)
     metric = models.CharField(_("计算指标"), max_length=24, choices=Metric.choices, blank=True)
-    floor = models.DecimalField(_("零分线"), **RATIO, null=True, blank=True)
-    target = models.DecimalField(_("满分线"), **RATIO, null=True, blank=True)
+    floor = models.DecimalField(_("零分线"), max_digits=6, decimal_places=4, null=True, blank=True)
+    target = models.DecimalField(_("满分线"), max_digits=6, decimal_places=4, null=True, blank=True)
 
     class Meta:
         verbose_name = _("评分标准")
@@ -149,7 +147,7 @@ class Assessment(ScopedModel):
     # cycle's period ({"computed_at", "period", "counts", "metrics": {key: ratio}, "points":
     # {criterion code: points}}). Refreshed at each hand-over; frozen at certification.
     figures = models.JSONField(_("服务质量数据"), default=dict, blank=True)
-    total = models.DecimalField(_("总分"), **POINTS, null=True, blank=True)
+    total = models.DecimalField(_("总分"), max_digits=5, decimal_places=1, null=True, blank=True)
     stars = models.PositiveSmallIntegerField(
         _("星级"), null=True, blank=True, validators=[MaxValueValidator(5)]
     )
@@ -180,7 +178,7 @@ class Score(BaseModel):
     assessment = models.ForeignKey(Assessment, models.CASCADE, related_name="scores")
     criterion = models.ForeignKey(Criterion, models.PROTECT, related_name="+")
     stage = models.CharField(max_length=12, choices=Stage.choices)
-    points = models.DecimalField(_("得分"), **POINTS)
+    points = models.DecimalField(_("得分"), max_digits=5, decimal_places=1)
     note = models.CharField(_("说明"), max_length=300, blank=True)
 
     class Meta:
@@ -203,8 +201,8 @@ class ScoreChange(models.Model):
     assessment = models.ForeignKey(Assessment, models.CASCADE, related_name="score_changes")
     criterion = models.ForeignKey(Criterion, models.PROTECT, related_name="+")
     stage = models.CharField(max_length=12, choices=Stage.choices)
-    old_points = models.DecimalField(**POINTS, null=True, blank=True)
-    new_points = models.DecimalField(**POINTS)
+    old_points = models.DecimalField(max_digits=5, decimal_places=1, null=True, blank=True)
+    new_points = models.DecimalField(max_digits=5, decimal_places=1)
     note = models.CharField(max_length=300, blank=True)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+")
     at = models.DateTimeField(default=timezone.now)

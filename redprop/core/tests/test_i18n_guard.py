@@ -79,6 +79,18 @@ DATA_FILES = {
     # The default SLA policy's name, a row edited in the admin like any other policy.
     "redprop/requests/defaults.py",
     "redprop/conftest.py",
+    # The default star-rating sheet, copied into each cycle as rows the bureau edits.
+    "redprop/ratings/template.py",
+    # The paper-ballot xlsx: its column heads and the choice words staff type are the
+    # importer's input tokens (read back by the same module), not interface text.
+    "redprop/votes/services/paper_import.py",
+    # Journal-entry memos and the demo provider's name: stored in the books as data in
+    # the platform language (the ledger is append-only; memos are never re-rendered).
+    "redprop/fees/billrun.py",
+    "redprop/fees/payments.py",
+    "redprop/fees/providers.py",
+    # The reason written to the PII access log when a hardship tag is checked (data).
+    "redprop/fees/hardship.py",
 }
 DATA_DIRS = ("redprop/demo/",)
 
@@ -106,6 +118,16 @@ DATA: dict[str, set[str]] = {
     },
     # The kinds of day a holiday file may spell in Chinese (input tokens, not shown).
     "redprop/calendars/imports.py": {"休", "放假", "班", "上班"},
+    # The default meeting place, stored on a series (edited like any other field).
+    "redprop/meetings/choices.py": {"红色物业议事厅"},
+    # OpenAPI field and operation descriptions for integrators (documentation).
+    "redprop/fees/api.py": {
+        "业委会签字 (a member of the compound's owners' committee).",
+        "党组织签字 (the community party organisation), after the committee.",
+        "发布公示: the month is closed; later corrections show next month.",
+        '元，字符串，如 "40.28"',
+        '元，字符串，如 "0.45"',
+    },
     # The console SMS backend's line for developers.
     "redprop/notifications/sms.py": {"[短信] "},
     # Open311's public reads mask flat numbers such as "3栋2单元501" (a pattern, not text).

@@ -32,5 +32,8 @@ class Migration(migrations.Migration):
     dependencies = [
         ("calendars", "0002_seed_cn_and_calendars"),
         ("requests", "0009_merge_20261206_1456"),
+        # After the ladder column exists, so that unapplying runs in the reverse order
+        # (the seed's rows go before the column they were written with).
+        ("requests", "0010_sla_policy_escalate_to"),
     ]
     operations = [migrations.RunPython(seed, unseed)]

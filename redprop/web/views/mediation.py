@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from redprop.accounts.choices import Role
@@ -21,10 +22,10 @@ from redprop.web.access import role_required
 from redprop.web.mediation_forms import ACTION_FORMS, IntakeForm
 
 GROUPS = {
-    "mediator": _("调解办理"),
-    "supervisor": _("调解办理"),
-    "applicant": _("我的操作"),
-    "party": _("我的操作"),
+    "mediator": gettext_lazy("调解办理"),
+    "supervisor": gettext_lazy("调解办理"),
+    "applicant": gettext_lazy("我的操作"),
+    "party": gettext_lazy("我的操作"),
 }
 
 
