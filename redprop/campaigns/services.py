@@ -19,9 +19,10 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -82,8 +83,11 @@ def visible_campaigns(user: Any) -> Any:
     return campaigns_visible(user=user)
 
 
-def visible_items(user: Any) -> Any:
-    return user.scope_set(*permissions.READER_ROLES).filter(CampaignItem.objects.all())
+def visible_items(user: Any) -> QuerySet[CampaignItem]:
+    return cast(
+        QuerySet[CampaignItem],
+        user.scope_set(*permissions.READER_ROLES).filter(CampaignItem.objects.all()),
+    )
 
 
 # --- campaigns ---------------------------------------------------------------------------
@@ -344,7 +348,7 @@ def item_from_request(
     )
 
 
-def _step_queryset(user: Any) -> Any:
+def _step_queryset(user: Any) -> QuerySet[CampaignItem]:
     return visible_items(user).select_related("campaign")
 
 

@@ -109,7 +109,7 @@ def chain_existing_rows(model: Any, *, label: str, fields: Iterable[str]) -> int
     """
     fields = tuple(fields)
     prev, count = GENESIS, 0
-    manager = models.QuerySet(model=model)
+    manager: models.QuerySet[Any] = models.QuerySet(model=model)
     for row in manager.order_by("pk").iterator(chunk_size=2000):
         digest = row_digest(prev_hash=prev, label=label, values=row_values(row, fields))
         manager.filter(pk=row.pk).update(prev_hash=prev, row_hash=digest)

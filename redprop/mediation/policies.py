@@ -150,9 +150,11 @@ def checkpoints_due(
     """Checkpoints (key, kind, instant) due by ``now`` that have not fired. A warning
     is skipped once the deadline itself has passed; work at the due instant is on time."""
     clock = running_clock(case)
-    if clock is None or clock[1] is None:
+    if clock is None:
         return []
     name, due = clock
+    if due is None:
+        return []
     out: list[tuple[str, str, dt.datetime]] = []
     warn = due - dt.timedelta(days=int(case.policy.get("warn_days", DEFAULTS["warn_days"])))
     if due < now:
@@ -169,11 +171,13 @@ def checkpoints_due(
 def next_check(case: Any, fired: set[str]) -> dt.datetime | None:
     """Just after the next instant at which a checkpoint may fire (None: nothing)."""
     clock = running_clock(case)
-    if clock is None or clock[1] is None:
+    if clock is None:
         return None
     name, due = clock
+    if due is None:
+        return None
     warn = due - dt.timedelta(days=int(case.policy.get("warn_days", DEFAULTS["warn_days"])))
-    times = []
+    times: list[dt.datetime] = []
     if f"warn:{name}" not in fired and f"breach:{name}" not in fired:
         times.append(warn)
     if f"breach:{name}" not in fired:

@@ -18,7 +18,14 @@ from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from dateutil.rrule import DAILY, MONTHLY, WEEKLY, YEARLY, rrule, rrulestr
+from dateutil.rrule import (  # type: ignore[import-untyped]
+    DAILY,
+    MONTHLY,
+    WEEKLY,
+    YEARLY,
+    rrule,
+    rrulestr,
+)
 from django.conf import settings
 from django.utils.translation import gettext as _
 

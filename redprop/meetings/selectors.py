@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import ExtractMonth
@@ -340,7 +340,7 @@ def feed_ical(*, feed: CalendarFeed) -> bytes:
 
     for m in made:
         uid = (
-            f"series-{m.series_id}-{m.occurrence_date.isoformat()}@redprop"
+            f"series-{m.series_id}-{cast(dt.date, m.occurrence_date).isoformat()}@redprop"
             if m.series_id
             else f"meeting-{m.pk}@redprop"
         )
@@ -365,4 +365,4 @@ def feed_ical(*, feed: CalendarFeed) -> bytes:
                 if occ.uid in seen:
                     continue
                 add(occ.uid, series.name, occ.starts_at, occ.ends_at, series.place, occ.cancelled)
-    return cal.to_ical()
+    return cast(bytes, cal.to_ical())

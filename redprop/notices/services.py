@@ -17,11 +17,12 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
@@ -50,11 +51,14 @@ MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
 FANOUT_KIND = "notice.published"
 
 
-def visible_to_staff(user: Any) -> Any:
+def visible_to_staff(user: Any) -> QuerySet[Notice]:
     """The notices a staff user's scope holds (what the workflow steps may reach)."""
     if user is None:
         return Notice.objects.all()
-    return user.scope_set(*permissions.STAFF_READER_ROLES).filter(Notice.objects.all())
+    return cast(
+        QuerySet[Notice],
+        user.scope_set(*permissions.STAFF_READER_ROLES).filter(Notice.objects.all()),
+    )
 
 
 def _text(value: Any, *, field: str, max_length: int) -> str:
@@ -185,9 +189,10 @@ def notice_update(
     expire_at: dt.datetime | None = None,
 ) -> Notice:
     """Change a draft's text or window (a published notice is withdrawn and reissued)."""
-    notice = visible_to_staff(acting_user).select_for_update().filter(pk=notice.pk).first()
-    if notice is None:
+    found = visible_to_staff(acting_user).select_for_update().filter(pk=notice.pk).first()
+    if found is None:
         raise NotFound()
+    notice = found
     if not permissions.is_publisher(acting_user, notice):
         raise PermissionDenied()
     if notice.status != NoticeStatus.DRAFT:
@@ -301,9 +306,10 @@ def notices_expire_due(*, now: dt.datetime | None = None) -> int:
 
 @transaction.atomic
 def notice_pin(*, notice: Notice, acting_user: Any, pinned: bool) -> Notice:
-    notice = visible_to_staff(acting_user).select_for_update().filter(pk=notice.pk).first()
-    if notice is None:
+    found = visible_to_staff(acting_user).select_for_update().filter(pk=notice.pk).first()
+    if found is None:
         raise NotFound()
+    notice = found
     if not permissions.is_publisher(acting_user, notice):
         raise PermissionDenied()
     if notice.status not in (NoticeStatus.DRAFT, NoticeStatus.PUBLISHED):
@@ -341,9 +347,10 @@ def notice_mark_read(*, notice: Notice, user: Any) -> bool:
 @transaction.atomic
 def notice_attach(*, notice: Notice, upload: Any, acting_user: Any) -> NoticeAttachment:
     """Add an image (re-encoded: no EXIF) or a PDF to a draft or published notice."""
-    notice = visible_to_staff(acting_user).select_for_update().filter(pk=notice.pk).first()
-    if notice is None:
+    found = visible_to_staff(acting_user).select_for_update().filter(pk=notice.pk).first()
+    if found is None:
         raise NotFound()
+    notice = found
     if not permissions.is_publisher(acting_user, notice):
         raise PermissionDenied()
     if notice.status not in (NoticeStatus.DRAFT, NoticeStatus.PUBLISHED):

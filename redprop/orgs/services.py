@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django.db import transaction
 from django.utils import timezone
@@ -25,6 +25,7 @@ from redprop.people.validation import clean_phone
 
 if TYPE_CHECKING:
     from redprop.accounts.models import User
+    from redprop.core.models import Place
 
 
 @transaction.atomic
@@ -193,7 +194,7 @@ def party_organise_company(
             host_org=company,
             formed_on=formed_on or timezone.localdate(),
         )
-        target.set_place(committee.community if committee.community_id else company)
+        target.set_place(cast("Place", committee.community if committee.community_id else company))
         target.save()
         audit(
             actor=acting_user,

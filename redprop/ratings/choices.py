@@ -17,7 +17,7 @@ class Stage(models.TextChoices):
 # Whose scores each stage records (the certified and withdrawn states score nothing).
 SCORING_STAGES = (Stage.SELF, Stage.COMMUNITY, Stage.BUREAU)
 
-TRANSITIONS = {
+TRANSITIONS: dict[str, set[str]] = {
     Stage.SELF: {Stage.COMMUNITY},
     Stage.COMMUNITY: {Stage.SELF, Stage.BUREAU},
     Stage.BUREAU: {Stage.COMMUNITY, Stage.CERTIFIED},

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
@@ -30,8 +30,11 @@ from redprop.requests.models import Rating, ServiceRequest
 def assessments_for(*, user: Any) -> QuerySet[Assessment]:
     """The assessments ``user`` may open (scope first; the page rechecks the relationship)."""
     qs = Assessment.objects.select_related("cycle", "company", "community")
-    return (
-        user.scope_set(*permissions.PAGE_ROLES).filter(qs).order_by("-cycle__year", "company__name")
+    return cast(
+        QuerySet[Assessment],
+        user.scope_set(*permissions.PAGE_ROLES)
+        .filter(qs)
+        .order_by("-cycle__year", "company__name"),
     )
 
 
@@ -44,7 +47,10 @@ def assessment_get(*, user: Any, assessment_id: int) -> Assessment:
 
 def cycles_for(*, user: Any) -> QuerySet[RatingCycle]:
     """The cycles of the cities whose bureau the user is (to open the next one)."""
-    return user.scope_set(*permissions.CYCLE_ROLES).filter(RatingCycle.objects.all())
+    return cast(
+        QuerySet[RatingCycle],
+        user.scope_set(*permissions.CYCLE_ROLES).filter(RatingCycle.objects.all()),
+    )
 
 
 @dataclass
@@ -84,10 +90,10 @@ def sheet(*, assessment: Assessment, user: Any) -> Sheet:
     computed = assessment.figures.get("points") or {}
     metrics = assessment.figures.get("metrics") or {}
     blocks: list[Block] = []
-    grand = {st: Decimal(0) for st in SCORING_STAGES}
+    grand: dict[str, Decimal] = {st: Decimal(0) for st in SCORING_STAGES}
     for dim in Dimension:
         lines = []
-        totals = {st: Decimal(0) for st in SCORING_STAGES}
+        totals: dict[str, Decimal] = {st: Decimal(0) for st in SCORING_STAGES}
         for c in (c for c in criteria if c.dimension == dim):
             line = Line(criterion=c)
             if c.metric:
@@ -228,7 +234,7 @@ def public_list(*, city_id: int | None = None) -> list[PublicEntry]:
                 total=a.total,
                 certified_at=a.certified_at,
                 metrics=(a.figures.get("metrics") or {}),
-                compounds=a.n_compounds,
+                compounds=getattr(a, "n_compounds", 0),
             )
         )
     return out

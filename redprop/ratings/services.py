@@ -8,11 +8,11 @@ import datetime as dt
 import re
 from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, cast
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
-from django.db.models import Count
+from django.db.models import Count, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop, override
@@ -187,8 +187,11 @@ def _event(
     )
 
 
-def _visible(acting_user: Any) -> Any:
-    return acting_user.scope_set(*permissions.PAGE_ROLES).filter(Assessment.objects.all())
+def _visible(acting_user: Any) -> QuerySet[Assessment]:
+    return cast(
+        QuerySet[Assessment],
+        acting_user.scope_set(*permissions.PAGE_ROLES).filter(Assessment.objects.all()),
+    )
 
 
 def _locked(acting_user: Any, assessment_id: int) -> Assessment:

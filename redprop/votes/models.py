@@ -17,7 +17,7 @@ See docs/subsystems/votes.md and docs/adr/0022-stored-votes.md.
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -28,6 +28,9 @@ from django.utils.translation import gettext_lazy as _
 from redprop.core import clock
 from redprop.core.chain import AppendOnlyError
 from redprop.core.models import AppendOnlyQuerySet, BaseModel, ScopedModel, append_only_triggers
+
+if TYPE_CHECKING:
+    from redprop.territory.models import Building
 from redprop.votes.choices import (
     AreaSource,
     BallotChoice,
@@ -156,9 +159,9 @@ class Vote(ScopedModel):
 
     @property
     def scope_label(self) -> str:
-        return (
-            f"{self.compound.name}{self.building.name}" if self.building_id else self.compound.name
-        )  # type: ignore[union-attr]
+        if self.building_id:
+            return f"{self.compound.name}{cast('Building', self.building).name}"
+        return self.compound.name
 
     def window_open(self, at: Any = None) -> bool:
         at = at or clock.now()

@@ -138,9 +138,10 @@ def agenda_add(*, meeting: Meeting, issue: Issue, acting_user: Any) -> AgendaIte
     """Put a collected issue on a meeting's agenda (at the end)."""
     meeting = _lock_meeting(meeting)
     _require_organiser(acting_user, meeting)
-    issue = Issue.objects.select_for_update().filter(pk=issue.pk).first()
-    if issue is None or issue.community_id != meeting.community_id:
+    locked = Issue.objects.select_for_update().filter(pk=issue.pk).first()
+    if locked is None or locked.community_id != meeting.community_id:
         raise ApplicationError(ErrorCode.VALIDATION, _("议题不存在或不属于本社区"), field="issue")
+    issue = locked
     if meeting.status not in OPEN_MEETING_STATES:
         raise ApplicationError(
             MeetingError.INVALID_TRANSITION, _("会议已开始，不能再增加议程"), field="meeting"

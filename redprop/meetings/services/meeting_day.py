@@ -5,7 +5,7 @@ and the day itself: check-in by QR code and attendance.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.core import signing
@@ -33,6 +33,7 @@ from redprop.meetings.models import (
     AgendaItem,
     Issue,
     Meeting,
+    MeetingSeries,
     Participant,
     Resolution,
 )
@@ -123,12 +124,14 @@ def _next_of_series(meeting: Meeting) -> Meeting | None:
         ):
             if occ.cancelled or occ.starts_at <= meeting.starts_at:
                 continue
-            made = _materialize(series, occ)
+            made = _materialize(cast(MeetingSeries, series), occ)
             if made.status in OPEN_MEETING_STATES:
                 return made
         return None
     try:
-        return next_meeting(community=Region.objects.get(pk=meeting.community_id), after=after)
+        return next_meeting(
+            community=Region.objects.get(pk=cast(int, meeting.community_id)), after=after
+        )
     except ApplicationError:
         return None
 

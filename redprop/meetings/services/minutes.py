@@ -185,11 +185,12 @@ def resolution_step(
         if cleaned is not None:
             update.photo.save("p.jpg", cleaned[0], save=False)
         update.save()
-        issue_status = {
+        issue_statuses: dict[str, IssueStatus] = {
             ResolutionStatus.DONE: IssueStatus.DONE,
             ResolutionStatus.IN_PROGRESS: IssueStatus.RESOLVED,
             ResolutionStatus.CANCELLED: IssueStatus.DROPPED,
-        }[to]
+        }
+        issue_status = issue_statuses[to]
         Issue.objects.filter(pk=res.issue_id).update(status=issue_status, updated_at=clock.now())
         if action in ("reopen", "cancel"):
             audit(

@@ -389,8 +389,8 @@ def _send_invitations(meeting: Meeting, rows: Sequence[Participant]) -> None:
     }
     from redprop.notifications.texts import Text
 
-    persons = [r.person_id for r in rows if r.person_id]
-    users = [r.user_id for r in rows if r.user_id]
+    persons: list[int | None] = [r.person_id for r in rows if r.person_id]
+    users: list[int | None] = [r.user_id for r in rows if r.user_id]
     groups: list[dict[str, Any]] = []
     if persons or users:
         groups.append(audience(persons=persons, users=users))

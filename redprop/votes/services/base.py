@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.utils.translation import gettext as _
 
@@ -13,6 +13,11 @@ from redprop.core.errors import ApplicationError
 from redprop.core.inputs import text_problem
 from redprop.votes import counting, selectors
 from redprop.votes.errors import VoteError, counting_error, vote_error
+
+if TYPE_CHECKING:
+    from django.db.models import QuerySet
+
+    from redprop.votes.models import Vote
 
 MAX_WINDOW = dt.timedelta(days=90)
 DEFAULT_WINDOW = dt.timedelta(days=14)
@@ -46,7 +51,7 @@ def _item(item: Any) -> int:
         ) from None
 
 
-def _visible(user: Any) -> Any:
+def _visible(user: Any) -> QuerySet[Vote]:
     return selectors.vote_list(user=user)
 
 

@@ -144,8 +144,8 @@ def ballots_import(*, vote: Vote, acting_user: Any, upload: Any, document: Any) 
             except ApplicationError as err:
                 errors.append(RowError(n, err.field or "", err.code, err.message))
             except ValueError:
-                err = vote_error(VoteError.VOTING_CLOSED, field="cast_at", status=409)
-                errors.append(RowError(n, "cast_at", err.code, err.message))
+                closed = vote_error(VoteError.VOTING_CLOSED, field="cast_at", status=409)
+                errors.append(RowError(n, "cast_at", closed.code, closed.message))
         if errors:
             raise ApplicationError(
                 VoteError.IMPORT_ROWS_INVALID,
