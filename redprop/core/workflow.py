@@ -261,7 +261,9 @@ class Workflow(Generic[Obj]):
         if to is None and len(a.targets) == 1:
             (to,) = a.targets
         with transaction.atomic():
-            obj = queryset.select_for_update().filter(pk=pk).first()
+            # Lock the row itself only: a queryset that follows a nullable relation
+            # (select_related) cannot lock the outer join's side on PostgreSQL.
+            obj = queryset.select_for_update(of=("self",)).filter(pk=pk).first()
             if obj is None:
                 raise NotFound()
             self.authorize(action, user, obj)
