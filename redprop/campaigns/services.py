@@ -178,7 +178,12 @@ def campaign_add_unit(*, campaign: Campaign, org: Any, role: str, acting_user: A
 
 @transaction.atomic
 def campaign_close(*, campaign: Campaign, acting_user: Any) -> Campaign:
-    campaign = visible_campaigns(acting_user).select_for_update().filter(pk=campaign.pk).first()
+    campaign = (
+        visible_campaigns(acting_user)
+        .select_for_update(of=("self",))
+        .filter(pk=campaign.pk)
+        .first()
+    )
     if campaign is None:
         raise NotFound()
     if not permissions.is_organiser(acting_user, campaign):
@@ -465,7 +470,7 @@ def item_spawn_request(*, item: CampaignItem, acting_user: Any) -> Any:
     from redprop.requests.models import Category
     from redprop.requests.services import request_file
 
-    it = _step_queryset(acting_user).select_for_update().filter(pk=item.pk).first()
+    it = _step_queryset(acting_user).select_for_update(of=("self",)).filter(pk=item.pk).first()
     if it is None:
         raise NotFound()
     if not permissions.is_inspector(acting_user, it):
