@@ -49,7 +49,14 @@ def test_load_more_by_keyboard_and_the_refresh_keeps_it(live_server, browser, ar
     desk.keyboard.press("Enter")
     queue.get_by_text("已显示全部").wait_for()
     assert rows.count() == len(filed)
-    assert desk.evaluate("document.activeElement.dataset.key") == f"row-{filed[QUEUE_PAGE].pk}"
+    # The focus moves once htmx has settled the swapped rows (asynchronously): wait for it.
+    first_new = f"row-{filed[QUEUE_PAGE].pk}"
+    desk.wait_for_function(
+        "k => document.activeElement && document.activeElement.dataset.key === k",
+        arg=first_new,
+        timeout=5000,
+    )
+    assert desk.evaluate("document.activeElement.dataset.key") == first_new
     ids = [int(x) for x in rows.evaluate_all("rs => rs.map(r => r.dataset.id)")]
     assert ids == [r.pk for r in filed]  # oldest first, no duplicates, no gaps
 
