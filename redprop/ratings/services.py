@@ -456,12 +456,10 @@ def transition(
         )
     qs = _visible(acting_user)
     with transaction.atomic():
-        current = qs.select_for_update().filter(pk=assessment_id).first()
-        if current is None or not permissions.can_view(acting_user, current):
-            raise NotFound()
-        frm = current.stage
         fields = {"version"}
+        # The step locks the row (404 outside the user's assessments), then 403 / 409.
         with WORKFLOW.step(action, acting_user, qs, assessment_id, update_fields=fields) as a:
+            frm = a.stage
             before = snapshot(a)
             a.version += 1
             if action in {"submit", "forward", "certify"}:
