@@ -56,103 +56,42 @@ from django.utils import timezone
 
 from redprop.accounts.choices import Role
 from redprop.conftest import World, build_siblings, build_world
+from redprop.tests.matrix_base import (
+    ADMIN_STAFF,
+    ALL_STAFF,
+    AUTHENTICATED,
+    DISPATCHERS,
+    EVERY_ROLE,
+    FILERS,
+    GRID_STAFF,
+    HANDLERS,
+    MARKER,
+    MED_PARTIES,
+    MED_SUPERVISORS,
+    MED_VIEWERS,
+    MISSING,
+    NONE,
+    NOT_COMPANY,
+    PEOPLE_VIEWERS,
+    POLICY_EDITORS,
+    PRINCIPALS,
+    PUBLIC,
+    RATING_VIEWERS,
+    REGION_DESKS,
+    RESIDENT,
+    SIBLING,
+    SYSADMIN,
+    VIEWERS,
+    AdminModel,
+    BodyId,
+    Case,
+    plugins,
+)
 
 pytestmark = pytest.mark.django_db
 
-MISSING = 987654321  # an id no fixture ever reaches
-MARKER = b"MXA-"  # written into every request of scope A
-
-# --- principals ------------------------------------------------------------------------
-
-ROLES = [r.value for r in Role]
-SIBLING = "@b"
-PRINCIPALS = [
-    "anonymous",
-    "nobody",
-    *ROLES,
-    *(f"{r}{SIBLING}" for r in ROLES if r != Role.SYSADMIN),
-]
-
-# Role groups, as the product names them.
-RESIDENT = frozenset({Role.RESIDENT})
-GRID_STAFF = frozenset({Role.GRID_BUTLER, Role.MAINTENANCE_WORKER})
-DISPATCHERS = frozenset({Role.COMMUNITY_STAFF, Role.STREET_OFFICER, Role.SYSADMIN})
-REGION_DESKS = DISPATCHERS | {Role.HOUSING_BUREAU}
-ADMIN_STAFF = REGION_DESKS | {Role.COMPANY_STAFF}  # is_staff
-ALL_STAFF = REGION_DESKS | GRID_STAFF | {Role.COMPANY_STAFF, Role.UNIT_STAFF}
-EVERY_ROLE = frozenset(ROLES)
-# Handlers of a property company's order in grid A: the company, the grid's staff.
-HANDLERS = GRID_STAFF | {Role.COMPANY_STAFF, Role.SYSADMIN}
-# Who sees a request of grid A handled by company A (can_view).
-VIEWERS = RESIDENT | ALL_STAFF - {Role.UNIT_STAFF}
-# The hotline role is Open311's service account: it may file in its street, nothing else.
-FILERS = RESIDENT | GRID_STAFF | DISPATCHERS | {Role.HOTLINE}
-SYSADMIN = frozenset({Role.SYSADMIN})
-POLICY_EDITORS = frozenset({Role.HOUSING_BUREAU, Role.SYSADMIN})
-NOT_COMPANY = ADMIN_STAFF - {Role.COMPANY_STAFF}
-NONE: frozenset[str] = frozenset()
-
-# Mediation (docs/subsystems/mediation.md): the supervising roles over the case's place
-# (the fixture's mediator is community A's desk officer); the parties are the resident
-# (applicant) and company A (respondent).
-MED_SUPERVISORS = frozenset(
-    {Role.COMMUNITY_STAFF, Role.STREET_OFFICER, Role.HOUSING_BUREAU, Role.SYSADMIN}
-)
-MED_PARTIES = frozenset({Role.RESIDENT, Role.COMPANY_STAFF})
-MED_VIEWERS = MED_SUPERVISORS | MED_PARTIES
-
-# Who may read a person's (masked) record: accounts.rules.view_people.
-PEOPLE_VIEWERS = REGION_DESKS | {Role.GRID_BUTLER} | RESIDENT
-
-# Who opens a star-rating assessment of company A (ratings.permissions.can_view).
-RATING_VIEWERS = frozenset(
-    {
-        Role.COMPANY_STAFF,
-        Role.COMMUNITY_STAFF,
-        Role.STREET_OFFICER,
-        Role.HOUSING_BUREAU,
-        Role.SYSADMIN,
-    }
-)
-
-PUBLIC = "public"  # anonymous and role-less users too
-AUTHENTICATED = "authenticated"  # any logged-in user, with or without a role
-
-
-# --- the table ---------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Case:
-    """One probe of one URL pattern, asked of every principal."""
-
-    allow: frozenset[str]  # roles that may, inside the scope of the objects probed
-    method: str = "GET"
-    args: Callable[[Fx], dict[str, Any]] | None = None  # URL kwargs from the fixtures
-    body: Callable[[Fx], Any] | None = None  # POST body (form dict, or JSON for the API)
-    query: str = ""
-    ok: tuple[int, ...] = (200,)
-    # False: the URL's object belongs to no scope (a category, a tag): a sibling is
-    # judged like the role inside the scope.
-    scoped: bool = True
-    # Where a refusal redirects, besides the login pages (e.g. the inbox).
-    refuse_to: str = ""
-    multipart: bool = False
-    label: str = ""
-    # Roles that may see the URL's object (in scope) though not act on it: their
-    # refusal may say "not allowed" (403) where a missing object says 404.
-    seen_by: frozenset[str] = NONE
-    # A form whose refusal is a 400 on its field (a place or unit not offered).
-    refuse_400: bool = False
-    empty_is_refusal: bool = False  # an empty 200 is this URL's refusal
-    names_a: bool = False  # the query or the body names an object of scope A
-    logs_out: bool = False  # the probe ends the session: log in again after it
-    pending: str = ""  # the branch that makes this case pass (reported, not failed)
-    path: Callable[[Fx], str] | None = None  # for patterns reverse() cannot build
-
-
-def api(*cases: Case) -> list[Case]:
-    return list(cases)
+# The principals, the role groups, Case, AdminModel and BodyId are shared with the
+# apps' own matrix modules (redprop/<app>/tests/matrix_cases.py): see matrix_base.
 
 
 def req(name: str) -> Callable[[Fx], dict[str, Any]]:
@@ -1863,19 +1802,6 @@ CATCH_ALL = "admin/(?P<url>.*)$"
 TABLE[CATCH_ALL] = [Case(NONE, path=lambda fx: "/admin/no-such-page/")]
 
 
-@dataclass(frozen=True)
-class AdminModel:
-    """A model's admin pages: who may list/open (view), add and delete, and which
-    object of scope A to open. ``scoped`` False: the rows belong to no scope."""
-
-    view: frozenset[str]
-    obj: Callable[[Fx], Any]
-    add: frozenset[str] = NONE
-    delete: frozenset[str] = SYSADMIN
-    change: frozenset[str] | None = None  # who sees the change form (default: view)
-    scoped: bool = True
-
-
 ADMIN_MODELS: dict[str, AdminModel] = {
     # Groups and the task queue: Django superusers only (no role reaches them).
     "auth.group": AdminModel(NONE, lambda fx: fx.group, delete=NONE, scoped=False),
@@ -2151,6 +2077,8 @@ class Fx:
     m_resolution: Any = None
     m_participant: Any = None
     m_feed: Any = None
+    # Objects the apps' own matrix modules build (matrix_base): fx.extra[app][name].
+    extra: dict[str, Any] = field(default_factory=dict)
 
 
 def build_fx() -> Fx:
@@ -2359,6 +2287,8 @@ def build_fx() -> Fx:
     from redprop.mediation.tests.fixtures import build as build_mediation
 
     fx.cases = build_mediation(w)
+    for module in PLUGINS:
+        module.build(fx)
     return fx
 
 
@@ -2751,18 +2681,6 @@ def _probe_all(fx: Fx, principal: str, client: Client) -> None:
 # --- ids inside request bodies -------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class BodyId:
-    """A write whose body names an object: ``body(fx, id)`` with the id of an object
-    of the sibling scope, and again with an id that does not exist."""
-
-    principal: str
-    path: Callable[[Fx], str]
-    body: Callable[[Fx, Any], dict[str, Any]]
-    foreign: Callable[[Fx], Any]
-    label: str
-
-
 def _unit_b(fx: Fx) -> int:
     return fx.w.unit_b.pk
 
@@ -2892,6 +2810,16 @@ BODY_IDS: list[BodyId] = [
         "report: a community of another street",
     ),
 ]
+
+
+# The apps' own matrix modules (matrix_base): their entries join the table.
+PLUGINS = plugins()
+for _module in PLUGINS:
+    _clash = TABLE.keys() & _module.TABLE.keys()
+    assert not _clash, f"{_module.__name__} repeats matrix entries: {sorted(_clash)}"
+    TABLE.update(_module.TABLE)
+    ADMIN_MODELS.update(getattr(_module, "ADMIN_MODELS", {}))
+    BODY_IDS.extend(getattr(_module, "BODY_IDS", []))
 
 
 @pytest.mark.parametrize("case", BODY_IDS, ids=lambda c: c.label)
