@@ -26,7 +26,10 @@ def test_resident_downloads_their_data_and_asks_for_deletion(
     phone = journey.open(PHONE, mobile=True)
     journey.login(phone, world.users["resident"].username)
 
-    phone.get_by_role("link", name="我的数据").first.click()
+    # On the phone 我的数据 is behind 更多 (the bottom bar holds four daily pages).
+    assert not phone.locator(".mainnav").get_by_role("link", name="我的数据").is_visible()
+    phone.locator(".mainnav").get_by_role("link", name="更多").click()
+    phone.locator(".more-tiles").get_by_role("link", name="我的数据").click()
     phone.wait_for_load_state("networkidle")
     assert phone.url.endswith("/my/data/")
     assert "138****1234" in phone.content()

@@ -51,7 +51,8 @@ def test_company_committee_bureau_on_a_phone(
     # The company: from the nav to its assessment; a bad score first, then the sheet.
     company = journey.open(PHONE, mobile=True)
     journey.login(company, world.users["company_staff"].username)
-    company.get_by_role("link", name="星级评定").first.click()
+    company.locator(".mainnav").get_by_role("link", name="更多").click()
+    company.locator(".more-tiles").get_by_role("link", name="星级评定").click()
     company.get_by_role("link", name=world.company.name).click()
     company.wait_for_load_state("networkidle")
     first = Criterion.objects.filter(cycle=cycle, metric="").first()

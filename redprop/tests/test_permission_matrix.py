@@ -319,6 +319,7 @@ TABLE: dict[str, list[Case]] = {
     "web:home": [Case(EVERY_ROLE, ok=(302,), refuse_to="/no-role/")],
     # The "no role yet" page is itself a refusal (403) and shows nothing scoped.
     "web:no_role": [Case(frozenset({AUTHENTICATED}), ok=(403,))],
+    "web:more": [Case(frozenset({AUTHENTICATED}))],
     # --- resident pages -----------------------------------------------------------------
     "web:my_requests": [Case(RESIDENT)],
     "web:file_request": [

@@ -145,6 +145,33 @@ NAV_ICONS: dict[str, str] = {
 }
 
 
+# The phone's bottom bar holds BAR_SIZE entries and 更多 (web:more, every entry as a
+# tile) when a role has more than BAR_SIZE + 1: each role's daily pages, in NAV order.
+# On a wider screen the top bar shows every entry.
+BAR_SIZE = 4
+PHONE_BAR = frozenset(
+    {
+        "web:my_requests",
+        "web:my_orders",
+        "web:console",
+        "web:file_request",
+        "web:notices",
+        "web:inbox",
+        "dashboards:dashboard",
+    }
+)
+
+
+def _bar(items: list[dict[str, Any]]) -> None:
+    """Mark the entries the phone's bottom bar leaves to 更多 (``extra``)."""
+    if len(items) <= BAR_SIZE + 1:
+        return
+    primary = [i for i in items if i["name"] in PHONE_BAR][:BAR_SIZE]
+    primary += [i for i in items if i not in primary][: BAR_SIZE - len(primary)]
+    for item in items:
+        item["extra"] = not any(item is p for p in primary)
+
+
 def nav_for(user: Any, path: str) -> list[dict[str, Any]]:
     if not user.is_authenticated:
         return []
@@ -164,12 +191,14 @@ def nav_for(user: Any, path: str) -> list[dict[str, Any]]:
                 "active": path.startswith(url) and url != "/",
                 "icon": NAV_ICONS.get(name, "dot"),
                 "name": name,
+                "extra": False,
             }
         )
     # /my/data/ is inside /my/: only the longest matching entry is the current page.
     current = [i for i in items if i["active"]]
     for item in current:
         item["active"] = item is max(current, key=lambda i: len(i["url"]))
+    _bar(items)
     return items
 
 
@@ -185,11 +214,19 @@ def nav_items(request: Any) -> dict[str, Any]:
     from redprop.accounts.sessions import otp_pending
 
     if otp_pending(request):  # the two-step pages lead nowhere else until it is done
-        return {"nav_items": [], "inbox_unread": 0}
+        return {"nav_items": [], "inbox_unread": 0, "nav_more": False, "nav_more_active": False}
     items = nav_for(request.user, request.path)
     unread = 0
     if any(i["name"] == "web:inbox" for i in items):
         from redprop.notifications.selectors import inbox_unread_count
 
         unread = inbox_unread_count(user=request.user)
-    return {"nav_items": items, "inbox_unread": unread}
+    more = any(i["extra"] for i in items)
+    return {
+        "nav_items": items,
+        "inbox_unread": unread,
+        "nav_more": more,
+        # On the phone, 更多 is the current entry while an entry it holds is.
+        "nav_more_active": more
+        and (request.path == reverse("web:more") or any(i["extra"] and i["active"] for i in items)),
+    }

@@ -23,6 +23,7 @@ urlpatterns = [
     path("accounts/login/", views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(next_page="web:login"), name="logout"),
     path("no-role/", views.no_role, name="no_role"),
+    path("more/", views.more, name="more"),
     # resident
     path("my/", resident.my_requests, name="my_requests"),
     path("my/data/", my_data.my_data, name="my_data"),

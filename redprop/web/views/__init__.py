@@ -24,5 +24,11 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+def more(request: HttpRequest) -> HttpResponse:
+    """更多: every page of the user's roles as a tile (the phone's bottom bar holds four)."""
+    return render(request, "web/more.html")
+
+
+@login_required
 def no_role(request: HttpRequest) -> HttpResponse:
     return render(request, "web/no_role.html", status=403)
