@@ -29,7 +29,7 @@ from redprop.privacy.errors import PrivacyError
 from redprop.privacy.models import REASON_MAX, ErasureRequest
 from redprop.requests import search
 from redprop.requests.choices import EventKind
-from redprop.requests.models import Rating, RequestEvent, ServiceRequest
+from redprop.requests.models import Rating, RequestEvent, RequestPhoto, ServiceRequest
 
 if TYPE_CHECKING:
     from redprop.accounts.models import User
@@ -231,7 +231,10 @@ def erasure_request_carry_out(*, erasure: ErasureRequest, acting_user: User) -> 
     Removed: name, gender, birth year and date, ID number, mobile (ciphertext, blind
     index and masked form), every tag; the linked logins are switched off and
     renamed; the person's own words (request descriptions and locations, rating
-    comments, their notes on timelines) are replaced; their inbox is emptied.
+    comments, their notes on timelines) are replaced; their inbox is emptied; the
+    photos they uploaded (often the inside of their home) are deleted, rows and
+    files (the files once the transaction commits). The workers' photos of the
+    same requests are work records and stay.
     Kept: the person row and its household links, and every request, event,
     rating score and rollup, so counts and rates stay as they were. The audit and
     PII access logs are kept as the law requires (art. 47 para. 2).
@@ -271,6 +274,7 @@ def erasure_request_carry_out(*, erasure: ErasureRequest, acting_user: User) -> 
         .exclude(note="")
         .update(note=ERASED_TEXT),
         "inbox": InboxItem.objects.filter(user__in=users).delete()[0],
+        "photos": _erase_own_photos(users),
         "logins": len(users),
     }
     erasure.status = ErasureStatus.DONE
@@ -280,6 +284,22 @@ def erasure_request_carry_out(*, erasure: ErasureRequest, acting_user: User) -> 
     erasure.save()
     audit(actor=acting_user, event=AuditEvent.ERASURE_DONE, target=erasure, counts=counts)
     return erasure
+
+
+def _erase_own_photos(users: list[Any]) -> int:
+    """Delete the photos these logins uploaded; their files go after the commit."""
+    photos = list(RequestPhoto.objects.filter(uploaded_by__in=users).only("pk", "image"))
+    if not photos:
+        return 0
+    storage = RequestPhoto._meta.get_field("image").storage
+    names = [p.image.name for p in photos if p.image.name]
+
+    def remove_files() -> None:
+        for name in names:
+            storage.delete(name)
+
+    transaction.on_commit(remove_files)
+    return RequestPhoto.objects.filter(pk__in=[p.pk for p in photos]).delete()[0]
 
 
 @transaction.atomic

@@ -167,6 +167,49 @@ def test_anonymisation_removes_the_person_and_keeps_the_statistics(world):
     assert chain_verify(AuditLog).ok
 
 
+def test_erasure_deletes_the_photos_the_resident_uploaded_not_the_workers(
+    world, django_capture_on_commit_callbacks
+):
+    from redprop.requests.choices import PhotoKind
+    from redprop.requests.models import Category, RequestPhoto
+    from redprop.web.tests.helpers import jpeg
+
+    r = request_services.request_file(
+        acting_user=world.users["resident"],
+        category=Category.objects.get(code="pipe_dredging"),
+        description="厨房下水道堵塞",
+        unit=world.unit,
+        photos=[jpeg()],
+    )
+    r = request_services.request_dispatch(
+        request=r, org=world.company, acting_user=world.users["community_staff"]
+    )
+    r = request_services.request_accept(request=r, acting_user=world.users["maintenance_worker"])
+    request_services.photo_add(
+        request=r,
+        upload=jpeg(),
+        kind=PhotoKind.AFTER,
+        acting_user=world.users["maintenance_worker"],
+    )
+    own = RequestPhoto.objects.get(request=r, uploaded_by=world.users["resident"])
+    storage = own.image.storage
+    assert storage.exists(own.image.name)
+    erasure = services.erasure_request_create(acting_user=world.users["resident"])
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.erasure_request_carry_out(
+            erasure=erasure, acting_user=world.users["community_staff"]
+        )
+
+    assert not RequestPhoto.objects.filter(pk=own.pk).exists()
+    assert not storage.exists(own.image.name)
+    kept = RequestPhoto.objects.get(request=r)
+    assert kept.uploaded_by == world.users["maintenance_worker"]
+    assert storage.exists(kept.image.name)
+    done = AuditLog.objects.get(event_type=AuditEvent.ERASURE_DONE)
+    assert done.extra["counts"]["photos"] == 1
+
+
 def test_only_staff_of_the_community_or_sysadmin_decide(world):
     erasure = services.erasure_request_create(acting_user=world.users["resident"])
     with pytest.raises(ApplicationError) as refused:
