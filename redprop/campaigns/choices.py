@@ -90,3 +90,11 @@ ORGANISER_ROLES = (Role.COMMUNITY_STAFF, Role.STREET_OFFICER, Role.SYSADMIN)
 INSPECTOR_ROLES = (Role.COMMUNITY_STAFF, Role.STREET_OFFICER, Role.GRID_BUTLER, Role.SYSADMIN)
 UNIT_ROLES = (Role.COMPANY_STAFF, Role.UNIT_STAFF)
 READER_ROLES = tuple(r for r in Role if r not in (Role.RESIDENT, Role.HOTLINE))
+
+
+class DueNotice(models.IntegerChoices):
+    """How far the clock has reminded the unit of an item's due date (整改期限)."""
+
+    NONE = 0, _("未提醒")
+    DUE_SOON = 1, _("已提醒期限将至")
+    OVERDUE = 2, _("已通报逾期")

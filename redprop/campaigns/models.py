@@ -4,6 +4,8 @@ found → assigned → fixed → verified. See docs/subsystems/campaigns.md."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -173,6 +175,8 @@ class CampaignItem(ScopedModel):
         verbose_name=_("转办诉求"),
     )
     rejections = models.PositiveSmallIntegerField(_("退回次数"), default=0)
+    # The clock's reminders for the due date (deadlines.item_due_sweep): DueNotice.
+    due_notice = models.PositiveSmallIntegerField(_("期限提醒"), default=0, editable=False)
 
     class Meta:
         verbose_name = _("整治问题")
@@ -188,6 +192,12 @@ class CampaignItem(ScopedModel):
 
     def get_absolute_url(self) -> str:
         return reverse("web:campaign_item", args=[self.pk])
+
+    def days_overdue(self, today: dt.date | None = None) -> int:
+        """Days past the due date while the fix is still owed (0: not overdue)."""
+        if self.due_on is None or self.status != ItemStatus.ASSIGNED:
+            return 0
+        return max(0, ((today or timezone.localdate()) - self.due_on).days)
 
     @classmethod
     def org_scope_q(cls, org_id: int) -> Q:

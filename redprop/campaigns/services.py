@@ -31,6 +31,7 @@ from redprop.campaigns.choices import (
     REQUEST_CATEGORY,
     AreaLevel,
     CampaignStatus,
+    DueNotice,
     Hazard,
     ItemStatus,
     Severity,
@@ -371,7 +372,7 @@ def item_assign(
         acting_user,
         _step_queryset(acting_user),
         item.pk,
-        update_fields=["assigned_org", "assignee", "due_on"],
+        update_fields=["assigned_org", "assignee", "due_on", "due_notice"],
     ) as it:
         if org is None or not it.campaign.units.filter(org_id=org.pk).exists():
             raise ApplicationError(
@@ -389,6 +390,8 @@ def item_assign(
         before = it.status
         it.assigned_org = org
         it.assignee = assignee
+        if due_on != it.due_on:
+            it.due_notice = DueNotice.NONE  # a new due date: the reminders start over
         it.due_on = due_on
         it.status = ItemStatus.ASSIGNED
         _event(it, "assigned", acting_user, before=before, note=str(org))
