@@ -64,6 +64,12 @@ urlpatterns = [
     path("votes/<int:pk>/import/", votes.vote_import, name="vote_import"),
     path("votes/<int:pk>/template.xlsx", votes.vote_template, name="vote_template"),
     path("votes/<int:pk>/result/", votes.vote_result, name="vote_result"),
+    path("votes/<int:pk>/ballots/", votes.vote_ballots, name="vote_ballots"),
+    path(
+        "votes/<int:pk>/ballots/<int:ballot_id>/document/",
+        votes.vote_ballot_document,
+        name="vote_ballot_document",
+    ),
     # notices (通知公告): a notice's page, QR code and files are public when it is
     path("n/", notices.notices, name="notices"),
     path("n/new/", notices.notice_new, name="notice_new"),

@@ -29,7 +29,10 @@ from redprop.votes.services.base import (
     TITLE_MAX,
 )
 from redprop.votes.services.closing import (
+    ballot_document,
     ballots_reveal,
+    document_link_reason,
+    document_link_token,
     vote_cancel,
     vote_close,
     vote_publish,
@@ -63,9 +66,12 @@ __all__ = [
     "TITLE_MAX",
     "RowError",
     "ballot_cast",
+    "ballot_document",
     "ballot_enter",
     "ballots_import",
     "ballots_reveal",
+    "document_link_reason",
+    "document_link_token",
     "freeze_electorate",
     "import_template",
     "open_vote",
