@@ -1375,6 +1375,19 @@ TABLE: dict[str, list[Case]] = {
             seen_by=MEETING_VIEWERS,
         )
     ],
+    "meetings:resolution_request": [
+        Case(
+            DISPATCHERS,
+            "POST",
+            args=lambda fx: {"pk": fx.m_resolution.pk},
+            body=lambda fx: {
+                f"s{fx.m_resolution.pk}-category": "pipe_dredging",
+                f"s{fx.m_resolution.pk}-description": "按决议疏通3栋下水管道",
+            },
+            ok=(302,),
+            seen_by=MEETING_VIEWERS,
+        )
+    ],
     "meetings:issue_new": [
         Case(PROPOSERS, scoped=False),
         Case(

@@ -23,6 +23,7 @@ urlpatterns = [
     path("meetings/items/<int:pk>/minutes/", v.item_minutes, name="item_minutes"),
     path("meetings/items/<int:pk>/resolution/", v.item_resolution, name="item_resolution"),
     path("meetings/resolutions/<int:pk>/vote/", v.resolution_vote, name="resolution_vote"),
+    path("meetings/resolutions/<int:pk>/request/", v.resolution_request, name="resolution_request"),
     path(
         "meetings/resolutions/<int:pk>/<slug:action>/",
         v.resolution_step,

@@ -107,3 +107,47 @@ def test_request_page_offers_to_meeting_and_links_back(world, now) -> None:  # t
     assert "上会" in page  # the timeline event and the box
     # The meeting's agenda links back to the request.
     assert f"/r/{req.pk}/" in desk.get(f"/meetings/{issue.meeting_id}/").content.decode()
+
+
+def test_a_resolution_becomes_a_work_order_from_the_page(world, now) -> None:  # type: ignore[no-untyped-def]
+    from redprop.meetings.models import FollowUp
+    from redprop.requests.models import ServiceRequest
+
+    consultation(world)
+    desk = world.users[Role.COMMUNITY_STAFF]
+    issue = services.issue_propose(
+        place=world.compound, title="3栋下水管道反复堵塞", acting_user=world.users[Role.RESIDENT]
+    )
+    m = services.next_meeting(community=world.community)
+    services.agenda_add(meeting=m, issue=issue, acting_user=desk)
+    services.meeting_convene(meeting=m, acting_user=desk)
+    services.meeting_start(meeting=m, acting_user=desk)
+    item = selectors.agenda(meeting=m)[0]
+    res = services.resolution_adopt(
+        item=item,
+        text="由物业疏通3栋主管道",
+        responsible_org=world.company,
+        deadline=at(2026, 3, 10).date(),
+        acting_user=desk,
+    )
+    c = world.client(Role.COMMUNITY_STAFF)
+    page = c.get(f"/meetings/{m.pk}/").content.decode()
+    assert f"/meetings/resolutions/{res.pk}/request/" in page and "转为工单" in page
+    # The resident sees the resolution, not the form.
+    assert "转为工单" not in world.client(Role.RESIDENT).get(f"/meetings/{m.pk}/").content.decode()
+    url = f"/meetings/resolutions/{res.pk}/request/"
+    p = f"s{res.pk}"
+    bad = c.post(url, {f"{p}-category": "no_such", f"{p}-description": "疏通"})
+    assert bad.status_code == 302 and not ServiceRequest.objects.exists()
+    ok = c.post(url, {f"{p}-category": "pipe_dredging", f"{p}-description": "按决议疏通3栋主管道"})
+    assert ok.status_code == 302
+    r = ServiceRequest.objects.get()
+    assert r.compound_id == world.compound.pk and "疏通3栋主管道" in r.description
+    f = FollowUp.objects.get(resolution=res)
+    assert f.kind == "service_request" and f.object_id == r.pk
+    assert f"/r/{r.pk}/" in c.get(f"/meetings/{m.pk}/").content.decode()
+    # A resident cannot post it.
+    answer = world.client(Role.RESIDENT).post(
+        url, {f"{p}-category": "pipe_dredging", f"{p}-description": "x"}
+    )
+    assert answer.status_code in (403, 404) and ServiceRequest.objects.count() == 1

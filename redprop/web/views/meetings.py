@@ -35,6 +35,7 @@ from redprop.web.views.meetings_forms import (
     MinutesForm,
     ProgressForm,
     ResolutionForm,
+    SpawnRequestForm,
     VoteLaunchForm,
     _meeting,
     _orgs_for,
@@ -459,4 +460,34 @@ def resolution_vote(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, err.message)
         return redirect(back)
     messages.success(request, _("已发起业主表决"))
+    return redirect(back)
+
+
+@require_POST
+@role_required()
+def resolution_request(request: HttpRequest, pk: int) -> HttpResponse:
+    """转为工单: the resolution files a service request and follows it."""
+    from redprop.requests.models import Category
+
+    res = Resolution.objects.select_related("item__meeting").filter(pk=pk).first()
+    if res is None or not request.user.scope_set().contains(res.item.meeting):  # type: ignore[union-attr]
+        raise Http404
+    back = reverse("meetings:detail", args=[res.item.meeting_id]) + f"#item-{res.item_id}"
+    form = SpawnRequestForm(request.POST, prefix=f"s{res.pk}")
+    if not form.is_valid():
+        messages.error(request, "；".join(str(e) for errs in form.errors.values() for e in errs))
+        return redirect(back)
+    try:
+        services.resolution_spawn_request(
+            resolution=res,
+            category=Category.objects.get(code=form.cleaned_data["category"], is_active=True),
+            description=form.cleaned_data["description"],
+            acting_user=request.user,
+        )
+    except ApplicationError as err:
+        if err.status == 403:
+            return forbidden(request, err.message)
+        messages.error(request, err.message)
+        return redirect(back)
+    messages.success(request, _("已转为工单"))
     return redirect(back)

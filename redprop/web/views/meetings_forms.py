@@ -109,6 +109,28 @@ class VoteLaunchForm(ServiceForm):
         self.fields["item"].choices = [(int(v), label) for v, label in ItemChoice.choices]
 
 
+class SpawnRequestForm(ServiceForm):
+    """转为工单: the resolution files a service request (the 5341 workflow does the rest)."""
+
+    category = forms.ChoiceField(label=gettext_lazy("工单分类"), choices=())
+    description = forms.CharField(
+        label=gettext_lazy("工单内容"),
+        max_length=TEXT_MAX,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def __init__(self, *args: Any, **kw: Any) -> None:
+        super().__init__(*args, **kw)
+        from redprop.requests.models import Category
+
+        self.fields["category"].choices = [
+            (c.code, c.name)
+            for c in Category.objects.filter(is_active=True, parent__isnull=False).order_by(
+                "sort", "code"
+            )
+        ]
+
+
 class CancelForm(ServiceForm):
     reason = forms.CharField(label=gettext_lazy("取消原因"), max_length=200)
 
@@ -191,6 +213,11 @@ def detail_context(request: HttpRequest, m: Any, **extra: Any) -> dict[str, Any]
                 or ResolutionForm(prefix=f"r{item.pk}", orgs=orgs),
                 "progress_form": ProgressForm(prefix=f"p{res.pk}") if res is not None else None,
                 "vote_form": VoteLaunchForm(prefix=f"v{res.pk}")
+                if res is not None and organiser and res.status in UNFINISHED_RESOLUTION_STATES
+                else None,
+                "spawn_form": SpawnRequestForm(
+                    prefix=f"s{res.pk}", initial={"description": res.text[:TEXT_MAX]}
+                )
                 if res is not None and organiser and res.status in UNFINISHED_RESOLUTION_STATES
                 else None,
             }
