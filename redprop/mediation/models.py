@@ -343,6 +343,8 @@ class CaseCheckpoint(models.Model):
     at = models.DateTimeField(default=timezone.now)
 
     class Meta:
+        verbose_name = _("期限提醒记录")
+        verbose_name_plural = _("期限提醒记录")
         constraints = [
             models.UniqueConstraint(fields=["case", "key"], name="med_checkpoint_once"),
         ]

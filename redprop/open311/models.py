@@ -109,6 +109,8 @@ class Submission(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
+        verbose_name = _("Open311 提交记录")
+        verbose_name_plural = _("Open311 提交记录")
         constraints = [
             models.UniqueConstraint(
                 fields=["client", "idempotency_key"],

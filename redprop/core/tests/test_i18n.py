@@ -225,3 +225,19 @@ def test_setlang_switches_to_english_and_back(client):
     client.post("/i18n/setlang/", {"language": "zh-hans", "next": LOGIN})
     html = client.get(LOGIN, HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "用户名或手机号" in html
+
+
+def test_every_model_has_a_chinese_name():
+    """The admin, the demo's table of counts and the audit log name models by their
+    verbose names: a model without one shows its class name in English."""
+    import re
+
+    from django.apps import apps
+
+    nameless = [
+        m._meta.label
+        for m in apps.get_models()
+        if m.__module__.startswith("redprop")
+        and not re.search(r"[\u4e00-\u9fff]", str(m._meta.verbose_name))
+    ]
+    assert not nameless, f"models without a Chinese verbose_name: {nameless}"

@@ -269,6 +269,8 @@ class SlaCheckpoint(models.Model):
     at = models.DateTimeField(default=timezone.now)
 
     class Meta:
+        verbose_name = _("时限提醒记录")
+        verbose_name_plural = _("时限提醒记录")
         constraints = [
             models.UniqueConstraint(fields=["request", "key"], name="checkpoint_once"),
         ]
@@ -364,6 +366,8 @@ class IdempotencyKey(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
+        verbose_name = _("幂等键")
+        verbose_name_plural = _("幂等键")
         constraints = [
             models.UniqueConstraint(fields=["user", "key", "endpoint"], name="idempotency_once"),
         ]
