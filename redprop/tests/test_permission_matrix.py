@@ -1313,6 +1313,18 @@ TABLE: dict[str, list[Case]] = {
             ok=(302,),
         )
     ],
+    "meetings:agenda_move": [
+        Case(
+            DISPATCHERS,
+            "POST",
+            args=meeting("m_planned"),
+            body=lambda fx: {
+                "item": str(fx.m_planned.items.values_list("pk", flat=True).last() or 0),
+                "dir": "up",
+            },
+            ok=(302,),
+        )
+    ],
     "meetings:qr": [Case(DISPATCHERS, args=meeting("m_live"))],
     # Minutes of a meeting not closed yet: its organisers only.
     "meetings:pdf": [Case(DISPATCHERS, args=meeting("m_live"))],

@@ -13,6 +13,7 @@ urlpatterns = [
     path("meetings/<int:pk>/do/<slug:action>/", v.meeting_step, name="step"),
     path("meetings/<int:pk>/agenda/build/", v.agenda_build, name="agenda_build"),
     path("meetings/<int:pk>/agenda/add/", v.agenda_add, name="agenda_add"),
+    path("meetings/<int:pk>/agenda/move/", v.agenda_move, name="agenda_move"),
     path("meetings/<int:pk>/qr.svg", v.meeting_qr, name="qr"),
     path("meetings/<int:pk>/minutes.pdf", v.minutes_pdf, name="pdf"),
     path(

@@ -151,3 +151,43 @@ def test_a_resolution_becomes_a_work_order_from_the_page(world, now) -> None:  #
         url, {f"{p}-category": "pipe_dredging", f"{p}-description": "x"}
     )
     assert answer.status_code in (403, 404) and ServiceRequest.objects.count() == 1
+
+
+def test_the_convener_moves_agenda_items_up_and_down(world, now) -> None:  # type: ignore[no-untyped-def]
+    consultation(world)
+    desk = world.users[Role.COMMUNITY_STAFF]
+    m = services.next_meeting(community=world.community)
+    for title in ("道闸坏了", "楼道灯不亮", "垃圾分类点太远"):
+        issue = services.issue_propose(
+            place=world.compound, title=title, acting_user=world.users[Role.RESIDENT]
+        )
+        services.agenda_add(meeting=m, issue=issue, acting_user=desk)
+
+    def order() -> list[str]:
+        return [i.issue.title for i in m.items.order_by("position", "pk").select_related("issue")]
+
+    assert order() == ["道闸坏了", "楼道灯不亮", "垃圾分类点太远"]
+    c = world.client(Role.COMMUNITY_STAFF)
+    page = c.get(f"/meetings/{m.pk}/").content.decode()
+    assert page.count('name="dir" value="up"') == 2 and page.count('name="dir" value="down"') == 2
+    last = m.items.order_by("position").last()
+    url = f"/meetings/{m.pk}/agenda/move/"
+    assert c.post(url, {"item": last.pk, "dir": "up"}).status_code == 302
+    assert order() == ["道闸坏了", "垃圾分类点太远", "楼道灯不亮"]
+    first = m.items.order_by("position").first()
+    c.post(url, {"item": first.pk, "dir": "up"})  # already first: nothing moves
+    c.post(url, {"item": first.pk, "dir": "down"})
+    assert order() == ["垃圾分类点太远", "道闸坏了", "楼道灯不亮"]
+    c.post(url, {"item": "x", "dir": "down"})
+    c.post(url, {"item": first.pk, "dir": "sideways"})
+    assert order() == ["垃圾分类点太远", "道闸坏了", "楼道灯不亮"]
+    # Not the resident's to move; nor once the meeting has started.
+    assert world.client(Role.RESIDENT).post(url, {"item": first.pk, "dir": "up"}).status_code in (
+        403,
+        404,
+    )
+    services.meeting_convene(meeting=m, acting_user=desk)
+    services.meeting_start(meeting=m, acting_user=desk)
+    assert 'name="dir"' not in c.get(f"/meetings/{m.pk}/").content.decode()
+    c.post(url, {"item": first.pk, "dir": "down"})
+    assert order() == ["垃圾分类点太远", "道闸坏了", "楼道灯不亮"]

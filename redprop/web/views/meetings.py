@@ -171,6 +171,30 @@ def agenda_add(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("meetings:detail", pk=pk)
 
 
+@require_POST
+@role_required(*ORGANISER_ROLES)
+def agenda_move(request: HttpRequest, pk: int) -> HttpResponse:
+    """上移/下移: one agenda item one place up or down (the order is the convener's)."""
+    m = _meeting(request, pk)
+    ids = list(m.items.order_by("position", "pk").values_list("pk", flat=True))
+    raw, direction = request.POST.get("item", ""), request.POST.get("dir", "")
+    item_id = int(raw) if raw.isdigit() and len(raw) < 19 else None
+    if item_id not in ids or direction not in ("up", "down"):
+        messages.error(request, _("议程不存在"))
+        return redirect("meetings:detail", pk=pk)
+    at = ids.index(item_id)
+    to = at - 1 if direction == "up" else at + 1
+    if 0 <= to < len(ids):
+        ids[at], ids[to] = ids[to], ids[at]
+    try:
+        services.agenda_reorder(meeting=m, item_ids=ids, acting_user=request.user)
+    except ApplicationError as err:
+        if err.status == 403:
+            return forbidden(request, err.message)
+        messages.error(request, err.message)
+    return redirect(reverse("meetings:detail", args=[pk]) + f"#item-{item_id}")
+
+
 @require_GET
 @role_required(*ORGANISER_ROLES)
 def meeting_qr(request: HttpRequest, pk: int) -> HttpResponse:
