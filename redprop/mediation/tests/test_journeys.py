@@ -7,6 +7,7 @@ import pytest
 from django.utils import timezone
 
 from redprop.accounts.choices import Role
+from redprop.calendars.selectors import is_working_day
 from redprop.core import clock
 from redprop.core.models import AuditLog
 from redprop.mediation import policies, services
@@ -184,7 +185,14 @@ def test_extension_once_up_to_30_days_with_reason(world):
     services.case_extend(case=case, days=30, reason="涉及多个部门，需联合调查", acting_user=staff)
     case.refresh_from_db()
     assert case.extended_days == 30 and case.extension_reason
-    assert case.answer_due_at - before >= dt.timedelta(days=28)
+    # 60 + 30 calendar days after acceptance, the last day moved past any days off
+    # (the 60-day deadline may itself have been moved, so the gap to it can be < 30).
+    nominal = timezone.localtime(case.accepted_at).date() + dt.timedelta(days=90)
+    after_day = timezone.localtime(case.answer_due_at - dt.timedelta(microseconds=1)).date()
+    assert after_day >= nominal and case.answer_due_at > before
+    skipped = [nominal + dt.timedelta(days=i) for i in range((after_day - nominal).days)]
+    assert not any(is_working_day(d) for d in skipped)
+    assert is_working_day(after_day)
     with pytest.raises(Exception) as exc:
         services.case_extend(case=case, days=5, reason="再延", acting_user=staff)
     assert exc.value.code in ("extension_used", "invalid_transition")

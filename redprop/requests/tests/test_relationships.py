@@ -193,7 +193,9 @@ def _leaks(text: str, world: Any, r: ServiceRequest) -> list[str]:
     """The neighbour's identity and words found in ``text``."""
     probes = {
         "description": "污水倒灌",
-        "flat": "101",
+        # The unit's label, not a bare "101": that is in any timestamp's microseconds or
+        # an id by chance (the SQLite lane failed on one once).
+        "flat": "1单元101",
         "location": "厨房水槽下",
         "name": "王建国",
         "masked name": "王*国",
