@@ -141,6 +141,10 @@ def _committee(community_id: int | None) -> PartyOrg:
     return committee
 
 
+def _committee_place(committee: PartyOrg) -> Any:
+    return Region.objects.get(pk=committee.community_id)
+
+
 def _may_record(user: Any, company: Org, place: Any) -> bool:
     """Company staff of the company; the community desk (or sysadmin) over the place."""
     probe = type("Probe", (), {})()
@@ -149,6 +153,16 @@ def _may_record(user: Any, company: Org, place: Any) -> bool:
         place.pk if isinstance(place, Region) and place.level == "community" else None
     )
     return permissions.is_company(user, probe) or permissions.is_committee(user, probe)
+
+
+def _refuse(user: Any, company: Org) -> ApplicationError:
+    """403 for someone who sees the company but may not record for it; 404 for anyone
+    else (exactly as for a company that does not exist)."""
+    from redprop.party.selectors import companies_for
+
+    if companies_for(user=user).filter(pk=company.pk).exists():
+        return PermissionDenied()
+    return NotFound()
 
 
 def _project(company: Org, compound_id: Any) -> Compound | None:
@@ -205,7 +219,7 @@ def member_register(
     compound = _project(company, compound_id)
     place = _place_of(company, compound)
     if not _may_record(acting_user, company, place):
-        raise PermissionDenied()
+        raise _refuse(acting_user, company)
     person = Person.objects.filter(pk=person_id).first()
     if (
         person is None
@@ -275,7 +289,7 @@ def _proposal_create(
         proposed_by=acting_user if getattr(acting_user, "pk", None) else None,
         automatic=automatic,
     )
-    p.set_place(compound or committee)
+    p.set_place(compound or _committee_place(committee))
     try:
         with transaction.atomic():
             p.save()
@@ -437,7 +451,7 @@ def branch_propose(
     compound = _project(company, compound_id)
     place = _place_of(company, compound)
     if not _may_record(acting_user, company, place):
-        raise PermissionDenied()
+        raise _refuse(acting_user, company)
     cid = compound.pk if compound else None
     if _project_branch(company.pk, cid) is not None:
         raise Conflict(PartyError.BRANCH_EXISTS, _("该项目已成立党支部"))
@@ -481,15 +495,26 @@ def proposal_approve(*, acting_user: Any, proposal_id: int) -> BranchProposal:
                 % {"min": BRANCH_MIN_MEMBERS, "n": n},
                 field="members",
             )
-        branch = PartyOrg(
-            kind=PartyOrgKind.BRANCH,
-            name=p.name,
-            parent=p.committee,
-            host_org_id=p.company_id,
-            formed_on=timezone.localdate(),
+        # A branch the company formed before the platform knew it (recorded in orgs by
+        # party_organise_company) is linked, not formed a second time.
+        branch = (
+            PartyOrg.objects.filter(
+                kind=PartyOrgKind.BRANCH, host_org_id=p.company_id, parent=p.committee
+            )
+            .exclude(pk__in=BranchProposal.objects.filter(branch__isnull=False).values("branch_id"))
+            .order_by("id")
+            .first()
         )
-        branch.set_place(p.compound if p.compound_id else p.committee)
-        branch.save()
+        if branch is None:
+            branch = PartyOrg(
+                kind=PartyOrgKind.BRANCH,
+                name=p.name,
+                parent=p.committee,
+                host_org_id=p.company_id,
+                formed_on=timezone.localdate(),
+            )
+            branch.set_place(p.compound or _committee_place(p.committee))
+            branch.save()
         members.update(party_org=branch)
         p.branch = branch
         p.members = n

@@ -87,6 +87,34 @@ def test_the_third_member_makes_the_platform_propose_and_the_committee_approves(
     assert street.branches == 1 and street.members == 4 and street.street == world.street.name
 
 
+def test_the_company_office_forms_a_branch_too(world, pw):
+    """Members in no compound (the company's office) are a project of their own; a
+    branch the company formed earlier (orgs) is linked, not formed twice."""
+    staff = world.users[Role.COMPANY_STAFF]
+    for p in pw["workers"][:3]:
+        services.member_register(acting_user=staff, company_id=world.company.pk, person_id=p.pk)
+    p = BranchProposal.objects.get(compound=None)
+    assert p.community_id == world.community.pk
+    p = services.proposal_approve(acting_user=world.users[Role.COMMUNITY_STAFF], proposal_id=p.pk)
+    assert PartyOrg.objects.get(pk=p.branch_id).community_id == world.community.pk
+
+
+def test_an_earlier_branch_is_linked_not_duplicated(world, pw):
+    from redprop.orgs.services import party_organise_company
+
+    earlier = party_organise_company(
+        company=world.company,
+        members=pw["workers"][2:],
+        committee=pw["committee"],
+        acting_user=None,
+    )
+    register(world, pw, 3)
+    p = BranchProposal.objects.get()
+    p = services.proposal_approve(acting_user=world.users[Role.COMMUNITY_STAFF], proposal_id=p.pk)
+    assert p.branch_id == earlier.pk
+    assert PartyOrg.objects.filter(kind=PartyOrgKind.BRANCH).count() == 1
+
+
 def test_reject_needs_a_reason(world, pw):
     register(world, pw, 3)
     p = BranchProposal.objects.get()
