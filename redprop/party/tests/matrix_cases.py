@@ -160,7 +160,8 @@ TABLE: dict[str, list[Case]] = {
     "web:party": [Case(PAGE)],
     "web:party_me": [
         Case(EVERY_ROLE),
-        Case(COMPANY, "POST", body=lambda fx: {"consent": "grant"}, ok=(302,)),
+        # The company staff user of scope A is a member; nobody else is.
+        Case(COMPANY, "POST", body=lambda fx: {"consent": "grant"}, ok=(302,), names_a=True),
     ],
     "web:party_company": [Case(PAGE, args=_company)],
     "web:party_member_register": [
@@ -269,7 +270,7 @@ TABLE: dict[str, list[Case]] = {
         Case(
             RECORD,
             "POST",
-            body=_api(_new_member),
+            body=lambda fx: {"company_id": fx.w.company.pk, **_api(_new_member)(fx)},
             ok=(201,),
             names_a=True,
         )
