@@ -42,13 +42,15 @@ def test_coverage_branch_badge_and_supervision_on_a_phone(
     company.get_by_role("link", name=world.company.name).first.click()
     company.wait_for_load_state("networkidle")
     for person in pw["workers"][:3]:
-        company.get_by_label("在职人员").select_option(str(person.pk))
-        company.get_by_label("服务项目").select_option(str(world.compound.pk))
+        company.get_by_label("在职人员", exact=True).select_option(str(person.pk))
+        company.get_by_label("服务项目", exact=True).select_option(str(world.compound.pk))
         company.get_by_role("button", name="登记", exact=True).click()
         company.wait_for_load_state("networkidle")
         assert "党员已登记" in company.content()
     assert "组建待审批" in company.content()
-    assert pw["workers"][0].name not in company.locator("#members").locator("..").inner_text()
+    listed = " ".join(company.locator("li[data-member]").all_inner_texts())
+    assert "赵**" in listed  # masked by default
+    assert pw["workers"][0].name not in listed
     journey.shoot(company, "party-1-company")
 
     # The community party committee approves the platform's proposal.
@@ -109,12 +111,12 @@ def test_coverage_branch_badge_and_supervision_on_a_phone(
     company.wait_for_load_state("networkidle")
     s = Supervision.objects.get()
     desk.goto(f"{live_server.url}/party/supervision/{s.pk}/")
-    desk.get_by_label("修改后实施").check()
+    desk.get_by_role("radio", name="修改后实施").check()
     desk.locator("button[data-action='opine']").click()
     desk.wait_for_load_state("networkidle")
     assert desk.locator("[role=alert][data-field='opinion_text']").is_visible()
     desk.get_by_label("意见内容（不同意或修改后实施时必填）").fill("先在楼栋公示三天")
-    desk.get_by_label("修改后实施").check()
+    desk.get_by_role("radio", name="修改后实施").check()
     desk.locator("button[data-action='opine']").click()
     desk.wait_for_load_state("networkidle")
     company.goto(f"{live_server.url}/party/supervision/{s.pk}/")
