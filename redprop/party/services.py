@@ -10,7 +10,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -671,6 +671,19 @@ def _org_in_scope(user: Any, org: Org) -> bool:
     return user.scope_set(*permissions.APPOINTMENT_ROLES).contains(org)
 
 
+def _usable_orgs(user: Any) -> QuerySet[Org]:
+    """Organisations the community desk may name in a cross-appointment: those in its
+    scope (the residents' committee, units) and the companies serving its compounds.
+    Another scope's organisation is answered exactly as one that does not exist."""
+    from redprop.party.selectors import companies_for
+
+    own = user.scope_set(*permissions.APPOINTMENT_ROLES).filter(Org.objects.all())
+    return Org.objects.filter(
+        Q(pk__in=own.values("pk")) | Q(pk__in=companies_for(user=user).values("pk")),
+        is_active=True,
+    )
+
+
 @transaction.atomic
 def appointment_create(
     *,
@@ -691,14 +704,22 @@ def appointment_create(
         required=True,
         code=PartyError.BAD_APPOINTMENT,
     )
-    home = Org.objects.filter(pk=home_org_id, is_active=True).first()
-    seat = Org.objects.filter(pk=seat_org_id, is_active=True).first()
-    if home is None or seat is None:
-        raise ApplicationError(
-            PartyError.BAD_APPOINTMENT, _("请选择本职单位和兼职单位"), field="seat_org_id"
-        )
+    if not acting_user.has_role(*permissions.APPOINTMENT_ROLES):
+        raise PermissionDenied()
+    usable = _usable_orgs(acting_user)
+    home = usable.filter(pk=home_org_id).first()
+    if home is None:
+        raise ApplicationError(PartyError.BAD_APPOINTMENT, _("请选择本职单位"), field="home_org_id")
+    seat = usable.filter(pk=seat_org_id).first()
+    if seat is None:
+        raise ApplicationError(PartyError.BAD_APPOINTMENT, _("请选择兼职单位"), field="seat_org_id")
     if not (_org_in_scope(acting_user, home) or _org_in_scope(acting_user, seat)):
-        raise NotFound()
+        # Two companies serving the desk's compounds: not the desk's to record.
+        raise ApplicationError(
+            PartyError.BAD_APPOINTMENT,
+            _("本职单位或兼职单位须有一方在本社区"),
+            field="seat_org_id",
+        )
     if home.pk == seat.pk:
         raise ApplicationError(
             PartyError.BAD_APPOINTMENT, _("交叉任职须在两个不同组织之间"), field="seat_org_id"
@@ -797,7 +818,7 @@ def supervision_submit(
     company = _company(company_id)
     probe = type("Probe", (), {"company_id": company.pk})()
     if not permissions.is_company(acting_user, probe):
-        raise PermissionDenied()
+        raise _refuse(acting_user, company)
     if kind not in SupervisionKind.values:
         raise ApplicationError(PartyError.BAD_SUPERVISION, _("未知的事项类型"), field="kind")
     title = _text(

@@ -312,7 +312,7 @@ def test_cross_appointment_by_the_community_desk(world, pw):
             position="居委会兼职副主任",
         )
     assert err.value.field == "person_id"
-    with pytest.raises(NotFound):
+    with pytest.raises(PermissionDenied):
         services.appointment_create(
             acting_user=world.users[Role.COMPANY_STAFF],
             person_id=pw["workers"][0].pk,
@@ -320,6 +320,19 @@ def test_cross_appointment_by_the_community_desk(world, pw):
             seat_org_id=rc.pk,
             position="居委会兼职副主任",
         )
+    # Another street's company is refused exactly as one that does not exist.
+    answers = []
+    for seat in (world.company_b.pk, 987654321):
+        with pytest.raises(ApplicationError) as err:
+            services.appointment_create(
+                acting_user=desk,
+                person_id=pw["workers"][0].pk,
+                home_org_id=world.company.pk,
+                seat_org_id=seat,
+                position="兼职",
+            )
+        answers.append((err.value.status, err.value.code, err.value.field, err.value.message))
+    assert answers[0] == answers[1]
     a = services.appointment_create(
         acting_user=desk,
         person_id=pw["workers"][0].pk,
