@@ -14,6 +14,7 @@ from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from redprop.core import crypto
 from redprop.core.audit import audit
 from redprop.core.errors import ApplicationError, Conflict, NotFound, PermissionDenied
 from redprop.core.inputs import text_problem
@@ -343,6 +344,8 @@ def member_reveal(*, acting_user: Any, member_id: int, reason: str) -> dict[str,
     if not can_reveal(acting_user, member):
         raise PermissionDenied(_("您的角色无权查看党员身份"))
     ident = member._identity()
+    if not ident.get("person_id"):
+        raise Conflict(PartyError.INVALID_TRANSITION, _("该党员的个人信息已删除"))
     person = Person.objects.get(pk=ident["person_id"])
     pii_access_log_append(
         person=person,
@@ -965,3 +968,64 @@ SUPERVISION_SERVICES = {
     "withdraw": supervision_withdraw,
     "close": supervision_close,
 }
+
+
+# --- personal-information rights (PIPL arts. 45, 47) ------------------------------------------
+
+
+def member_personal_data(*, person_id: int) -> dict[str, Any] | None:
+    """What the party records hold about one person, for their own data download
+    (``privacy.services.personal_data_export`` may call it; it logs the read)."""
+    member = (
+        Member.objects.filter(person_bidx=person_bidx(person_id))
+        .select_related("company", "compound", "party_org")
+        .first()
+    )
+    if member is None:
+        return None
+    ident = member._identity()
+    return {
+        "company": member.company.name,
+        "project": member.compound.name if member.compound else "",
+        "party_org": member.party_org.name,
+        "joined_on": ident.get("joined_on", ""),
+        "left_on": member.left_on.isoformat() if member.left_on else "",
+        "consents": [
+            {
+                "granted_at": c.granted_at.isoformat(),
+                "withdrawn_at": c.withdrawn_at.isoformat() if c.withdrawn_at else "",
+            }
+            for c in member.consents.order_by("granted_at")
+        ],
+        "posts": [
+            {"kind": p.kind, "title": p.title, "started_on": p.started_on.isoformat()}
+            for p in member.posts.order_by("started_on")
+        ],
+    }
+
+
+@transaction.atomic
+def member_erase_person(*, person_id: int, acting_user: Any) -> bool:
+    """Carry out an erasure (``privacy.services.erasure_request_carry_out`` may call it):
+    the member row keeps counting in coverage but names nobody any more — the identity
+    is replaced, the blind index becomes a random one, the standing consent ends."""
+    import secrets
+
+    member = Member.objects.select_for_update().filter(person_bidx=person_bidx(person_id)).first()
+    if member is None:
+        return False
+    member.identity_enc = crypto.encrypt('{"erased": true}')
+    member.person_bidx = secrets.token_hex(32)
+    member.name_masked = "***"
+    member.save(update_fields=["identity_enc", "person_bidx", "name_masked", "updated_at"])
+    ShowConsent.objects.filter(member=member, withdrawn_at__isnull=True).update(
+        withdrawn_at=timezone.now(), withdrawn_by=acting_user
+    )
+    _event(EventKind.MEMBER_LEFT, acting_user, member=member, note="erased")
+    audit(
+        actor=acting_user,
+        event=AuditEvent.PARTY_MEMBER_REGISTERED,
+        target=member,
+        erased=True,
+    )
+    return True
