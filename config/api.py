@@ -17,6 +17,7 @@ from redprop.mediation.api import router as mediation_router
 from redprop.meetings.api import router as meetings_router
 from redprop.notices.api import router as notices_router
 from redprop.notifications.api import router as notifications_router
+from redprop.party.api import router as party_router
 from redprop.people.api import router as people_router
 from redprop.ratings.api import router as ratings_router
 from redprop.requests.api import router as requests_router
@@ -44,3 +45,4 @@ api.add_router("/mediation", mediation_router)
 api.add_router("/notices", notices_router)
 api.add_router("/campaigns", campaigns_router)
 api.add_router("/fees", fees_router)
+api.add_router("/party", party_router)

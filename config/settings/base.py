@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "redprop.notices",
     "redprop.campaigns",
     "redprop.fees",
+    "redprop.party",
     "redprop.web",
     "redprop.dashboards",
     "redprop.demo",

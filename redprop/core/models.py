@@ -195,6 +195,16 @@ class AuditEvent(models.IntegerChoices):
     MEETING_FEED_REVOKED = 738, _("吊销会议日历订阅")
     MEETING_RESOLUTION_CHANGED = 739, _("撤销或重开决议")
     ADMIN_CHANGE = 900, _("后台修改")
+    # 821-829: party building in property companies (docs/subsystems/party.md).
+    PARTY_MEMBER_REGISTERED = 821, _("登记物业企业党员")
+    PARTY_MEMBER_REVEALED = 822, _("查看党员身份（明文）")
+    PARTY_CONSENT_CHANGED = 823, _("亮身份同意或撤回")
+    PARTY_BRANCH_DECIDED = 824, _("审批党支部组建")
+    PARTY_POST_CHANGED = 825, _("设立或撤销党员岗位")
+    PARTY_APPOINTMENT_CHANGED = 826, _("交叉任职变更")
+    PARTY_SUPERVISION_SUBMITTED = 827, _("报送党组织监督事项")
+    PARTY_SUPERVISION_OPINION = 828, _("党组织出具监督意见")
+    PARTY_SUPERVISION_CLOSED = 829, _("监督事项撤回或办结")
 
 
 class AppendOnlyQuerySet(models.QuerySet):

@@ -9,6 +9,7 @@ from redprop.demo.seed.mediation import seed_mediation
 from redprop.demo.seed.meetings import seed_meetings
 from redprop.demo.seed.notices import seed_notices
 from redprop.demo.seed.open311 import seed_open311
+from redprop.demo.seed.party import seed_party
 from redprop.demo.seed.ratings import seed_ratings
 from redprop.demo.seed.requests import seed_requests
 from redprop.demo.seed.votes import seed_votes
@@ -28,3 +29,5 @@ register_seeder(180, seed_notices)
 register_seeder(190, seed_campaigns)
 # A year of the Jinghe red company's books (bills, payments, subsidies, disclosures).
 register_seeder(300, seed_fees)
+# Party building from the foundation's party members (and the organisations it formed).
+register_seeder(200, seed_party)

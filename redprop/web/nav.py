@@ -106,6 +106,19 @@ NAV: list[tuple[str, Any, frozenset[str]]] = [
             }
         ),
     ),
+    (
+        "web:party",
+        _("物业党建"),
+        frozenset(
+            {
+                Role.COMPANY_STAFF,
+                Role.COMMUNITY_STAFF,
+                Role.STREET_OFFICER,
+                Role.HOUSING_BUREAU,
+                Role.SYSADMIN,
+            }
+        ),
+    ),
     ("web:inbox", _("消息"), frozenset(set(Role))),
     ("web:my_data", _("我的数据"), frozenset({Role.RESIDENT})),
     (
@@ -142,6 +155,7 @@ NAV_ICONS: dict[str, str] = {
     "web:campaigns": "flag",
     "web:my_data": "user",
     "admin:index": "settings",
+    "web:party": "flag",
 }
 
 

@@ -15,6 +15,7 @@ from redprop.web.views import (
     resident,
     votes,
 )
+from redprop.web.views import party as party_views
 
 app_name = "web"
 
@@ -95,4 +96,45 @@ urlpatterns = [
     path("inbox/", inbox.inbox, name="inbox"),
     path("inbox/read/", inbox.inbox_read, name="inbox_read"),
     path("inbox/<int:pk>/open/", inbox.inbox_open, name="inbox_open"),
+]
+
+# 物业党建 (party)
+urlpatterns += [
+    path("party/", party_views.party_index, name="party"),
+    path("party/me/", party_views.party_me, name="party_me"),
+    path("party/company/<int:pk>/", party_views.party_company, name="party_company"),
+    path(
+        "party/company/<int:pk>/members/",
+        party_views.party_member_register,
+        name="party_member_register",
+    ),
+    path("party/company/<int:pk>/propose/", party_views.party_propose, name="party_propose"),
+    path(
+        "party/member/<int:pk>/reveal/", party_views.party_member_reveal, name="party_member_reveal"
+    ),
+    path(
+        "party/proposal/<int:pk>/do/<slug:action>/",
+        party_views.party_proposal_action,
+        name="party_proposal_action",
+    ),
+    path("party/posts/", party_views.party_posts, name="party_posts"),
+    path("party/posts/new/", party_views.party_post_new, name="party_post_new"),
+    path("party/posts/<int:pk>/end/", party_views.party_post_end, name="party_post_end"),
+    path("party/appointments/", party_views.party_appointments, name="party_appointments"),
+    path(
+        "party/appointments/<int:pk>/end/",
+        party_views.party_appointment_end,
+        name="party_appointment_end",
+    ),
+    path("party/supervision/", party_views.party_supervision, name="party_supervision"),
+    path(
+        "party/supervision/<int:pk>/",
+        party_views.party_supervision_detail,
+        name="party_supervision_detail",
+    ),
+    path(
+        "party/supervision/<int:pk>/do/<slug:action>/",
+        party_views.party_supervision_action,
+        name="party_supervision_action",
+    ),
 ]
