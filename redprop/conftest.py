@@ -67,8 +67,14 @@ def install_reference_data() -> None:
     from redprop.requests.models import Category, SlaPolicy, SlaTarget
     from redprop.requests.taxonomy import install_default_categories
 
-    for code, name, sensitive in DEFAULT_TAGS:
-        PersonTag.objects.get_or_create(code=code, defaults={"name": name, "sensitive": sensitive})
+    there = set(PersonTag.objects.values_list("code", flat=True))
+    PersonTag.objects.bulk_create(
+        [
+            PersonTag(code=code, name=name, sensitive=sensitive)
+            for code, name, sensitive in DEFAULT_TAGS
+            if code not in there
+        ]
+    )
     install_default_categories(Category)
     install_default_calendars(
         cal.HolidayTable, cal.HolidayYear, cal.SpecialDay, cal.WorkCalendar, cal.WorkPeriod

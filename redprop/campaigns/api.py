@@ -8,7 +8,7 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import File, Form, Router, Schema
+from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from redprop.campaigns import permissions, selectors, services
@@ -169,7 +169,7 @@ def campaign_create(request: HttpRequest, payload: CampaignIn) -> Any:
         units.append((orgs[u.org_id], u.role))
     data = payload.dict()
     data["units"] = units
-    return 201, services.campaign_create(acting_user=request.user, **data)
+    return Status(201, services.campaign_create(acting_user=request.user, **data))
 
 
 @router.get("/items/{item_id}", response=ItemOut)
@@ -225,7 +225,7 @@ def campaign_item_reject(request: HttpRequest, item_id: int, payload: ReasonIn) 
 @router.post("/items/{item_id}/spawn-request", response={201: SpawnOut})
 def campaign_item_spawn(request: HttpRequest, item_id: int) -> Any:
     r = services.item_spawn_request(item=_item(request, item_id), acting_user=request.user)
-    return 201, {"request_id": r.pk, "number": r.number}
+    return Status(201, {"request_id": r.pk, "number": r.number})
 
 
 @router.get("/{campaign_id}", response=ProgressOut)
@@ -264,7 +264,7 @@ def campaign_item_report(
         photos=photos or [],
         **payload.dict(),
     )
-    return 201, _out(request, item)
+    return Status(201, _out(request, item))
 
 
 @router.post("/{campaign_id}/items/from-request", response={201: ItemOut})
@@ -284,4 +284,4 @@ def campaign_item_from_request(
         hazard=payload.hazard,
         severity=payload.severity,
     )
-    return 201, _out(request, item)
+    return Status(201, _out(request, item))

@@ -12,7 +12,7 @@ from typing import Annotated, Any, Literal
 
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Field, Router, Schema
+from ninja import Field, Router, Schema, Status
 from ninja import Path as PathParam
 
 from redprop.core.errors import NotFound, PermissionDenied
@@ -179,7 +179,7 @@ def payment_create(request: HttpRequest, payload: PaymentIn) -> tuple[int, dict[
         payer_name=payload.payer_name,
         acting_user=request.user,
     )
-    return 201, _payment_out(payment)
+    return Status(201, _payment_out(payment))
 
 
 class RefundIn(Schema):
@@ -201,7 +201,7 @@ def refund(request: HttpRequest, payment_id: int, payload: RefundIn) -> tuple[in
         reason=payload.reason,
         acting_user=request.user,
     )
-    return 201, _payment_out(payment)
+    return Status(201, _payment_out(payment))
 
 
 class OrderIn(Schema):
@@ -230,12 +230,15 @@ def order_create(request: HttpRequest, payload: OrderIn) -> tuple[int, dict[str,
         acting_user=request.user,
     )
     provider = get_provider(order.provider)
-    return 201, {
-        "order_no": order.order_no,
-        "amount": _money(order.amount_fen),
-        "status": order.status,
-        "cashier_url": provider.cashier_url(order) if provider else "",
-    }
+    return Status(
+        201,
+        {
+            "order_no": order.order_no,
+            "amount": _money(order.amount_fen),
+            "status": order.status,
+            "cashier_url": provider.cashier_url(order) if provider else "",
+        },
+    )
 
 
 class CallbackOut(Schema):
@@ -281,14 +284,17 @@ def bill_run(request: HttpRequest, payload: BillRunIn) -> tuple[int, dict[str, A
     run = services.bill_run_request(
         compound=compound, period=parse_month(payload.month), acting_user=request.user
     )
-    return 202, {
-        "id": run.pk,
-        "compound_id": compound.pk,
-        "month": f"{run.period:%Y-%m}",
-        "status": run.status,
-        "bills": run.bills,
-        "total": _money(run.total_fen),
-    }
+    return Status(
+        202,
+        {
+            "id": run.pk,
+            "compound_id": compound.pk,
+            "month": f"{run.period:%Y-%m}",
+            "status": run.status,
+            "bills": run.bills,
+            "total": _money(run.total_fen),
+        },
+    )
 
 
 class ArrearsOut(Schema):
@@ -410,15 +416,18 @@ def schedule_create(request: HttpRequest, payload: ScheduleIn) -> tuple[int, dic
         valid_to=payload.valid_to,
         acting_user=request.user,
     )
-    return 201, {
-        "id": s.pk,
-        "charge": s.charge,
-        "name": s.name,
-        "basis": s.basis,
-        "rate": str(s.rate),
-        "valid_from": s.valid_from,
-        "valid_to": s.valid_to,
-    }
+    return Status(
+        201,
+        {
+            "id": s.pk,
+            "charge": s.charge,
+            "name": s.name,
+            "basis": s.basis,
+            "rate": str(s.rate),
+            "valid_from": s.valid_from,
+            "valid_to": s.valid_to,
+        },
+    )
 
 
 class DisclosureIn(Schema):
@@ -461,7 +470,7 @@ def disclosure_create(request: HttpRequest, payload: DisclosureIn) -> tuple[int,
     d = disclosure_services.disclosure_prepare(
         compound=compound, period=parse_month(payload.month), acting_user=request.user
     )
-    return 201, _disclosure_out(request, d)
+    return Status(201, _disclosure_out(request, d))
 
 
 def _disclosure(request: HttpRequest, disclosure_id: int) -> Disclosure:

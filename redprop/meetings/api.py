@@ -15,7 +15,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Router
+from ninja import Router, Status
 
 from redprop.meetings import api_meeting, api_planning, selectors, services
 from redprop.meetings.api_schemas import (
@@ -64,4 +64,4 @@ def meetings_meeting_create(request: HttpRequest, payload: MeetingIn) -> Any:
         venue=payload.place,
         acting_user=request.user,
     )
-    return 201, meeting_detail_dict(request, m)
+    return Status(201, meeting_detail_dict(request, m))

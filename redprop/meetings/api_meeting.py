@@ -9,7 +9,7 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Router
+from ninja import Router, Status
 
 from redprop.core import clock
 from redprop.core.errors import ApplicationError, ErrorCode, NotFound
@@ -88,7 +88,9 @@ def meetings_agenda_add(request: HttpRequest, meeting_id: int, payload: IssueRef
     _require_organiser(request, m)
     issue = _issue(request, payload.issue_id, field="issue_id")
     item = services.agenda_add(meeting=m, issue=issue, acting_user=request.user)
-    return 201, next(i for i in meeting_detail_dict(request, m)["agenda"] if i["id"] == item.pk)
+    return Status(
+        201, next(i for i in meeting_detail_dict(request, m)["agenda"] if i["id"] == item.pk)
+    )
 
 
 @router.post("/{meeting_id}/invite", response={201: ParticipantOut})
@@ -102,7 +104,7 @@ def meetings_invite(request: HttpRequest, meeting_id: int, payload: InviteIn) ->
         party=payload.party or "",
         acting_user=request.user,
     )
-    return 201, row
+    return Status(201, row)
 
 
 @router.get("/{meeting_id}/checkin-link", response=CheckinLink)
@@ -160,7 +162,7 @@ def meetings_item_resolution(request: HttpRequest, item_id: int, payload: Resolu
         discussion=payload.discussion,
         acting_user=request.user,
     )
-    return 201, res
+    return Status(201, res)
 
 
 @router.post("/resolutions/{resolution_id}/steps/{action}", response=ResolutionOut)
@@ -191,7 +193,7 @@ def meetings_resolution_vote(
         closes_at=clock.now() + dt.timedelta(days=payload.days),
         acting_user=request.user,
     )
-    return 201, f
+    return Status(201, f)
 
 
 @router.post("/resolutions/{resolution_id}/requests", response={201: FollowUpOut})
@@ -211,4 +213,4 @@ def meetings_resolution_request(request: HttpRequest, resolution_id: int, payloa
         compound=compound,
         acting_user=request.user,
     )
-    return 201, f
+    return Status(201, f)

@@ -9,7 +9,7 @@ from typing import Any, Literal
 
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Router
+from ninja import Router, Status
 
 from redprop.core import clock
 from redprop.core.errors import ApplicationError, ErrorCode, NotFound, PermissionDenied
@@ -69,7 +69,7 @@ def meetings_series_create(request: HttpRequest, payload: SeriesIn) -> Any:
         convener=request.user,
         acting_user=request.user,
     )
-    return 201, s
+    return Status(201, s)
 
 
 @router.post("/series/{series_id}/rule", response=SeriesOut)
@@ -169,7 +169,7 @@ def meetings_issue_create(request: HttpRequest, payload: IssueIn) -> Any:
     issue = services.issue_propose(
         place=place, title=payload.title, description=payload.description, acting_user=request.user
     )
-    return 201, issue
+    return Status(201, issue)
 
 
 @router.post("/issues/{issue_id}/merge", response=IssueOut)
@@ -190,12 +190,15 @@ def meetings_request_to_meeting(request: HttpRequest, request_id: int, payload: 
     if obj is None:
         raise NotFound()
     item = services.issue_from_request(request=obj, note=payload.note, acting_user=request.user)
-    return 201, {
-        "issue_id": item.issue_id,
-        "meeting_id": item.meeting_id,
-        "item_id": item.pk,
-        "meeting_title": item.meeting.title,
-    }
+    return Status(
+        201,
+        {
+            "issue_id": item.issue_id,
+            "meeting_id": item.meeting_id,
+            "item_id": item.pk,
+            "meeting_title": item.meeting.title,
+        },
+    )
 
 
 @router.post("/checkin", response=ParticipantOut)
@@ -227,7 +230,7 @@ def meetings_feed_create(request: HttpRequest, payload: FeedIn) -> Any:
     f = services.feed_issue(
         user=request.user, kind=payload.kind, community=community, acting_user=request.user
     )
-    return 201, _feed_out(request, f)
+    return Status(201, _feed_out(request, f))
 
 
 @router.post("/feeds/{feed_id}/revoke", response={204: None})
@@ -236,4 +239,4 @@ def meetings_feed_revoke(request: HttpRequest, feed_id: int) -> Any:
     if f is None:
         raise NotFound()
     services.feed_revoke(feed=f, acting_user=request.user)
-    return 204, None
+    return Status(204, None)

@@ -7,7 +7,7 @@ import datetime as dt
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import File, Router, Schema
+from ninja import File, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from redprop.accounts.choices import Role
@@ -142,7 +142,7 @@ def notice_mine(request: HttpRequest) -> Any:
 @router.post("", response={201: NoticeOut})
 def notice_create(request: HttpRequest, payload: NoticeIn) -> Any:
     notice = services.notice_create(acting_user=request.user, **payload.dict())
-    return 201, _out(request, notice)
+    return Status(201, _out(request, notice))
 
 
 @router.get("/{notice_id}", response=NoticeOut)
@@ -186,7 +186,7 @@ def notice_attach(request: HttpRequest, notice_id: int, file: File[UploadedFile]
     attachment = services.notice_attach(
         notice=_staff_get(request, notice_id), upload=file, acting_user=request.user
     )
-    return 201, attachment
+    return Status(201, attachment)
 
 
 @router.get("/{notice_id}/reach", response=ReachOut)

@@ -9,7 +9,7 @@ from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from django.http import HttpRequest
-from ninja import Field, Router, Schema
+from ninja import Field, Router, Schema, Status
 
 from redprop.core.errors import NotFound, PermissionDenied
 from redprop.core.inputs import Id, Text
@@ -304,7 +304,7 @@ def party_member_register(request: HttpRequest, body: MemberIn) -> Any:
         compound_id=body.compound_id,
         joined_on=body.joined_on,
     )
-    return 201, selectors.member_get(user=user, member_id=m.pk)
+    return Status(201, selectors.member_get(user=user, member_id=m.pk))
 
 
 @router.get("/members/{member_id}", response=MemberOut)
@@ -409,7 +409,7 @@ def party_propose(request: HttpRequest, body: ProposeIn) -> Any:
     p = services.branch_propose(
         acting_user=user, company_id=body.company_id, compound_id=body.compound_id
     )
-    return 201, _proposal(user, p)
+    return Status(201, _proposal(user, p))
 
 
 @router.post("/proposals/{proposal_id}/{action}", response=ProposalOut)
@@ -448,7 +448,7 @@ def party_post_create(request: HttpRequest, body: PostIn) -> Any:
         grid_id=body.grid_id,
         building_ids=body.building_ids,
     )
-    return 201, selectors.post_get(user=user, post_id=post.pk)
+    return Status(201, selectors.post_get(user=user, post_id=post.pk))
 
 
 @router.post("/posts/{post_id}/end", response=PostOut)
@@ -478,7 +478,7 @@ def party_appointment_create(request: HttpRequest, body: AppointmentIn) -> Any:
         position=body.position,
         started_on=body.started_on,
     )
-    return 201, a
+    return Status(201, a)
 
 
 @router.post("/appointments/{appointment_id}/end", response=AppointmentOut)
@@ -520,7 +520,9 @@ def party_supervision_submit(request: HttpRequest, body: SupervisionIn) -> Any:
         amount=body.amount,
         due_on=body.due_on,
     )
-    return 201, _supervision(user, selectors.supervision_get(user=user, supervision_id=s.pk))
+    return Status(
+        201, _supervision(user, selectors.supervision_get(user=user, supervision_id=s.pk))
+    )
 
 
 @router.get("/supervision/{supervision_id}", response=SupervisionOut)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
@@ -185,7 +185,7 @@ def members_of(*, user: Any, company: Org) -> list[Member]:
         for c in ShowConsent.objects.filter(member__in=members, withdrawn_at__isnull=True)
     }
     for m in members:
-        m.consent = consents.get(m.pk)  # type: ignore[attr-defined]
+        m.consent = consents.get(m.pk)
     return members
 
 
@@ -198,13 +198,13 @@ def member_get(*, user: Any, member_id: int) -> Member:
     )
     if m is None:
         raise NotFound()
-    m.consent = ShowConsent.objects.filter(member=m, withdrawn_at__isnull=True).first()  # type: ignore[attr-defined]
-    return m
+    m.consent = ShowConsent.objects.filter(member=m, withdrawn_at__isnull=True).first()
+    return cast(Member, m)
 
 
 def proposals_for(*, user: Any, company: Org | None = None) -> QuerySet[BranchProposal]:
     qs = _scope(user).filter(BranchProposal.objects.select_related("company", "compound"))
-    return qs.filter(company=company) if company is not None else qs
+    return cast(QuerySet[Any], qs.filter(company=company) if company is not None else qs)
 
 
 def proposal_get(*, user: Any, proposal_id: int) -> BranchProposal:
@@ -222,7 +222,7 @@ def posts_for(*, user: Any, company: Org | None = None, active: bool = True) -> 
     )
     if active:
         qs = qs.filter(ended_on__isnull=True)
-    return qs.filter(company=company) if company is not None else qs
+    return cast(QuerySet[Any], qs.filter(company=company) if company is not None else qs)
 
 
 def post_get(*, user: Any, post_id: int) -> Post:
@@ -252,7 +252,7 @@ def supervisions_for(*, user: Any, status: str = "") -> QuerySet[Supervision]:
         qs = qs.filter(status=SupervisionStatus.SUBMITTED, due_on__lt=timezone.localdate())
     elif status in SupervisionStatus.values:
         qs = qs.filter(status=status)
-    return qs.order_by("status", "due_on", "-id")
+    return cast(QuerySet[Any], qs.order_by("status", "due_on", "-id"))
 
 
 def supervision_get(*, user: Any, supervision_id: int) -> Supervision:

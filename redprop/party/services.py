@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Model, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -63,6 +63,9 @@ OPINION_DAYS_MAX = 60
 BUILDINGS_MAX = 100
 
 
+M = TypeVar("M", bound=Model)
+
+
 # --- helpers -----------------------------------------------------------------------------
 
 
@@ -82,7 +85,7 @@ def _text(value: Any, *, field: str, max_len: int, required: bool, code: str) ->
             % {"field": _field_label(field), "n": max_len},
             field=field,
         )
-    return value
+    return str(value)
 
 
 def _field_label(field: str) -> str:
@@ -143,7 +146,7 @@ def _committee(community_id: int | None) -> PartyOrg:
 
 
 def _committee_place(committee: PartyOrg) -> Any:
-    return Region.objects.get(pk=committee.community_id)
+    return Region.objects.get(pk=cast(int, committee.community_id))
 
 
 def _may_record(user: Any, company: Org, place: Any) -> bool:
@@ -178,15 +181,20 @@ def _project(company: Org, compound_id: Any) -> Compound | None:
 
 
 def _project_members(company_id: int, compound_id: int | None) -> QuerySet[Member]:
+    # compound_id None: the company's office staff (IS NULL).
     return Member.objects.filter(
-        company_id=company_id, compound_id=compound_id, left_on__isnull=True
+        company_id=company_id,
+        compound_id=compound_id,  # type: ignore[misc]
+        left_on__isnull=True,
     )
 
 
 def _project_branch(company_id: int, compound_id: int | None) -> PartyOrg | None:
     p = (
         BranchProposal.objects.filter(
-            company_id=company_id, compound_id=compound_id, status=ProposalStatus.APPROVED
+            company_id=company_id,
+            compound_id=compound_id,  # type: ignore[misc]
+            status=ProposalStatus.APPROVED,
         )
         .select_related("branch")
         .order_by("-decided_at")
@@ -195,9 +203,9 @@ def _project_branch(company_id: int, compound_id: int | None) -> PartyOrg | None
     return p.branch if p else None
 
 
-def visible(user: Any, qs: QuerySet[Any]) -> QuerySet[Any]:
+def visible(user: Any, qs: QuerySet[M]) -> QuerySet[M]:
     """``qs`` inside the user's scope for the party roles (nothing for other roles)."""
-    return user.scope_set(*permissions.PAGE_ROLES).filter(qs)
+    return cast(QuerySet[M], user.scope_set(*permissions.PAGE_ROLES).filter(qs))
 
 
 # --- members -----------------------------------------------------------------------------
@@ -671,7 +679,7 @@ def post_end(*, acting_user: Any, post_id: int) -> Post:
 
 
 def _org_in_scope(user: Any, org: Org) -> bool:
-    return user.scope_set(*permissions.APPOINTMENT_ROLES).contains(org)
+    return bool(user.scope_set(*permissions.APPOINTMENT_ROLES).contains(org))
 
 
 def _usable_orgs(user: Any) -> QuerySet[Org]:

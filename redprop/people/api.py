@@ -4,7 +4,7 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Field, Router, Schema
+from ninja import Field, Router, Schema, Status
 
 from redprop.core import inputs
 from redprop.core.api_utils import require_perm
@@ -86,7 +86,7 @@ def person_create(request: HttpRequest, payload: PersonIn) -> object:
         place=place,
         acting_user=request.user,
     )
-    return 201, person
+    return Status(201, person)
 
 
 @router.post("/{person_id}/reveal", response=RevealOut)

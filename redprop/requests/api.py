@@ -10,6 +10,7 @@ from typing import Any
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import File, Form, Router, Schema
+from ninja import Status as HttpStatus
 from ninja.files import UploadedFile
 
 from redprop.core import inputs
@@ -506,4 +507,6 @@ def photo_upload(
         raise ApplicationError(
             ErrorCode.VALIDATION, _("照片类型应为 before 或 after"), field="kind"
         )
-    return 201, services.photo_add(request=obj, upload=photo, kind=kind, acting_user=request.user)
+    return HttpStatus(
+        201, services.photo_add(request=obj, upload=photo, kind=kind, acting_user=request.user)
+    )

@@ -4,7 +4,7 @@ from decimal import Decimal
 
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Field, Router, Schema
+from ninja import Field, Router, Schema, Status
 
 from redprop.core import inputs
 from redprop.core.api_utils import require_perm
@@ -79,4 +79,4 @@ def unit_create(request: HttpRequest, payload: UnitIn) -> object:
         owners=owners,
         acting_user=request.user,
     )
-    return 201, unit
+    return Status(201, unit)

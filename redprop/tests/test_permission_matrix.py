@@ -88,7 +88,8 @@ from redprop.tests.matrix_base import (
     plugins,
 )
 
-pytestmark = pytest.mark.django_db
+# .ci/run runs this once, on PostgreSQL (the marker's description in pyproject.toml).
+pytestmark = [pytest.mark.django_db, pytest.mark.once]
 
 # The principals, the role groups, Case, AdminModel and BodyId are shared with the
 # apps' own matrix modules (redprop/<app>/tests/matrix_cases.py): see matrix_base.

@@ -15,7 +15,7 @@ from typing import Annotated, Any, Literal
 
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
-from ninja import Field, File, Form, Router, Schema
+from ninja import Field, File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from redprop.core import inputs
@@ -309,7 +309,7 @@ def vote_create(request: HttpRequest, payload: VoteIn) -> Any:
         invalid_rule=payload.invalid_rule,
         territory_area_source=payload.territory_area_source,
     )
-    return 201, vote_out(request.user, vote)
+    return Status(201, vote_out(request.user, vote))
 
 
 @router.get("/{vote_id}", response=VoteOut)
@@ -374,7 +374,7 @@ def vote_cast(request: HttpRequest, vote_id: int, payload: CastIn) -> Any:
         acting_user=request.user,
         ballots=[(b.unit_id, b.choice) for b in payload.ballots],
     )
-    return 201, _heads(request, vote)
+    return Status(201, _heads(request, vote))
 
 
 @router.get("/{vote_id}/mine", response=list[HeadOut])
@@ -403,13 +403,16 @@ def vote_paper_ballot(
         note=payload.note,
         document=document,
     )
-    return 201, {
-        "id": b.pk,
-        "unit_ids": [payload.unit_id],
-        "choice": b.choice,
-        "channel": b.channel,
-        "cast_at": b.cast_at,
-    }
+    return Status(
+        201,
+        {
+            "id": b.pk,
+            "unit_ids": [payload.unit_id],
+            "choice": b.choice,
+            "channel": b.channel,
+            "cast_at": b.cast_at,
+        },
+    )
 
 
 @router.post("/{vote_id}/proxies", response={201: dict[str, int]})
@@ -429,7 +432,7 @@ def vote_proxy_register(
     row = services.proxy_register(
         vote=vote, acting_user=request.user, unit_id=payload.unit_id, proxy=proxy, document=document
     )
-    return 201, {"id": row.pk}
+    return Status(201, {"id": row.pk})
 
 
 @router.post("/{vote_id}/import", response={201: CountOut})
@@ -443,7 +446,7 @@ def vote_import(
     nothing: a bad row refuses the file; ``rows`` lists every row's error."""
     vote = _vote(request, vote_id)
     n = services.ballots_import(vote=vote, acting_user=request.user, upload=file, document=document)
-    return 201, {"imported": n}
+    return Status(201, {"imported": n})
 
 
 @router.get("/{vote_id}/import-template")

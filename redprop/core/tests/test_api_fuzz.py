@@ -28,7 +28,8 @@ from schemathesis import GenerationMode
 from redprop.accounts.choices import Role
 from redprop.accounts.services import token_create
 
-pytestmark = pytest.mark.django_db
+# .ci/run runs this once, on PostgreSQL (the marker's description in pyproject.toml).
+pytestmark = [pytest.mark.django_db, pytest.mark.once]
 
 EXAMPLES = int(os.environ.get("REDPROP_FUZZ_EXAMPLES", "5"))
 ROLES = ["anonymous", *(r.value for r in Role)]

@@ -15,7 +15,8 @@ from redprop.core.tests.test_api_fuzz import ROLES, TRIED, _fuzz, schema  # noqa
 from redprop.mediation import services
 from redprop.mediation.tests.helpers import petition
 
-pytestmark = pytest.mark.django_db
+# .ci/run runs this once, on PostgreSQL (the marker's description in pyproject.toml).
+pytestmark = [pytest.mark.django_db, pytest.mark.once]
 
 
 def test_no_mediation_input_answers_5xx(world: Any, schema: Any) -> None:  # noqa: F811

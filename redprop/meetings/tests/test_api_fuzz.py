@@ -15,7 +15,8 @@ from redprop.accounts.choices import Role
 from redprop.accounts.services import token_create
 from redprop.core.tests.test_api_fuzz import ROLES, STATUSES, TRIED, _fuzz, schema  # noqa: F401
 
-pytestmark = pytest.mark.django_db
+# .ci/run runs this once, on PostgreSQL (the marker's description in pyproject.toml).
+pytestmark = [pytest.mark.django_db, pytest.mark.once]
 
 
 def _seed(w: Any) -> None:

@@ -38,6 +38,7 @@ def legacy_calendar(spec):
     return WorkingHours(day_kind=legacy_is_working_day)
 
 
+@pytest.mark.once  # 25 s: .ci/run runs it on PostgreSQL only
 @pytest.mark.django_db(transaction=True)
 def test_the_migration_turns_calendar_names_into_records():
     # Transactional tests before this one flushed what the seed migration installed.
@@ -97,6 +98,7 @@ def test_the_loaded_table_is_the_calendar_the_code_used_before():
         day += dt.timedelta(days=1)
 
 
+@pytest.mark.once  # 23 s: .ci/run runs it on PostgreSQL only
 @pytest.mark.django_db
 def test_no_stored_due_time_changes_on_the_demo_data():
     """The demo's year of requests, played through the services: every stored due

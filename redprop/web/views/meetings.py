@@ -5,6 +5,7 @@ check-in page a resident's phone opens, the minutes PDF and the calendar feeds."
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -458,33 +459,54 @@ def feed_revoke(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("meetings:feeds")
 
 
-@require_POST
-@role_required()
-def resolution_vote(request: HttpRequest, pk: int) -> HttpResponse:
-    """发起业主表决: the resolution launches an owners' vote and follows it."""
+def _resolution_form_action(
+    request: HttpRequest,
+    pk: int,
+    form_class: Any,
+    prefix: str,
+    act: Callable[[Resolution, dict[str, Any]], Any],
+    done: str,
+) -> HttpResponse:
+    """A resolution's form on the meeting page (发起业主表决, 转为工单): the resolution
+    in the user's scope, the form's errors or the service's refusal shown back at the
+    item, ``done`` on success."""
     res = Resolution.objects.select_related("item__meeting").filter(pk=pk).first()
     if res is None or not request.user.scope_set().contains(res.item.meeting):  # type: ignore[union-attr]
         raise Http404
     back = reverse("meetings:detail", args=[res.item.meeting_id]) + f"#item-{res.item_id}"
-    form = VoteLaunchForm(request.POST, prefix=f"v{res.pk}")
+    form = form_class(request.POST, prefix=f"{prefix}{res.pk}")
     if not form.is_valid():
         messages.error(request, "；".join(str(e) for errs in form.errors.values() for e in errs))
         return redirect(back)
     try:
-        services.resolution_launch_vote(
-            resolution=res,
-            item=form.cleaned_data["item"],
-            title=form.cleaned_data["title"],
-            closes_at=clock.now() + dt.timedelta(days=form.cleaned_data["days"]),
-            acting_user=request.user,
-        )
+        act(res, form.cleaned_data)
     except ApplicationError as err:
         if err.status == 403:
             return forbidden(request, err.message)
         messages.error(request, err.message)
         return redirect(back)
-    messages.success(request, _("已发起业主表决"))
+    messages.success(request, done)
     return redirect(back)
+
+
+@require_POST
+@role_required()
+def resolution_vote(request: HttpRequest, pk: int) -> HttpResponse:
+    """发起业主表决: the resolution launches an owners' vote and follows it."""
+    return _resolution_form_action(
+        request,
+        pk,
+        VoteLaunchForm,
+        "v",
+        lambda res, data: services.resolution_launch_vote(
+            resolution=res,
+            item=data["item"],
+            title=data["title"],
+            closes_at=clock.now() + dt.timedelta(days=data["days"]),
+            acting_user=request.user,
+        ),
+        _("已发起业主表决"),
+    )
 
 
 @require_POST
@@ -493,25 +515,16 @@ def resolution_request(request: HttpRequest, pk: int) -> HttpResponse:
     """转为工单: the resolution files a service request and follows it."""
     from redprop.requests.models import Category
 
-    res = Resolution.objects.select_related("item__meeting").filter(pk=pk).first()
-    if res is None or not request.user.scope_set().contains(res.item.meeting):  # type: ignore[union-attr]
-        raise Http404
-    back = reverse("meetings:detail", args=[res.item.meeting_id]) + f"#item-{res.item_id}"
-    form = SpawnRequestForm(request.POST, prefix=f"s{res.pk}")
-    if not form.is_valid():
-        messages.error(request, "；".join(str(e) for errs in form.errors.values() for e in errs))
-        return redirect(back)
-    try:
-        services.resolution_spawn_request(
+    return _resolution_form_action(
+        request,
+        pk,
+        SpawnRequestForm,
+        "s",
+        lambda res, data: services.resolution_spawn_request(
             resolution=res,
-            category=Category.objects.get(code=form.cleaned_data["category"], is_active=True),
-            description=form.cleaned_data["description"],
+            category=Category.objects.get(code=data["category"], is_active=True),
+            description=data["description"],
             acting_user=request.user,
-        )
-    except ApplicationError as err:
-        if err.status == 403:
-            return forbidden(request, err.message)
-        messages.error(request, err.message)
-        return redirect(back)
-    messages.success(request, _("已转为工单"))
-    return redirect(back)
+        ),
+        _("已转为工单"),
+    )
