@@ -335,7 +335,8 @@ def party_member_record(
 ) -> Any:
     user = _page_role(request)
     m = selectors.member_get(user=user, member_id=member_id)
-    lines = records.service_record(person_id=m._identity()["person_id"], since=since, until=until)
+    pid = m._identity().get("person_id")  # none after an erasure
+    lines = records.service_record(person_id=pid, since=since, until=until) if pid else []
     return [
         {"name": ln.name, "label": ln.label, "value": None if ln.value is None else float(ln.value)}
         for ln in lines

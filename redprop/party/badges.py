@@ -11,7 +11,7 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
-from redprop.party.models import Member, ShowConsent, person_bidx
+from redprop.party.models import ShowConsent, person_bidx
 
 
 def badge_for_person(person_id: int | None) -> dict[str, Any] | None:
@@ -48,6 +48,3 @@ def badges_for_people(person_ids: list[int]) -> set[int]:
         withdrawn_at__isnull=True,
     ).values_list("member__person_bidx", flat=True)
     return {index[b] for b in shown}
-
-
-__all__ = ["Member", "badge_for_person", "badge_for_user", "badges_for_people"]

@@ -95,7 +95,8 @@ class Member(ScopedModel):
     def _identity(self) -> dict[str, Any]:
         """Decrypt. Private: display goes through ``services.member_reveal``; the
         service record reads the person id to count what they did."""
-        return json.loads(crypto.decrypt(self.identity_enc))
+        data: dict[str, Any] = json.loads(crypto.decrypt(self.identity_enc))
+        return data
 
     @property
     def active(self) -> bool:

@@ -10,10 +10,11 @@ from decimal import Decimal, InvalidOperation
 from typing import Any, TypeVar, cast
 
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Model, QuerySet
+from django.db.models import Count, Model, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from redprop.core import crypto
 from redprop.core.audit import audit
 from redprop.core.errors import ApplicationError, Conflict, NotFound, PermissionDenied
 from redprop.core.inputs import text_problem
@@ -351,6 +352,8 @@ def member_reveal(*, acting_user: Any, member_id: int, reason: str) -> dict[str,
     if not can_reveal(acting_user, member):
         raise PermissionDenied(_("您的角色无权查看党员身份"))
     ident = member._identity()
+    if not ident.get("person_id"):
+        raise Conflict(PartyError.INVALID_TRANSITION, _("该党员的个人信息已删除"))
     person = Person.objects.get(pk=ident["person_id"])
     pii_access_log_append(
         person=person,
@@ -679,6 +682,19 @@ def _org_in_scope(user: Any, org: Org) -> bool:
     return bool(user.scope_set(*permissions.APPOINTMENT_ROLES).contains(org))
 
 
+def _usable_orgs(user: Any) -> QuerySet[Org]:
+    """Organisations the community desk may name in a cross-appointment: those in its
+    scope (the residents' committee, units) and the companies serving its compounds.
+    Another scope's organisation is answered exactly as one that does not exist."""
+    from redprop.party.selectors import companies_for
+
+    own = user.scope_set(*permissions.APPOINTMENT_ROLES).filter(Org.objects.all())
+    return Org.objects.filter(
+        Q(pk__in=own.values("pk")) | Q(pk__in=companies_for(user=user).values("pk")),
+        is_active=True,
+    )
+
+
 @transaction.atomic
 def appointment_create(
     *,
@@ -699,14 +715,22 @@ def appointment_create(
         required=True,
         code=PartyError.BAD_APPOINTMENT,
     )
-    home = Org.objects.filter(pk=home_org_id, is_active=True).first()
-    seat = Org.objects.filter(pk=seat_org_id, is_active=True).first()
-    if home is None or seat is None:
-        raise ApplicationError(
-            PartyError.BAD_APPOINTMENT, _("请选择本职单位和兼职单位"), field="seat_org_id"
-        )
+    if not acting_user.has_role(*permissions.APPOINTMENT_ROLES):
+        raise PermissionDenied()
+    usable = _usable_orgs(acting_user)
+    home = usable.filter(pk=home_org_id).first()
+    if home is None:
+        raise ApplicationError(PartyError.BAD_APPOINTMENT, _("请选择本职单位"), field="home_org_id")
+    seat = usable.filter(pk=seat_org_id).first()
+    if seat is None:
+        raise ApplicationError(PartyError.BAD_APPOINTMENT, _("请选择兼职单位"), field="seat_org_id")
     if not (_org_in_scope(acting_user, home) or _org_in_scope(acting_user, seat)):
-        raise NotFound()
+        # Two companies serving the desk's compounds: not the desk's to record.
+        raise ApplicationError(
+            PartyError.BAD_APPOINTMENT,
+            _("本职单位或兼职单位须有一方在本社区"),
+            field="seat_org_id",
+        )
     if home.pk == seat.pk:
         raise ApplicationError(
             PartyError.BAD_APPOINTMENT, _("交叉任职须在两个不同组织之间"), field="seat_org_id"
@@ -805,7 +829,7 @@ def supervision_submit(
     company = _company(company_id)
     probe = type("Probe", (), {"company_id": company.pk})()
     if not permissions.is_company(acting_user, probe):
-        raise PermissionDenied()
+        raise _refuse(acting_user, company)
     if kind not in SupervisionKind.values:
         raise ApplicationError(PartyError.BAD_SUPERVISION, _("未知的事项类型"), field="kind")
     title = _text(
@@ -952,3 +976,64 @@ SUPERVISION_SERVICES = {
     "withdraw": supervision_withdraw,
     "close": supervision_close,
 }
+
+
+# --- personal-information rights (PIPL arts. 45, 47) ------------------------------------------
+
+
+def member_personal_data(*, person_id: int) -> dict[str, Any] | None:
+    """What the party records hold about one person, for their own data download
+    (``privacy.services.personal_data_export`` may call it; it logs the read)."""
+    member = (
+        Member.objects.filter(person_bidx=person_bidx(person_id))
+        .select_related("company", "compound", "party_org")
+        .first()
+    )
+    if member is None:
+        return None
+    ident = member._identity()
+    return {
+        "company": member.company.name,
+        "project": member.compound.name if member.compound else "",
+        "party_org": member.party_org.name,
+        "joined_on": ident.get("joined_on", ""),
+        "left_on": member.left_on.isoformat() if member.left_on else "",
+        "consents": [
+            {
+                "granted_at": c.granted_at.isoformat(),
+                "withdrawn_at": c.withdrawn_at.isoformat() if c.withdrawn_at else "",
+            }
+            for c in member.consents.order_by("granted_at")
+        ],
+        "posts": [
+            {"kind": p.kind, "title": p.title, "started_on": p.started_on.isoformat()}
+            for p in member.posts.order_by("started_on")
+        ],
+    }
+
+
+@transaction.atomic
+def member_erase_person(*, person_id: int, acting_user: Any) -> bool:
+    """Carry out an erasure (``privacy.services.erasure_request_carry_out`` may call it):
+    the member row keeps counting in coverage but names nobody any more — the identity
+    is replaced, the blind index becomes a random one, the standing consent ends."""
+    import secrets
+
+    member = Member.objects.select_for_update().filter(person_bidx=person_bidx(person_id)).first()
+    if member is None:
+        return False
+    member.identity_enc = crypto.encrypt('{"erased": true}')
+    member.person_bidx = secrets.token_hex(32)
+    member.name_masked = "***"
+    member.save(update_fields=["identity_enc", "person_bidx", "name_masked", "updated_at"])
+    ShowConsent.objects.filter(member=member, withdrawn_at__isnull=True).update(
+        withdrawn_at=timezone.now(), withdrawn_by=acting_user
+    )
+    _event(EventKind.MEMBER_LEFT, acting_user, member=member, note="erased")
+    audit(
+        actor=acting_user,
+        event=AuditEvent.PARTY_MEMBER_REGISTERED,
+        target=member,
+        erased=True,
+    )
+    return True

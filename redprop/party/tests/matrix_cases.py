@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from redprop.accounts.choices import Role
-from redprop.tests.matrix_base import AUTHENTICATED, EVERY_ROLE, NONE, Case
+from redprop.tests.matrix_base import AUTHENTICATED, EVERY_ROLE, NONE, BodyId, Case
 
 C, D, S, B, A = (
     Role.COMPANY_STAFF,
@@ -222,7 +222,15 @@ TABLE: dict[str, list[Case]] = {
     ],
     "web:party_appointments": [
         Case(PAGE),
-        Case(COMMITTEE, "POST", body=_appointment_body, ok=(302,), names_a=True),
+        # Another scope's organisation is a 400 on its field, as an unknown one.
+        Case(
+            COMMITTEE,
+            "POST",
+            body=_appointment_body,
+            ok=(302,),
+            names_a=True,
+            refuse_400=True,
+        ),
     ],
     "web:party_appointment_end": [
         Case(COMMITTEE, "POST", args=_pk("appointment"), ok=(302,)),
@@ -352,7 +360,14 @@ TABLE: dict[str, list[Case]] = {
     ],
     "api:party_appointments": [Case(PAGE)],
     "api:party_appointment_create": [
-        Case(COMMITTEE, "POST", body=_api(_appointment_body), ok=(201,), names_a=True)
+        Case(
+            COMMITTEE,
+            "POST",
+            body=_api(_appointment_body),
+            ok=(201,),
+            names_a=True,
+            refuse_400=True,
+        )
     ],
     "api:party_appointment_end": [
         Case(
@@ -394,3 +409,90 @@ TABLE: dict[str, list[Case]] = {
         ),
     ],
 }
+
+
+# Ids inside bodies: one of scope B is answered exactly as one that does not exist.
+BODY_IDS: list[BodyId] = [
+    BodyId(
+        C,
+        lambda fx: "/api/v1/party/members",
+        lambda fx, i: {"company_id": i, "person_id": _x(fx)["workers"][7].pk},
+        lambda fx: fx.w.company_b.pk,
+        "party member: company_id of another street",
+    ),
+    BodyId(
+        C,
+        lambda fx: "/api/v1/party/members",
+        lambda fx, i: {
+            "company_id": fx.w.company.pk,
+            "person_id": _x(fx)["workers"][7].pk,
+            "compound_id": i,
+        },
+        lambda fx: fx.w.compound_b.pk,
+        "party member: compound_id of another company",
+    ),
+    BodyId(
+        C,
+        lambda fx: "/api/v1/party/members",
+        lambda fx, i: {"company_id": fx.w.company.pk, "person_id": i},
+        lambda fx: fx.w.resident_b.pk,
+        "party member: person_id not on the company's staff",
+    ),
+    BodyId(
+        C,
+        lambda fx: "/api/v1/party/proposals",
+        lambda fx, i: {"company_id": i},
+        lambda fx: fx.w.company_b.pk,
+        "branch proposal: company_id of another street",
+    ),
+    BodyId(
+        C,
+        lambda fx: "/api/v1/party/posts",
+        lambda fx, i: {
+            "member_id": _x(fx)["member"].pk,
+            "kind": "area",
+            "title": "责任区",
+            "building_ids": [i],
+        },
+        lambda fx: fx.w.building_b.pk,
+        "post: building of another company",
+    ),
+    BodyId(
+        D,
+        lambda fx: "/api/v1/party/appointments",
+        lambda fx, i: {
+            "person_id": _x(fx)["workers"][8].pk,
+            "home_org_id": fx.w.company.pk,
+            "seat_org_id": i,
+            "position": "委员",
+        },
+        lambda fx: fx.w.company_b.pk,
+        "cross-appointment: seat_org_id of another street",
+    ),
+    BodyId(
+        C,
+        lambda fx: "/api/v1/party/supervision",
+        lambda fx, i: {
+            "company_id": i,
+            "community_id": fx.w.community.pk,
+            "kind": "spending",
+            "title": "事项",
+            "detail": "说明",
+        },
+        lambda fx: fx.w.company_b.pk,
+        "supervision: company_id of another street",
+    ),
+    BodyId(
+        C,
+        lambda fx: "/api/v1/party/supervision",
+        lambda fx, i: {
+            "company_id": fx.w.company.pk,
+            "community_id": i,
+            "kind": "spending",
+            "title": "事项",
+            "detail": "说明",
+        },
+        lambda fx: fx.w.community_b.pk,
+        "supervision: community_id the company does not serve",
+    ),
+]

@@ -312,7 +312,7 @@ def test_cross_appointment_by_the_community_desk(world, pw):
             position="居委会兼职副主任",
         )
     assert err.value.field == "person_id"
-    with pytest.raises(NotFound):
+    with pytest.raises(PermissionDenied):
         services.appointment_create(
             acting_user=world.users[Role.COMPANY_STAFF],
             person_id=pw["workers"][0].pk,
@@ -320,6 +320,19 @@ def test_cross_appointment_by_the_community_desk(world, pw):
             seat_org_id=rc.pk,
             position="居委会兼职副主任",
         )
+    # Another street's company is refused exactly as one that does not exist.
+    answers = []
+    for seat in (world.company_b.pk, 987654321):
+        with pytest.raises(ApplicationError) as err:
+            services.appointment_create(
+                acting_user=desk,
+                person_id=pw["workers"][0].pk,
+                home_org_id=world.company.pk,
+                seat_org_id=seat,
+                position="兼职",
+            )
+        answers.append((err.value.status, err.value.code, err.value.field, err.value.message))
+    assert answers[0] == answers[1]
     a = services.appointment_create(
         acting_user=desk,
         person_id=pw["workers"][0].pk,
@@ -440,3 +453,33 @@ def test_api_coverage_and_company_page_masked(world, pw):
     names = [m["name"] for m in r.json()["members"]]
     assert all("*" in n for n in names) and pw["workers"][0].name not in r.content.decode()
     assert world.client(Role.RESIDENT).get("/api/v1/party/coverage").status_code == 403
+
+
+# --- personal-information rights -----------------------------------------------------------
+
+
+def test_personal_data_and_erasure(world, pw):
+    (m,) = register(world, pw, 1)
+    person = pw["workers"][0]
+    staff = world.users[Role.COMPANY_STAFF]
+    services.consent_grant(acting_user=staff, member_id=m.pk, evidence="同意书 1")
+    services.post_create(acting_user=staff, member_id=m.pk, kind="model", title="示范岗")
+    data = services.member_personal_data(person_id=person.pk)
+    assert data["company"] == world.company.name and len(data["consents"]) == 1
+    assert data["posts"][0]["title"] == "示范岗"
+    assert services.member_erase_person(person_id=person.pk, acting_user=None)
+    assert services.member_personal_data(person_id=person.pk) is None
+    assert badge_for_person(person.pk) is None
+    m.refresh_from_db()
+    assert m.name_masked == "***" and "person_id" not in m._identity()
+    # Still counted in coverage; its identity can no longer be revealed.
+    (row,) = [r for r in selectors.coverage(user=world.users[Role.STREET_OFFICER]) if r.members]
+    assert row.members == 1
+    with pytest.raises(Conflict):
+        services.member_reveal(
+            acting_user=world.users[Role.COMMUNITY_STAFF], member_id=m.pk, reason="核对"
+        )
+    r = world.client(Role.COMPANY_STAFF).get(f"/api/v1/party/members/{m.pk}/record")
+    assert r.status_code == 200 and r.json() == []
+    assert world.client(Role.COMPANY_STAFF).get("/party/posts/").status_code == 200
+    assert not services.member_erase_person(person_id=person.pk, acting_user=None)

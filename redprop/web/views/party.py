@@ -279,9 +279,8 @@ def _posts(request: HttpRequest, error: ApplicationError | None = None) -> HttpR
     since = timezone.localdate().replace(month=1, day=1)
     for p in posts:
         if p.member_id not in lines:
-            lines[p.member_id] = records.service_record(
-                person_id=p.member._identity()["person_id"], since=since
-            )
+            pid = p.member._identity().get("person_id")  # none after an erasure
+            lines[p.member_id] = records.service_record(person_id=pid, since=since) if pid else []
         p.record = lines[p.member_id]  # type: ignore[attr-defined]
     members: list[Any] = []
     if user.has_role(*permissions.RECORD_ROLES):
