@@ -21,6 +21,7 @@ from redprop.core.audit import audit
 from redprop.core.errors import ApplicationError, NotFound
 from redprop.core.models import AuditEvent
 from redprop.notifications.models import InboxItem
+from redprop.party import services as party_services
 from redprop.people.choices import SensitiveField
 from redprop.people.models import Person
 from redprop.people.services import pii_access_log_append
@@ -157,6 +158,8 @@ def personal_data_export(*, acting_user: User) -> dict[str, Any]:
         "units": units,
         "requests": requests,
         "ratings": ratings,
+        # Party membership is held encrypted by the party app (it logs this read).
+        "party": party_services.member_personal_data(person_id=person.pk),
         "erasure_requests": [
             {
                 "at": _iso(e.created_at),
@@ -276,6 +279,9 @@ def erasure_request_carry_out(*, erasure: ErasureRequest, acting_user: User) -> 
         "inbox": InboxItem.objects.filter(user__in=users).delete()[0],
         "photos": _erase_own_photos(users),
         "logins": len(users),
+        "party_member": int(
+            party_services.member_erase_person(person_id=person.pk, acting_user=acting_user)
+        ),
     }
     erasure.status = ErasureStatus.DONE
     erasure.reason = ""  # their own words, like the rest

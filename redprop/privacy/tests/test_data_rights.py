@@ -270,3 +270,28 @@ def test_nav_marks_only_my_data_as_current(world):
     assert [i["name"] for i in items if i["active"]] == ["web:my_data"]
     items = nav_for(world.users["resident"], "/my/")
     assert [i["name"] for i in items if i["active"]] == ["web:my_requests"]
+
+
+def test_party_membership_is_in_the_download_and_goes_with_the_erasure(world):
+    """A resident who works for the company and is recorded as a party member: the
+    download holds the membership (from the party app's encrypted rows), and carrying
+    out the erasure leaves a member row that names nobody."""
+    from redprop.orgs.services import org_add_member, party_committee_create
+    from redprop.party import services as party
+
+    party_committee_create(community=world.community, name="中共红星社区委员会", acting_user=None)
+    org_add_member(org=world.company, person=world.resident, position="管家", acting_user=None)
+    party.member_register(
+        acting_user=world.users["company_staff"],
+        company_id=world.company.pk,
+        person_id=world.resident.pk,
+        compound_id=world.compound.pk,
+    )
+    data = services.personal_data_export(acting_user=world.users["resident"])
+    assert data["party"]["company"] == world.company.name
+
+    erasure = services.erasure_request_create(reason="", acting_user=world.users["resident"])
+    services.erasure_request_carry_out(erasure=erasure, acting_user=world.users["community_staff"])
+    assert party.member_personal_data(person_id=world.resident.pk) is None
+    done = AuditLog.objects.get(event_type=AuditEvent.ERASURE_DONE)
+    assert done.extra["counts"]["party_member"] == 1
