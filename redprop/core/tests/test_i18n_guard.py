@@ -112,6 +112,8 @@ DATA: dict[str, set[str]] = {
     "redprop/requests/policies.py": {"径河街道“5341”快速响应（平台默认）"},
     # A party branch's name: "<company>党支部" is stored as the organisation's name.
     "redprop/orgs/services.py": {"党支部"},
+    # The same for a proposed branch: "<company><compound>党支部" is the proposal's name.
+    "redprop/party/services.py": {"党支部"},
     # Stop words of the duplicate finder (Chinese text analysis, not shown).
     "redprop/requests/dedupe.py": {
         "的了在是我和就都而及与着或一个没有我们你们他们这那有也很吗呢吧啊请"
