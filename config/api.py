@@ -12,6 +12,7 @@ from ninja import NinjaAPI
 from redprop.accounts.api_auth import TokenAuth
 from redprop.campaigns.api import router as campaigns_router
 from redprop.core.api import SessionAuth, install_error_handlers
+from redprop.duty.api import router as duty_router
 from redprop.fees.api import router as fees_router
 from redprop.mediation.api import router as mediation_router
 from redprop.meetings.api import router as meetings_router
@@ -21,7 +22,9 @@ from redprop.party.api import router as party_router
 from redprop.people.api import router as people_router
 from redprop.ratings.api import router as ratings_router
 from redprop.requests.api import router as requests_router
+from redprop.service_lists.api import router as service_lists_router
 from redprop.territory.api import router as territory_router
+from redprop.volunteers.api import router as volunteers_router
 from redprop.votes.api import router as votes_router
 
 api = NinjaAPI(
@@ -46,3 +49,6 @@ api.add_router("/notices", notices_router)
 api.add_router("/campaigns", campaigns_router)
 api.add_router("/fees", fees_router)
 api.add_router("/party", party_router)
+api.add_router("/duty", duty_router)
+api.add_router("/volunteers", volunteers_router)
+api.add_router("/service-lists", service_lists_router)

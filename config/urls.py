@@ -25,6 +25,8 @@ urlpatterns = [
     path("", include("redprop.dashboards.urls")),
     path("", include("redprop.web.mediation_urls")),
     path("", include("redprop.web.fees_urls")),
+    path("", include("redprop.web.urls_volunteers")),
+    path("", include("redprop.web.urls_service_lists")),
 ]
 if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

@@ -52,6 +52,8 @@ INSTALLED_APPS = [
     "redprop.campaigns",
     "redprop.fees",
     "redprop.party",
+    "redprop.volunteers",
+    "redprop.service_lists",
     "redprop.web",
     "redprop.dashboards",
     "redprop.demo",

@@ -205,6 +205,26 @@ class AuditEvent(models.IntegerChoices):
     PARTY_SUPERVISION_SUBMITTED = 827, _("报送党组织监督事项")
     PARTY_SUPERVISION_OPINION = 828, _("党组织出具监督意见")
     PARTY_SUPERVISION_CLOSED = 829, _("监督事项撤回或办结")
+    # 851-859: duty rotation and hand-over (docs/subsystems/duty.md).
+    ROTA_CREATED = 851, _("制定轮值坐班表")
+    ROTA_ENDED = 852, _("结束轮值坐班表")
+    HANDOVER_WRITTEN = 853, _("交班（交接班记录）")
+    HANDOVER_ACKNOWLEDGED = 854, _("接班确认")
+    # 831-839: volunteers (docs/subsystems/volunteers.md).
+    VOLUNTEER_TEAM_CREATED = 831, _("创建志愿队伍")
+    VOLUNTEER_REGISTERED = 832, _("登记志愿者")
+    VOLUNTEER_ACTIVITY_CREATED = 833, _("创建志愿活动")
+    VOLUNTEER_ACTIVITY_STATUS_CHANGED = 834, _("志愿活动状态变更")
+    VOLUNTEER_ATTENDANCE_BY_ORGANISER = 835, _("组织者代为签到或签退")
+    VOLUNTEER_HOURS_CREDITED = 836, _("组织者记录服务时长")
+    VOLUNTEER_HOURS_APPROVED = 837, _("认定志愿服务时长")
+    VOLUNTEER_HOURS_REJECTED = 838, _("驳回志愿服务时长")
+    # 84x: service lists (服务清单与双向认领, docs/adr/0030).
+    SERVICE_ITEM_POSTED = 841, _("发布服务清单事项")
+    SERVICE_ITEM_CLAIMED = 842, _("认领服务清单事项")
+    SERVICE_ITEM_STEP = 843, _("服务清单事项完成或退回认领")
+    SERVICE_ITEM_CANCELLED = 844, _("取消服务清单事项")
+    SERVICE_ITEM_LINKED = 845, _("服务清单事项转为诉求工单")
 
 
 class AppendOnlyQuerySet(models.QuerySet):

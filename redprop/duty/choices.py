@@ -7,13 +7,16 @@ from django.utils.translation import gettext_lazy as _
 class Duty(models.TextChoices):
     """What the person on duty does. Maintenance duty feeds the request assignment.
 
-    The roadmap's 轮值坐班 (community staff sitting in the property office by
-    rotation) will add a value here ("office"), with the residents' committee as
-    the rostering organisation; nothing else in the model changes.
+    ``office`` is 轮值坐班: community staff (or the company's own desk) sitting in a
+    property office by a rota (``Rota``), with the residents' committee or the
+    company as the rostering organisation (docs/adr/0031-duty-rotation.md). The
+    assignment policy reads maintenance duty only; office duty is what residents
+    see as 今日值班 and the dispatcher as 坐班值守.
     """
 
     MAINTENANCE = "maintenance", _("维修值班")
     BUTLER = "butler", _("管家值班")
+    OFFICE = "office", _("轮值坐班")
 
 
 class ShiftKind(models.TextChoices):
@@ -50,3 +53,33 @@ PLACE_LEVELS = {
     ShiftKind.REGULAR: frozenset({"grid", "community"}),
     ShiftKind.ON_CALL: frozenset({"community", "street"}),
 }
+
+
+class RotaMode(models.TextChoices):
+    """How a rota passes the seat from one member to the next (轮值方式)."""
+
+    DAILY = "daily", _("按天轮值")
+    WEEKLY = "weekly", _("按周轮值")
+
+
+# A rota turns into weekly patterns of at most MAX_EVERY_WEEKS weeks, so it holds at
+# most that many members (docs/adr/0031-duty-rotation.md).
+MAX_ROTA_MEMBERS = MAX_EVERY_WEEKS
+
+
+class HandOverStatus(models.TextChoices):
+    """交接班: written by the outgoing worker, acknowledged by the incoming one."""
+
+    PENDING = "pending", _("待接班")
+    ACKNOWLEDGED = "acknowledged", _("已接班")
+
+
+HANDOVER_TRANSITIONS: dict[str, frozenset[str]] = {
+    HandOverStatus.PENDING: frozenset({HandOverStatus.ACKNOWLEDGED}),
+    HandOverStatus.ACKNOWLEDGED: frozenset(),
+}
+
+
+class HandOverEventKind(models.TextChoices):
+    WRITTEN = "written", _("交班")
+    ACKNOWLEDGED = "acknowledge", _("接班")

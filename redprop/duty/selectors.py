@@ -15,7 +15,7 @@ from redprop.core import refdata
 from redprop.core.scope import Scope, ScopeSet, scoped
 from redprop.duty import recurrence
 from redprop.duty.choices import Duty
-from redprop.duty.models import Shift
+from redprop.duty.models import HandOver, Rota, Shift
 from redprop.orgs.models import Org
 
 # Reference-data namespace of the shifts in force (cleared by DutyConfig.ready's watch).
@@ -72,7 +72,7 @@ def shift_list(
     """Shifts inside ``scope``, optionally of one org, person or duty, or in force on a
     date (the night shift that started the day before counts too)."""
     qs = scoped(Shift.objects.all(), scope).select_related(
-        "org", "user", "grid", "community", "street"
+        "org", "user", "grid", "community", "street", "rota"
     )
     if org_id is not None:
         qs = qs.filter(org_id=org_id)
@@ -175,3 +175,166 @@ def _shifts_in_force(*, org_id: int, street_id: int, duty: str, day: dt.date) ->
         .values_list(*_ON_DUTY_FIELDS)
     )
     return tuple(OnDuty(*row) for row in rows)
+
+
+# --- 轮值坐班: the office rota, my shifts, who is on duty --------------------------------
+
+MAX_RANGE_DAYS = 62
+
+
+def _community_id(place: object) -> int | None:
+    """The community of a property office given as a community, a compound, a grid, a
+    building or anything with scope columns."""
+    level = getattr(place, "level", None)
+    if level is not None:
+        return int(place.pk) if level == "community" else None  # type: ignore[attr-defined]
+    value = getattr(place, "community_id", None)
+    return int(value) if value is not None else None
+
+
+def my_shifts(user: User, start: dt.date, end: dt.date) -> list[RosterEntry]:
+    """Every occurrence of ``user``'s shifts (any duty) that starts on ``start`` …
+    ``end`` (local dates, inclusive), in order: the 我的排班 page and API. One query."""
+    shifts = (
+        Shift.objects.filter(user=user, effective_from__lte=end)
+        .filter(Q(effective_to__isnull=True) | Q(effective_to__gte=start))
+        .select_related("org", "grid", "community", "street", "rota")
+    )
+    entries = [
+        RosterEntry(shift, s.date(), s, e)
+        for shift in shifts
+        for s, e in recurrence.occurrences(shift, start, end)
+    ]
+    entries.sort(key=lambda e: (e.start, e.shift.pk))
+    return entries
+
+
+def office_shifts(*, community_id: int, day: dt.date) -> list[Shift]:
+    """The office shifts (轮值坐班) placed in the community in force on ``day`` or the
+    day before. One query on the scope column."""
+    return list(
+        Shift.objects.filter(_in_force_q(day), community_id=community_id, duty=Duty.OFFICE)
+        .select_related("org", "user", "community", "rota")
+        .order_by("starts_at", "id")
+    )
+
+
+def office_day(place: object, day: dt.date) -> list[RosterEntry]:
+    """Who sits in the office of ``place`` for some part of ``day``, in order of start."""
+    community_id = _community_id(place)
+    if community_id is None:
+        return []
+    return office_day_by_id(community_id, day)
+
+
+def office_today(place: object) -> list[RosterEntry]:
+    """今日值班: the office's roster for today (Asia/Shanghai)."""
+    return office_day(place, timezone.localdate())
+
+
+def on_duty(place: object, at: dt.datetime | None = None) -> list[RosterEntry]:
+    """Who sits in the office of ``place`` at the instant ``at`` (default: now)."""
+    at = at or timezone.now()
+    day = at.astimezone(recurrence.SHANGHAI).date()
+    return [e for e in office_day(place, day) if e.running_at(at)]
+
+
+def next_on_duty(shift: Shift, after: dt.datetime, *, horizon_days: int = 14) -> RosterEntry | None:
+    """The first occurrence of another person's office shift in the same community that
+    starts at or after ``after`` (the incoming worker of a hand-over), within
+    ``horizon_days``. One query."""
+    if shift.community_id is None:
+        return None
+    first = after.astimezone(recurrence.SHANGHAI).date()
+    last = first + dt.timedelta(days=horizon_days)
+    others = (
+        Shift.objects.filter(
+            community_id=shift.community_id, duty=shift.duty, effective_from__lte=last
+        )
+        .filter(Q(effective_to__isnull=True) | Q(effective_to__gte=first))
+        .exclude(user_id=shift.user_id)
+        .select_related("user")
+    )
+    best: RosterEntry | None = None
+    for other in others:
+        for s, e in recurrence.occurrences(other, first, last):
+            if s >= after:
+                if best is None or (s, other.pk) < (best.start, best.shift.pk):
+                    best = RosterEntry(other, s.date(), s, e)
+                break
+    return best
+
+
+def rota_list(*, scope: Scope | ScopeSet) -> QuerySet[Rota]:
+    """Rotas inside ``scope`` (the roster API)."""
+    return (
+        scoped(Rota.objects.all(), scope)
+        .select_related("org", "community")
+        .order_by("community_id", "starts_at", "id")
+    )
+
+
+def handover_list(*, user: User, scope: Scope | ScopeSet) -> QuerySet[HandOver]:
+    """Hand-overs the user wrote or must acknowledge, and those inside their staff
+    scope (the office's community staff, the company's desk), newest first."""
+    mine = Q(from_user=user) | Q(to_user=user)
+    in_scope = scoped(HandOver.objects.all(), scope).values("pk")
+    return (
+        HandOver.objects.filter(mine | Q(pk__in=in_scope))
+        .select_related("from_user", "to_user", "shift", "shift__org", "community")
+        .order_by("-created_at", "-id")
+    )
+
+
+def handover_get(*, user: User, scope: Scope | ScopeSet, pk: int) -> HandOver | None:
+    return handover_list(user=user, scope=scope).filter(pk=pk).first()
+
+
+def resident_communities(*, user: User) -> list[int]:
+    """The communities of the homes a resident lives in or owns (their 今日值班)."""
+    from redprop.accounts.choices import Role
+    from redprop.territory import selectors as territory_selectors
+
+    if not user.has_role(Role.RESIDENT):
+        return []
+    rows = (
+        territory_selectors.unit_list(scope=user.scope_set(Role.RESIDENT))
+        .exclude(compound__community_id=None)
+        .values_list("compound__community_id", flat=True)
+        .distinct()
+    )
+    return sorted({int(r) for r in rows if r is not None})
+
+
+def duty_today_for_resident(*, user: User) -> list[tuple[int, list[RosterEntry]]]:
+    """今日值班 for each community the resident lives in: (community id, entries)."""
+    return [
+        (cid, office_day_by_id(cid, timezone.localdate()))
+        for cid in resident_communities(user=user)
+    ]
+
+
+def office_day_by_id(community_id: int, day: dt.date) -> list[RosterEntry]:
+    entries = [
+        RosterEntry(shift, day, s, e)
+        for shift in office_shifts(community_id=community_id, day=day)
+        for s, e in recurrence.covering_day(shift, day)
+    ]
+    entries.sort(key=lambda e: (e.start, e.shift.pk))
+    return entries
+
+
+def office_on_duty_in_scope(
+    *, scope: Scope | ScopeSet, at: dt.datetime | None = None, limit: int = 20
+) -> list[RosterEntry]:
+    """Who sits in a property office inside ``scope`` right now (the dispatcher's
+    console: 坐班值守). One query."""
+    at = at or timezone.now()
+    day = at.astimezone(recurrence.SHANGHAI).date()
+    out = []
+    for shift in shift_list(scope=scope, duty=Duty.OFFICE, in_force_on=day).select_related("rota"):
+        for start, end in recurrence.covering_day(shift, day):
+            if start <= at < end:
+                out.append(RosterEntry(shift, day, start, end))
+    out.sort(key=lambda e: (e.shift.community_id or 0, e.start, e.shift.pk))
+    return out[:limit]

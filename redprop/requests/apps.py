@@ -50,3 +50,9 @@ class RequestsConfig(AppConfig):
             weak=False,
             dispatch_uid="refdata:category-handlers",
         )
+
+        # The hand-over (交接班) of the duty roster lists the open orders passed on.
+        from redprop.duty.ports import set_open_orders_source
+        from redprop.requests.handover import open_orders_for_handover
+
+        set_open_orders_source(open_orders_for_handover)

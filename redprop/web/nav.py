@@ -119,7 +119,21 @@ NAV: list[tuple[str, Any, frozenset[str]]] = [
             }
         ),
     ),
+    (
+        "volunteers:list",
+        _("志愿服务"),
+        frozenset(
+            {
+                Role.RESIDENT,
+                Role.COMMUNITY_STAFF,
+                Role.STREET_OFFICER,
+                Role.HOUSING_BUREAU,
+                Role.SYSADMIN,
+            }
+        ),
+    ),
     ("web:inbox", _("消息"), frozenset(set(Role))),
+    ("service_lists:list", _("服务清单"), frozenset(set(Role) - {Role.HOTLINE})),
     ("web:my_data", _("我的数据"), frozenset({Role.RESIDENT})),
     (
         "admin:index",
@@ -131,6 +145,20 @@ NAV: list[tuple[str, Any, frozenset[str]]] = [
                 Role.HOUSING_BUREAU,
                 Role.SYSADMIN,
                 Role.COMPANY_STAFF,
+            }
+        ),
+    ),
+    (
+        "web:duty_mine",
+        _("我的排班"),
+        frozenset(
+            {
+                Role.GRID_BUTLER,
+                Role.MAINTENANCE_WORKER,
+                Role.COMPANY_STAFF,
+                Role.UNIT_STAFF,
+                Role.COMMUNITY_STAFF,
+                Role.STREET_OFFICER,
             }
         ),
     ),
@@ -156,6 +184,9 @@ NAV_ICONS: dict[str, str] = {
     "web:my_data": "user",
     "admin:index": "settings",
     "web:party": "flag",
+    "web:duty_mine": "clock",
+    "volunteers:list": "users",
+    "service_lists:list": "users",
 }
 
 

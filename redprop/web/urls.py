@@ -5,6 +5,7 @@ from redprop.web import views
 from redprop.web.views import (
     campaigns,
     console,
+    duty,
     filing,
     inbox,
     my_data,
@@ -96,6 +97,16 @@ urlpatterns = [
     path("inbox/", inbox.inbox, name="inbox"),
     path("inbox/read/", inbox.inbox_read, name="inbox_read"),
     path("inbox/<int:pk>/open/", inbox.inbox_open, name="inbox_open"),
+    # 值班: 我的排班 and 交接班 (duty)
+    path("duty/", duty.duty_mine, name="duty_mine"),
+    path("duty/handover/", duty.duty_handover, name="duty_handover"),
+    path("duty/handover/<int:pk>/", duty.duty_handover_detail, name="duty_handover_detail"),
+    path(
+        "duty/handover/<int:pk>/acknowledge/",
+        duty.duty_handover_acknowledge,
+        name="duty_handover_acknowledge",
+    ),
+    path("duty/rotas/", duty.duty_rotas, name="duty_rotas"),
 ]
 
 # 物业党建 (party)

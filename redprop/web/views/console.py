@@ -131,6 +131,13 @@ def _dispatchable(user: Any, pk: int) -> ServiceRequest:
     return obj
 
 
+def _office_on_duty(user: Any) -> list[Any]:
+    """坐班值守: who sits in the property offices of the dispatcher's scope now (duty)."""
+    from redprop.duty.selectors import office_on_duty_in_scope
+
+    return office_on_duty_in_scope(scope=user.scope_set(*DISPATCHERS))
+
+
 def render_console(
     request: HttpRequest,
     *,
@@ -142,6 +149,7 @@ def render_console(
     tab = _tab(tab)
     ctx = queue_context(request, tab, obj.pk if obj else None, after=_id(request.GET.get("after")))
     ctx.update(done_context(request.user, request.GET.get("done")))
+    ctx["office_on_duty"] = _office_on_duty(request.user)
     if obj is not None:
         ctx.update(pane_context(request, obj, tab=tab, bound=bound, action=action))
         ctx["has_pane"] = True

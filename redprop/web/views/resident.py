@@ -37,6 +37,8 @@ def my_requests(request: HttpRequest) -> HttpResponse:
             # The resident's home page shows the pinned and newest notices of their homes.
             "notices": list(notices_for_resident(user=user)[:3]),
             "units": list(web_selectors.household_units(user=user)),
+            # 今日值班: who sits in the property office of the resident's communities today.
+            "duty_today": _duty_today(user),
             "rows": [
                 {
                     "r": r,
@@ -48,3 +50,9 @@ def my_requests(request: HttpRequest) -> HttpResponse:
             ],
         },
     )
+
+
+def _duty_today(user: Any) -> list[Any]:
+    from redprop.duty.selectors import duty_today_for_resident
+
+    return [e for _community, entries in duty_today_for_resident(user=user) for e in entries]
