@@ -9,7 +9,7 @@ from typing import Annotated, Any
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import Field, Router, Schema
+from ninja import Field, Router, Schema, Status
 
 from redprop.accounts.choices import Role
 from redprop.accounts.models import User
@@ -263,7 +263,7 @@ def duty_rota_create(request: HttpRequest, payload: RotaIn) -> Any:
         effective_to=payload.effective_to,
         acting_user=user,
     )
-    return 201, rota
+    return Status(201, rota)
 
 
 @router.post("/rotas/{rota_id}/end", response=RotaOut)
@@ -297,7 +297,7 @@ def duty_handover_write(request: HttpRequest, payload: HandOverIn) -> Any:
         shift_id=payload.shift_id,
         to_user_id=payload.to_user_id,
     )
-    return 201, _handover(request, h)
+    return Status(201, _handover(request, h))
 
 
 def _visible(request: HttpRequest, handover_id: int) -> Any:

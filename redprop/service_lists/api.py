@@ -10,6 +10,7 @@ from typing import Any, Literal
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import File, Form, Router, Schema
+from ninja import Status as HttpStatus
 from ninja.files import UploadedFile
 
 from redprop.core.inputs import Id, Text
@@ -174,14 +175,14 @@ def service_item_list(
 def service_item_post(request: HttpRequest, payload: ItemIn) -> Any:
     """Post a need (上报需求) or offer a resource (提供资源)."""
     item = services.item_post(acting_user=request.user, **payload.dict())
-    return 201, _out(request, item)
+    return HttpStatus(201, _out(request, item))
 
 
 @router.post("/items/from-request", response={201: ItemOut})
 def service_item_from_request(request: HttpRequest, payload: FromRequestIn) -> Any:
     """A need from a service request, linked both ways (one need per request)."""
     item = services.item_from_request(acting_user=request.user, **payload.dict())
-    return 201, _out(request, item)
+    return HttpStatus(201, _out(request, item))
 
 
 @router.get("/items/{item_id}", response=ItemOut)
@@ -236,4 +237,4 @@ def service_item_spawn_request(request: HttpRequest, item_id: int, payload: Spaw
     r = services.item_spawn_request(
         acting_user=request.user, item_id=item_id, category_code=payload.category
     )
-    return 201, {"request_id": r.pk, "number": r.number}
+    return HttpStatus(201, {"request_id": r.pk, "number": r.number})

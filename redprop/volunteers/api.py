@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Field, Router, Schema
+from ninja import Field, Router, Schema, Status
 
 from redprop.core.errors import ApplicationError, NotFound, PermissionDenied
 from redprop.core.inputs import Id, Text
@@ -195,7 +195,7 @@ def volunteer_activities(request: HttpRequest) -> Any:
 def volunteer_activity_create(request: HttpRequest, body: ActivityIn) -> Any:
     user = _page_role(request)
     a = services.activity_create(acting_user=user, **body.dict())
-    return 201, selectors.activities_for(user=user).get(pk=a.pk)
+    return Status(201, selectors.activities_for(user=user).get(pk=a.pk))
 
 
 @router.get("/activities/{activity_id}", response=DetailOut)
@@ -330,7 +330,7 @@ def volunteer_me(request: HttpRequest) -> Any:
 def volunteer_join(request: HttpRequest, body: JoinIn) -> Any:
     user = _page_role(request)
     services.volunteer_join(skills=body.skills, acting_user=user)
-    return 201, volunteer_me(request)
+    return Status(201, volunteer_me(request))
 
 
 @router.get("/counts", response=list[CountOut])

@@ -12,7 +12,7 @@ import datetime as dt
 import re
 from collections.abc import Iterable
 from decimal import ROUND_DOWN, Decimal
-from typing import Any
+from typing import Any, NoReturn, cast
 
 from django.conf import settings
 from django.core import signing
@@ -72,7 +72,7 @@ QR_MAX_AGE = dt.timedelta(minutes=10)
 BULK_MAX = 500
 
 
-def _err(code: VolunteerError, message: str, field: str | None, status: int = 400) -> None:
+def _err(code: VolunteerError, message: str, field: str | None, status: int = 400) -> NoReturn:
     raise ApplicationError(code, message, field=field, status=status)
 
 
@@ -98,9 +98,11 @@ def _event(
     )
 
 
-def _community(community_id: int) -> Any:
+def _community(community_id: int | None) -> Any:
     from redprop.territory.models import Region
 
+    if community_id is None:
+        raise NotFound()
     region = Region.objects.filter(pk=community_id, level="community").first()
     if region is None:
         raise NotFound()
@@ -354,7 +356,7 @@ def activity_transition(
             action=action,
             reason=reason,
         )
-    return a
+    return cast(Activity, a)
 
 
 # --- sign-up -----------------------------------------------------------------------------
@@ -389,7 +391,7 @@ def _my_volunteer(acting_user: Any, a: Activity) -> Volunteer:
             "volunteer",
             403,
         )
-    return vol
+    return cast(Volunteer, vol)
 
 
 @transaction.atomic
@@ -741,7 +743,7 @@ def hours_decide(*, record_id: int, action: str, reason: str = "", acting_user: 
             hours=str(r.hours),
             reason=reason,
         )
-    return r
+    return cast(HoursRecord, r)
 
 
 def hours_approve_bulk(*, record_ids: Iterable[int], acting_user: Any) -> int:

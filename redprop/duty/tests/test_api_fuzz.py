@@ -15,7 +15,7 @@ from redprop.accounts.choices import Role
 from redprop.accounts.services import token_create
 from redprop.core.tests.test_api_fuzz import ROLES, STATUSES, TRIED, _fuzz, schema  # noqa: F401
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("calendars_data")]
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("calendars_data"), pytest.mark.once]
 
 
 def _seed(w: Any) -> None:

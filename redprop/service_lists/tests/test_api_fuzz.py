@@ -16,7 +16,7 @@ from redprop.core.tests.test_api_fuzz import ROLES, STATUSES, TRIED, _fuzz, sche
 from redprop.service_lists import services as s
 from redprop.service_lists.tests.helpers import agree, need, resource
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.once]
 
 
 def _seed(w: Any) -> None:

@@ -15,7 +15,7 @@ from redprop.accounts.services import token_create
 from redprop.core.tests.test_api_fuzz import ROLES, STATUSES, TRIED, _fuzz, schema  # noqa: F401
 from redprop.volunteers.tests.helpers import published, volunteer_world
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.once]
 
 
 def _seed(w: Any) -> None:
