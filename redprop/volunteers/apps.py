@@ -6,3 +6,11 @@ class VolunteersConfig(AppConfig):
     name = "redprop.volunteers"
     label = "volunteers"
     verbose_name = _("志愿服务")
+
+    def ready(self) -> None:
+        # A party member's record of service (三岗联创) counts their approved volunteer
+        # hours: the party app asks its registered sources and never imports this one.
+        from redprop.party.records import register_source
+        from redprop.volunteers.selectors import hours_for_party_record
+
+        register_source("volunteers", hours_for_party_record, label=_("志愿服务时长（小时）"))

@@ -110,6 +110,15 @@ def hours_by_person(person_id: int, start: dt.date, end: dt.date) -> Decimal:
     return (total or ZERO).quantize(Decimal("0.01"))
 
 
+def hours_for_party_record(
+    *, person_id: int, since: dt.date | None, until: dt.date | None
+) -> Decimal:
+    """The party app's source of a member's approved volunteer hours (三岗联创 record,
+    ``party.records``; registered in ``VolunteersConfig.ready``). Open bounds are open:
+    no ``since`` counts from the first hour served, no ``until`` to the last."""
+    return hours_by_person(person_id, since or dt.date.min, until or dt.date.max)
+
+
 def roster(*, activity: Activity) -> list[Signup]:
     return list(
         Signup.objects.filter(activity=activity)

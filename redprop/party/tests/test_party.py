@@ -276,7 +276,8 @@ def test_posts_and_responsibility_area_with_a_registered_record_source(world, pw
         }
     finally:
         records.unregister_source("volunteer_hours")
-    assert lines == {"requests": 0, "meetings": 0, "volunteer_hours": 12.5}
+    # "volunteers" is the volunteers app's own source (its approved hours, none here).
+    assert lines == {"requests": 0, "meetings": 0, "volunteers": 0, "volunteer_hours": 12.5}
     assert calls == [(pw["workers"][0].pk, dt.date(2026, 1, 1), None)]
     assert "volunteer_hours" not in records.source_names()
     services.post_end(acting_user=staff, post_id=vanguard.pk)

@@ -102,6 +102,29 @@ def test_hours_by_person_counts_only_approved_in_range(world, vw):
     ) == Decimal("0.00")
 
 
+def test_approved_hours_reach_the_party_members_record_of_service(world, vw):
+    """The party app's 三岗联创 record asks its sources; this app registered one."""
+    from redprop.party import records
+
+    staff, a = vw["staff"], vw["activity"]
+    vs.signup_create(activity_id=a.pk, acting_user=world.users[Role.RESIDENT])
+    vs.checkin(activity_id=a.pk, acting_user=world.users[Role.RESIDENT])
+    rec = vs.hours_credit(
+        signup_id=Signup.objects.get(activity=a).pk, hours="3.25", acting_user=staff
+    )
+
+    def volunteers_line(**bounds):
+        lines = records.service_record(person_id=world.resident.pk, **bounds)
+        return {ln.name: ln.value for ln in lines}["volunteers"]
+
+    assert volunteers_line() == Decimal("0.00")  # pending hours are not counted
+    vs.hours_decide(record_id=rec.pk, action="approve", acting_user=staff)
+    today = timezone.localdate()
+    assert volunteers_line() == Decimal("3.25")
+    assert volunteers_line(since=today, until=today) == Decimal("3.25")
+    assert volunteers_line(since=today + dt.timedelta(days=1)) == Decimal("0.00")
+
+
 def test_hours_credited_twice_for_one_checkin_is_refused(world, vw):
     resident, staff, a = world.users[Role.RESIDENT], vw["staff"], vw["activity"]
     s = vs.signup_create(activity_id=a.pk, acting_user=resident)
