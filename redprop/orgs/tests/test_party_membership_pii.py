@@ -123,3 +123,33 @@ def test_admin_inline_shows_masked_names_only(organised, admin_client):
     for p in members:
         assert p.name not in html
     assert 'name="memberships-0-person' not in html
+
+
+def test_person_reveal_also_finds_a_member_the_party_app_registered(world):
+    """The party app's company members are sealed with the same blind index and
+    register their own lookup: person_reveal finds them too, logged the same way."""
+    from redprop.orgs.services import org_add_member
+    from redprop.party import services as party
+
+    party_committee_create(community=world.community, name="中共红星社区委员会", acting_user=None)
+    staff = world.users[Role.COMMUNITY_STAFF]
+
+    def ask():
+        return person_reveal(
+            person=world.resident,
+            field="party_membership",
+            reason="党员报到核实",
+            acting_user=staff,
+        )
+
+    assert ask() is False
+    org_add_member(org=world.company, person=world.resident, position="管家", acting_user=None)
+    party.member_register(
+        acting_user=world.users[Role.COMPANY_STAFF],
+        company_id=world.company.pk,
+        person_id=world.resident.pk,
+        compound_id=world.compound.pk,
+    )
+    assert not PartyMembership.objects.exists()
+    assert ask() is True
+    assert PiiAccessLog.objects.filter(field="party_membership").count() == 2
