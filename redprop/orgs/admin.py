@@ -1,4 +1,7 @@
+from typing import Any
+
 from django.contrib import admin
+from django.http import HttpRequest
 
 from redprop.core.admin import ScopedAdmin
 from redprop.orgs.models import (
@@ -41,9 +44,19 @@ class CoBuildingAgreementAdmin(ScopedAdmin):
 
 
 class PartyMembershipInline(admin.TabularInline):
+    """Members by masked name only (party membership is sensitive, PIPL art. 28). No
+    person picker: adding a member is ``orgs.services.party_organise_company`` (or the
+    party app's registration), which seals the identity; a read in clear is
+    ``person_reveal``, logged."""
+
     model = PartyMembership
     extra = 0
-    raw_id_fields = ["person", "work_org"]
+    fields = ["name_masked", "work_org", "is_secretary", "joined_on"]
+    readonly_fields = ["name_masked"]
+    raw_id_fields = ["work_org"]
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
 
 
 @admin.register(PartyOrg)

@@ -5,3 +5,14 @@ from django.utils.translation import gettext_lazy as _
 class OrgsConfig(AppConfig):
     name = "redprop.orgs"
     verbose_name = _("组织")
+
+    def ready(self) -> None:
+        from redprop.orgs.models import PartyMembership
+        from redprop.people.party_identity import register_membership_lookup
+
+        # people.services.person_reveal asks "is this person a party member?" by the
+        # blind index, without importing this higher app (docs/architecture.md).
+        register_membership_lookup(
+            "orgs.PartyMembership",
+            lambda bidx: PartyMembership.objects.filter(person_bidx=bidx).exists(),
+        )

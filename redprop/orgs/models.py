@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from redprop.core.models import BaseModel, ScopedModel
 from redprop.orgs.choices import CompanyType, OrgKind, PartyOrgKind, UnitType
+from redprop.people.party_identity import identity_open, identity_seal
 from redprop.people.validation import validate_phone
+
+if TYPE_CHECKING:
+    from redprop.people.models import Person
 
 
 class Org(ScopedModel):
@@ -188,17 +194,22 @@ class PartyOrg(ScopedModel):
 
 
 class PartyMembership(BaseModel):
-    """A party member's organisational relation. Sensitive (PIPL): access-controlled."""
+    """A party member's organisational relation (组织关系). Party membership is sensitive
+    personal information (PIPL art. 28): the row names nobody in clear.
+
+    Who the member is lives only in ``identity_enc`` (Fernet ciphertext of
+    ``{"person_id", "name"}``) and ``person_bidx`` (a keyed blind index, the same one
+    ``party.Member`` uses: ``people.party_identity``); lists and the admin show
+    ``name_masked``. "Is this person a member?" is an exact-match lookup by the blind
+    index (``people.services.person_reveal``, which checks the role and logs the read).
+    """
 
     party_org = models.ForeignKey(
         PartyOrg, models.PROTECT, related_name="memberships", verbose_name=_("党组织")
     )
-    person = models.ForeignKey(
-        "people.Person",
-        models.CASCADE,
-        related_name="party_memberships",
-        verbose_name=_("党员"),
-    )
+    person_bidx = models.CharField(max_length=64, editable=False)
+    identity_enc = models.TextField(_("身份(密文)"), editable=False)
+    name_masked = models.CharField(_("姓名"), max_length=16, editable=False)
     work_org = models.ForeignKey(
         Org,
         models.SET_NULL,
@@ -214,8 +225,29 @@ class PartyMembership(BaseModel):
         verbose_name = _("党员组织关系")
         verbose_name_plural = _("党员组织关系")
         constraints = [
-            models.UniqueConstraint(fields=["person"], name="one_party_org_per_member"),
+            # One organisational relation per member (一个党员只有一个组织关系); the
+            # unique index is also the blind-index lookup's.
+            models.UniqueConstraint(fields=["person_bidx"], name="one_party_org_per_member"),
         ]
 
     def __str__(self) -> str:
-        return f"{self.party_org} {self.person_id}"
+        return f"{self.party_org} {self.name_masked}"
+
+    @classmethod
+    def of_person(cls, person: Person, **fields: Any) -> PartyMembership:
+        """An unsaved membership of ``person``, its identity sealed (for ``bulk_create``)."""
+        membership = cls(**fields)
+        membership.set_identity(person_id=person.pk, name=person.name)
+        return membership
+
+    def set_identity(self, *, person_id: int, name: str) -> None:
+        self.person_bidx, self.identity_enc, self.name_masked = identity_seal(
+            person_id=person_id, name=name
+        )
+
+    def _identity(self) -> dict[str, Any]:
+        """Decrypt ``{"person_id", "name"}``. Private: for the demo seed (which copies
+        the foundation's members into ``party.Member``) and the member's own data
+        download (``orgs.services.party_membership_personal_data``). Every other
+        display is ``name_masked``; "is X a member" goes through ``person_reveal``."""
+        return identity_open(self.identity_enc)

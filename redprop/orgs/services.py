@@ -21,6 +21,7 @@ from redprop.orgs.models import (
     PartyMembership,
     PartyOrg,
 )
+from redprop.people.party_identity import person_bidx
 from redprop.people.validation import clean_phone
 
 if TYPE_CHECKING:
@@ -211,11 +212,13 @@ def party_organise_company(
             work_org=company.pk,
             members=len(members),
         )
+    # The identities are sealed (blind index, ciphertext, masked name): no row names a
+    # member in clear (PIPL art. 28; orgs.models.PartyMembership).
     PartyMembership.objects.bulk_create(
         [
-            PartyMembership(
+            PartyMembership.of_person(
+                p,
                 party_org=target,
-                person=p,
                 work_org=company,
                 joined_on=formed_on or timezone.localdate(),
             )
@@ -223,3 +226,37 @@ def party_organise_company(
         ]
     )
     return target
+
+
+# --- personal-information rights (PIPL arts. 45, 47) ------------------------------------------
+
+
+def party_membership_personal_data(*, person_id: int) -> list[dict[str, Any]]:
+    """The person's organisational relations (组织关系), for their own data download
+    (``privacy.services.personal_data_export``, which logs the read). Found by the
+    blind index; the name is the one sealed in the row."""
+    rows = (
+        PartyMembership.objects.filter(person_bidx=person_bidx(person_id))
+        .select_related("party_org", "work_org")
+        .order_by("pk")
+    )
+    return [
+        {
+            "party_org": m.party_org.name,
+            "name": m._identity().get("name", ""),
+            "work_org": m.work_org.name if m.work_org else "",
+            "is_secretary": m.is_secretary,
+            "joined_on": m.joined_on.isoformat() if m.joined_on else "",
+        }
+        for m in rows
+    ]
+
+
+@transaction.atomic
+def party_membership_erase_person(*, person_id: int, acting_user: User | None) -> int:
+    """Carry out an erasure (``privacy.services.erasure_request_carry_out``): delete the
+    person's organisational relations; returns how many rows went. No audit row of its
+    own: one naming the membership would outlive the erasure; the caller's erasure
+    record counts them."""
+    deleted, _by_model = PartyMembership.objects.filter(person_bidx=person_bidx(person_id)).delete()
+    return deleted

@@ -6,3 +6,14 @@ class PartyConfig(AppConfig):
     name = "redprop.party"
     label = "party"
     verbose_name = _("物业党建")
+
+    def ready(self) -> None:
+        from redprop.party.models import Member
+        from redprop.people.party_identity import register_membership_lookup
+
+        # people.services.person_reveal (field party_membership) asks by the blind
+        # index. A member who left the company (转出) is still a party member; an
+        # erased one has a random index and matches nobody.
+        register_membership_lookup(
+            "party.Member", lambda bidx: Member.objects.filter(person_bidx=bidx).exists()
+        )

@@ -11,7 +11,6 @@ they are. The masked name is what lists show; plaintext leaves only through
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from django.conf import settings
@@ -21,7 +20,6 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from redprop.core import crypto
 from redprop.core.models import BaseModel, ScopedModel
 from redprop.party.choices import (
     EventKind,
@@ -32,12 +30,11 @@ from redprop.party.choices import (
     SupervisionStatus,
 )
 
-BIDX_PURPOSE = "party_member"
-
-
-def person_bidx(person_id: int) -> str:
-    """The blind index of a person as a party member (HMAC under the index key)."""
-    return crypto.blind_index(str(int(person_id)), purpose=BIDX_PURPOSE)
+# The blind index and the sealing are shared with orgs.PartyMembership (one purpose, so
+# "is this person a member" is one lookup per table); re-exported for the party modules.
+from redprop.people.party_identity import BIDX_PURPOSE as BIDX_PURPOSE
+from redprop.people.party_identity import identity_open, identity_seal
+from redprop.people.party_identity import person_bidx as person_bidx
 
 
 class Member(ScopedModel):
@@ -80,23 +77,14 @@ class Member(ScopedModel):
         return Q(company_id=org_id)
 
     def set_identity(self, *, person_id: int, name: str, joined_on: str = "") -> None:
-        from redprop.people.masking import mask_name
-
-        self.person_bidx = person_bidx(person_id)
-        self.identity_enc = crypto.encrypt(
-            json.dumps(
-                {"person_id": person_id, "name": name, "joined_on": joined_on},
-                ensure_ascii=False,
-                sort_keys=True,
-            )
+        self.person_bidx, self.identity_enc, self.name_masked = identity_seal(
+            person_id=person_id, name=name, joined_on=joined_on
         )
-        self.name_masked = mask_name(name)[:16]
 
     def _identity(self) -> dict[str, Any]:
         """Decrypt. Private: display goes through ``services.member_reveal``; the
         service record reads the person id to count what they did."""
-        data: dict[str, Any] = json.loads(crypto.decrypt(self.identity_enc))
-        return data
+        return identity_open(self.identity_enc)
 
     @property
     def active(self) -> bool:

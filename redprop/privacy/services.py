@@ -21,6 +21,7 @@ from redprop.core.audit import audit
 from redprop.core.errors import ApplicationError, NotFound
 from redprop.core.models import AuditEvent
 from redprop.notifications.models import InboxItem
+from redprop.orgs import services as orgs_services
 from redprop.party import services as party_services
 from redprop.people.choices import SensitiveField
 from redprop.people.models import Person
@@ -76,6 +77,9 @@ def personal_data_export(*, acting_user: User) -> dict[str, Any]:
     clear = {field: crypto.decrypt(value) for field, value in encrypted.items() if value}
     sensitive_tags = person._sensitive().get("tags", []) if person.sensitive_enc else []
     logged = [*clear, *([SensitiveField.SENSITIVE_TAGS] if person.sensitive_enc else [])]
+    # The download answers "party member or not" from the sealed rows below: logged for
+    # everyone, so the log itself does not tell members apart.
+    logged.append(SensitiveField.PARTY_MEMBERSHIP)
     for field in logged:
         pii_access_log_append(
             person=person,
@@ -158,8 +162,10 @@ def personal_data_export(*, acting_user: User) -> dict[str, Any]:
         "units": units,
         "requests": requests,
         "ratings": ratings,
-        # Party membership is held encrypted by the party app (it logs this read).
+        # Party membership is held encrypted by the party app and by the
+        # organisational relation (orgs, sealed the same way); the read is logged above.
         "party": party_services.member_personal_data(person_id=person.pk),
+        "party_organisation": orgs_services.party_membership_personal_data(person_id=person.pk),
         "erasure_requests": [
             {
                 "at": _iso(e.created_at),
@@ -281,6 +287,9 @@ def erasure_request_carry_out(*, erasure: ErasureRequest, acting_user: User) -> 
         "logins": len(users),
         "party_member": int(
             party_services.member_erase_person(person_id=person.pk, acting_user=acting_user)
+        ),
+        "party_organisation": orgs_services.party_membership_erase_person(
+            person_id=person.pk, acting_user=acting_user
         ),
     }
     erasure.status = ErasureStatus.DONE

@@ -255,12 +255,12 @@ class Foundation(HouseholdSteps):
             started_on=self.days_ago(400, 2500),
             acting_user=self.actor,
         )
-        PartyMembership.objects.create(
+        PartyMembership.of_person(
+            secretary,
             party_org=committee,
-            person=secretary,
             is_secretary=True,
             joined_on=self.days_ago(400, 2500),
-        )
+        ).save()
         state.secretaries[community.pk] = secretary
         worker = self.staff_person(spec, community, party_member=True)
         org_add_member(
@@ -270,9 +270,9 @@ class Foundation(HouseholdSteps):
             started_on=self.days_ago(100, 2000),
             acting_user=self.actor,
         )
-        PartyMembership.objects.create(
-            party_org=committee, person=worker, joined_on=self.days_ago(200, 3000)
-        )
+        PartyMembership.of_person(
+            worker, party_org=committee, joined_on=self.days_ago(200, 3000)
+        ).save()
         state.party_workers[community.pk] = worker
 
         grids = self.grids(state, community, plan, rc)

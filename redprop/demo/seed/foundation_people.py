@@ -30,6 +30,7 @@ from redprop.orgs.services import (
     party_organise_company,
 )
 from redprop.people.models import Person, PersonTag
+from redprop.people.party_identity import person_bidx
 from redprop.territory.choices import CompoundKind, GridRole, ManagementType, OccupantRelation
 from redprop.territory.models import (
     Building,
@@ -292,8 +293,8 @@ class HouseholdSteps:
         """Resident party members belong to their community's party committee."""
         PartyMembership.objects.bulk_create(
             [
-                PartyMembership(
-                    party_org=committee, person=r.person, joined_on=self.days_ago(30, 7000)
+                PartyMembership.of_person(
+                    r.person, party_org=committee, joined_on=self.days_ago(30, 7000)
                 )
                 for r in residents
                 if r.new.is_party_member
@@ -395,9 +396,9 @@ class HouseholdSteps:
                 acting_user=self.actor,
             )
             if target.kind == PartyOrgKind.BRANCH:
-                PartyMembership.objects.filter(party_org=target, person=members[0]).update(
-                    is_secretary=True
-                )
+                PartyMembership.objects.filter(
+                    party_org=target, person_bidx=person_bidx(members[0].pk)
+                ).update(is_secretary=True)
                 cross_appoint(
                     person=members[0],
                     home_org=company,

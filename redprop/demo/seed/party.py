@@ -97,7 +97,9 @@ def seed_party(ctx: SeedContext) -> None:
                 services.member_register(
                     acting_user=staff,
                     company_id=company.pk,
-                    person_id=row.person_id,
+                    # The demo copies the foundation's relation: it reads the sealed
+                    # identity (PartyMembership._identity, private to such seeding).
+                    person_id=row._identity()["person_id"],
                     compound_id=compound.pk if compound else None,
                     joined_on=row.joined_on,
                 )

@@ -65,6 +65,7 @@ def test_download_holds_own_data_unmasked_and_logs_each_field(world):
         "birth_date",
         "id_number",
         "mobile",
+        "party_membership",
         "sensitive_tags",
     ]
     assert {(row.actor, row.person) for row in logs} == {(world.users["resident"], world.resident)}
@@ -289,9 +290,35 @@ def test_party_membership_is_in_the_download_and_goes_with_the_erasure(world):
     )
     data = services.personal_data_export(acting_user=world.users["resident"])
     assert data["party"]["company"] == world.company.name
+    assert data["party_organisation"] == []  # registered by the company, not organised
 
     erasure = services.erasure_request_create(reason="", acting_user=world.users["resident"])
     services.erasure_request_carry_out(erasure=erasure, acting_user=world.users["community_staff"])
     assert party.member_personal_data(person_id=world.resident.pk) is None
     done = AuditLog.objects.get(event_type=AuditEvent.ERASURE_DONE)
     assert done.extra["counts"]["party_member"] == 1
+
+
+def test_party_organisation_relation_is_in_the_download_and_goes_with_the_erasure(world):
+    """The organisational relation (orgs.PartyMembership, sealed): the download holds
+    it in clear for its owner, and the erasure deletes the row."""
+    from redprop.orgs.models import PartyMembership
+    from redprop.orgs.services import party_committee_create, party_organise_company
+
+    committee = party_committee_create(
+        community=world.community, name="中共红星社区委员会", acting_user=None
+    )
+    party_organise_company(
+        company=world.company, members=[world.resident], committee=committee, acting_user=None
+    )
+    data = services.personal_data_export(acting_user=world.users["resident"])
+    (relation,) = data["party_organisation"]
+    assert relation["party_org"] == committee.name
+    assert relation["work_org"] == world.company.name
+    assert relation["name"] == world.resident.name
+
+    erasure = services.erasure_request_create(reason="", acting_user=world.users["resident"])
+    services.erasure_request_carry_out(erasure=erasure, acting_user=world.users["community_staff"])
+    assert not PartyMembership.objects.exists()
+    done = AuditLog.objects.get(event_type=AuditEvent.ERASURE_DONE)
+    assert done.extra["counts"]["party_organisation"] == 1
