@@ -285,13 +285,11 @@ def erasure_request_carry_out(*, erasure: ErasureRequest, acting_user: User) -> 
         "inbox": InboxItem.objects.filter(user__in=users).delete()[0],
         "photos": _erase_own_photos(users),
         "logins": len(users),
-        "party_member": int(
-            party_services.member_erase_person(person_id=person.pk, acting_user=acting_user)
-        ),
-        "party_organisation": orgs_services.party_membership_erase_person(
-            person_id=person.pk, acting_user=acting_user
-        ),
     }
+    # Party membership goes too, uncounted: a count in the audit record (kept after the
+    # erasure, read by auditors) would say that this person was a party member.
+    party_services.member_erase_person(person_id=person.pk, acting_user=acting_user)
+    orgs_services.party_membership_erase_person(person_id=person.pk, acting_user=acting_user)
     erasure.status = ErasureStatus.DONE
     erasure.reason = ""  # their own words, like the rest
     erasure.decided_at = timezone.now()
