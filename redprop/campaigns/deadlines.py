@@ -13,12 +13,12 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext_noop
 
 from redprop.accounts.choices import Role
 from redprop.campaigns.choices import DueNotice, ItemStatus
 from redprop.campaigns.models import CampaignItem
+from redprop.core import clock
 from redprop.notifications.texts import Text
 
 UNIT_ROLES = (Role.COMPANY_STAFF, Role.UNIT_STAFF, Role.MAINTENANCE_WORKER, Role.GRID_BUTLER)
@@ -95,7 +95,7 @@ def _claim(ids: list[int], notice: DueNotice) -> list[CampaignItem]:
 def item_due_sweep(*, today: dt.date | None = None, limit: int = 1000) -> int:
     """Remind of items due tomorrow and report overdue ones; returns how many were told.
     Idempotent: safe to run anywhere, any number of times."""
-    today = today or timezone.localdate()
+    today = today or clock.today()
     open_items = CampaignItem.objects.filter(status=ItemStatus.ASSIGNED, due_on__isnull=False)
     overdue = list(
         open_items.filter(due_on__lt=today, due_notice__lt=DueNotice.OVERDUE)

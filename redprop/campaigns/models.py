@@ -22,6 +22,7 @@ from redprop.campaigns.choices import (
     Topic,
     UnitRole,
 )
+from redprop.core import clock
 from redprop.core.models import BaseModel, ScopedModel
 
 TITLE_MAX = 100
@@ -197,7 +198,7 @@ class CampaignItem(ScopedModel):
         """Days past the due date while the fix is still owed (0: not overdue)."""
         if self.due_on is None or self.status != ItemStatus.ASSIGNED:
             return 0
-        return max(0, ((today or timezone.localdate()) - self.due_on).days)
+        return max(0, ((today or clock.today()) - self.due_on).days)
 
     @classmethod
     def org_scope_q(cls, org_id: int) -> Q:

@@ -385,7 +385,7 @@ def item_assign(
             raise ApplicationError(
                 CampaignError.NOT_A_UNIT, _("整改人须为该单位的工作人员"), field="assignee_id"
             )
-        if due_on is not None and due_on < timezone.localdate():
+        if due_on is not None and due_on < clock.today():
             raise ApplicationError(ErrorCode.VALIDATION, _("整改期限不能早于今天"), field="due_on")
         before = it.status
         it.assigned_org = org

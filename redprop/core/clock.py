@@ -22,6 +22,11 @@ def now() -> dt.datetime:
     return fn() if fn is not None else timezone.now()
 
 
+def today() -> dt.date:
+    """The local date (Asia/Shanghai) of ``now()``: a simulation's day, not the wall's."""
+    return timezone.localdate(now())
+
+
 class SimulatedClock:
     """A clock that moves only when told to."""
 

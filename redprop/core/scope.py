@@ -25,6 +25,11 @@ KINDS = (*TERRITORY_LEVELS, "org", "resident", "all")
 
 M = TypeVar("M", bound=models.Model)
 
+# Conditions that match no row and every row. ``Q()`` means "no condition" and vanishes
+# in ``Q() | Q(x=1)`` (== ``Q(x=1)``), so it cannot stand for "everything" in a union.
+NOTHING = Q(pk__in=[])
+EVERYTHING = ~Q(pk__in=[])
+
 
 @dataclass(frozen=True)
 class Scope:
@@ -89,13 +94,16 @@ class ScopeSet:
         return iter(self.scopes)
 
     def q_for(self, model: type[models.Model], prefix: str = "") -> Q:
+        """The condition for the union of the scopes, safe to combine with ``|`` and
+        ``&``: "everything" is ``EVERYTHING``, not ``Q()``, which ``Q() | other`` would
+        silently drop (leaving only ``other``)."""
         if not self.scopes:
-            return Q(pk__in=[])
-        q = Q(pk__in=[])
+            return NOTHING
+        q = NOTHING
         for scope in self.scopes:
             part = scope.q_for(model, prefix)
-            if not part:  # Q() = everything
-                return Q()
+            if not part:  # Scope.q_for's Q() = everything
+                return EVERYTHING
             q |= part
         return q
 

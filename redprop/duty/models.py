@@ -200,6 +200,11 @@ class Rota(ScopedModel):
     def __str__(self) -> str:
         return f"{self.office} · {self.get_mode_display()}"
 
+    @classmethod
+    def org_scope_q(cls, org_id: int) -> Q:
+        """A company's desk sees the rotas it drew up (its own office)."""
+        return Q(org_id=org_id)
+
 
 class HandOver(ScopedModel):
     """A shift hand-over (交接班): the outgoing worker's note at the end of a shift

@@ -45,10 +45,7 @@ def activities_for(*, user: Any, include_drafts: bool = True) -> QuerySet[Activi
     q = Q(pk__in=[])
     staff = user.scope_set(*permissions.STAFF_ROLES)
     if staff:
-        staff_q = staff.q_for(Activity)
-        if not staff_q:  # Q() is everything (the system administrator); OR would drop it
-            return _activities(Activity.objects.all(), include_drafts)
-        q |= staff_q
+        q |= staff.q_for(Activity)  # EVERYTHING for the system administrator
     q |= Q(organiser_id=user.pk) | Q(team__leader_id=user.pk)
     person_id = _resident_person(user)
     if person_id is not None:
@@ -74,9 +71,7 @@ def teams_for(*, user: Any) -> QuerySet[Team]:
     """The teams whose activities the user may announce."""
     if not (user and user.is_authenticated and user.is_active):
         return Team.objects.none()
-    q = user.scope_set(*permissions.ORGANISER_ROLES).q_for(Team)
-    if q:  # Q() is everything (the system administrator)
-        q |= Q(leader_id=user.pk)
+    q = user.scope_set(*permissions.ORGANISER_ROLES).q_for(Team) | Q(leader_id=user.pk)
     return Team.objects.filter(q).select_related("community").order_by("community_id", "name")
 
 
@@ -87,10 +82,7 @@ def hours_for(*, user: Any) -> QuerySet[HoursRecord]:
     q = Q(pk__in=[]) | Q(activity__organiser_id=user.pk) | Q(activity__team__leader_id=user.pk)
     staff = user.scope_set(*permissions.STAFF_ROLES)
     if staff:
-        staff_q = staff.q_for(HoursRecord)
-        if not staff_q:  # Q() is everything (the system administrator)
-            return HoursRecord.objects.all()
-        q |= staff_q
+        q |= staff.q_for(HoursRecord)  # EVERYTHING for the system administrator
     person_id = _resident_person(user)
     if person_id is not None:
         q |= Q(person_id=person_id)

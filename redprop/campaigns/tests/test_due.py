@@ -111,3 +111,40 @@ def test_the_clock_runs_the_sweep_and_the_item_page_shows_the_delay(world: Any) 
     assert "逾期 2 天" in page
     listing = w.client(Role.COMMUNITY_STAFF).get(c.get_absolute_url()).content.decode()
     assert "逾期 2 天" in listing
+
+
+def test_the_due_date_and_overdue_days_follow_the_platform_clock(world: Any) -> None:
+    """A simulation (the demo's history) runs on ``core.clock``: a due date that is past
+    on the wall but ahead on the simulated day is accepted, and overdue days count from
+    the simulated day."""
+    from redprop.core import clock
+
+    w = world
+    staff, company = w.users[Role.COMMUNITY_STAFF], w.users[Role.COMPANY_STAFF]
+    c = launch(w)
+    reported = found(w, c)
+    then = timezone.now() - dt.timedelta(days=30)
+    sim = clock.SimulatedClock(then)
+    with clock.travel(sim):
+        item = services.item_assign(
+            item=reported,
+            acting_user=staff,
+            org=w.company,
+            assignee=company,
+            due_on=timezone.localdate(then) + dt.timedelta(days=2),
+        )
+        assert item.days_overdue() == 0
+        sim.advance(dt.timedelta(days=5))
+        assert item.days_overdue() == 3
+    # On the wall's day the same date is long past: refused, nothing changed.
+    with pytest.raises(Exception) as exc:
+        services.item_assign(
+            item=item,
+            acting_user=staff,
+            org=w.company,
+            assignee=company,
+            due_on=timezone.localdate(then) + dt.timedelta(days=3),
+        )
+    assert getattr(exc.value, "field", None) == "due_on"
+    item.refresh_from_db()
+    assert item.due_on == timezone.localdate(then) + dt.timedelta(days=2)

@@ -131,3 +131,35 @@ def test_admin_changelist_lists_only_scope(world):
     body = resp.content.decode()
     assert "桥西小区" in body
     assert "幸福小区" not in body
+
+
+def test_q_for_everything_survives_a_union_with_another_condition(world):
+    """``Q() | Q(x)`` is ``Q(x)``: if "everything" were ``Q()``, a selector adding "or
+    the rows I lead" would narrow the administrator to those rows."""
+    from django.db.models import Q
+
+    w = world
+    everyone = {w.compound.pk, w.compound_b.pk}
+    admin = w.users[Role.SYSADMIN].scope_set()
+    only_b = Q(pk=w.compound_b.pk)
+    assert (
+        set(Compound.objects.filter(admin.q_for(Compound) | only_b).values_list("pk", flat=True))
+        == everyone
+    )
+    assert set(
+        Compound.objects.filter(admin.q_for(Compound) & only_b).values_list("pk", flat=True)
+    ) == {w.compound_b.pk}
+    # Nothing stays nothing, and a territory scope stays its part, in either union.
+    nobody = ScopeSet()
+    assert set(
+        Compound.objects.filter(nobody.q_for(Compound) | only_b).values_list("pk", flat=True)
+    ) == {w.compound_b.pk}
+    assert not Compound.objects.filter(nobody.q_for(Compound)).exists()
+    staff = w.users[Role.COMMUNITY_STAFF].scope_set()
+    assert (
+        set(Compound.objects.filter(staff.q_for(Compound) | only_b).values_list("pk", flat=True))
+        == everyone
+    )
+    assert set(Compound.objects.filter(staff.q_for(Compound)).values_list("pk", flat=True)) == {
+        w.compound.pk
+    }

@@ -139,6 +139,16 @@ TABLE: dict[str, list[Case]] = {
             refuse_400=True,
         ),
     ],
+    "web:duty_rota_end": [
+        Case(
+            ROTA_EDITORS,
+            "POST",
+            args=lambda fx: {"pk": _d(fx)["rota"].pk},
+            body=lambda fx: {"last_day": timezone.localdate().isoformat()},
+            ok=(302,),
+            seen_by=OFFICE_VIEWERS,
+        ),
+    ],
     "api:duty_roster": [Case(ROSTER)],
     "api:duty_my_shifts": [Case(WORKERS)],
     "api:duty_today": [Case(RESIDENT)],

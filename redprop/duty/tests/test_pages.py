@@ -3,10 +3,12 @@ home, 坐班值守 on the dispatcher's console."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from redprop.accounts.choices import Role
 from redprop.duty.models import HandOver
@@ -91,3 +93,70 @@ def test_rota_page_draws_up_a_rota(world: Any) -> None:
     assert "红星社区物业服务站" in street
     assert "<form" not in street.split("现行轮值表")[1]
     assert world.client(Role.GRID_BUTLER).get(url).status_code == 403
+
+
+def test_a_company_desk_draws_up_its_own_rota_and_the_desk_ends_it(world: Any) -> None:
+    """A property company's desk rosters its own staff at a community it serves; a
+    member who is not its staff is a 400 on the field writing nothing; the company's
+    desk ends the rota from the page (its future shifts go), the street office may not."""
+    from redprop.accounts.services import role_grant, user_create
+    from redprop.duty.models import Rota, Shift
+
+    desk = world.users[Role.COMPANY_STAFF]
+    mate = user_create(
+        username="物业小李", password=None, display_name="物业小李", acting_user=None
+    )
+    role_grant(user=mate, role=Role.COMPANY_STAFF, org=world.company, acting_user=None)
+    client = _client_for(desk)
+    url = reverse("web:duty_rotas")
+    page = client.get(url).content.decode()
+    assert f'name="org" value="{world.company.pk}"' in page
+    assert f'<option value="{world.community.pk}">' in page
+    assert f'<option value="{world.community_b.pk}">' not in page  # not served there
+    body = {
+        "org": world.company.pk,
+        "community": world.community.pk,
+        "office": "红星物业服务中心",
+        "members": [desk.pk, world.users[Role.COMMUNITY_STAFF].pk],
+        "mode": "weekly",
+        "wd0": "1",
+        "wd1": "1",
+        "day_rule": "working",
+        "starts_at": "09:00",
+        "ends_at": "12:00",
+    }
+    bad = client.post(url, body)
+    assert bad.status_code == 400 and 'data-field="members"' in bad.content.decode()
+    body["community"] = world.community_b.pk
+    body["members"] = [desk.pk, mate.pk]
+    bad = client.post(url, body)
+    assert bad.status_code == 400 and 'data-field="community"' in bad.content.decode()
+    assert not Rota.objects.exists()
+    body["community"] = world.community.pk
+    assert client.post(url, body).status_code == 302
+    rota = Rota.objects.get()
+    assert (rota.org_id, rota.members) == (world.company.pk, [desk.pk, mate.pk])
+    assert Shift.objects.filter(rota=rota).count() == 2
+
+    end_url = reverse("web:duty_rota_end", kwargs={"pk": rota.pk})
+    assert f'action="{end_url}"' in client.get(url).content.decode()
+    street = world.client(Role.STREET_OFFICER)
+    assert f'action="{end_url}"' not in street.get(url).content.decode()
+    assert street.post(end_url, {"last_day": timezone.localdate().isoformat()}).status_code == 403
+    assert world.client("street_b").post(end_url, {"last_day": "2026-01-01"}).status_code in (
+        403,
+        404,
+    )
+    assert client.post(end_url, {"last_day": "1999-01-01"}).status_code == 400
+    rota.refresh_from_db()
+    assert rota.effective_to is None
+    today = timezone.localdate()
+    assert client.post(end_url, {"last_day": today.isoformat()}).status_code == 302
+    rota.refresh_from_db()
+    assert rota.effective_to == today
+    assert not Shift.objects.filter(rota=rota, effective_from__gt=today).exists()
+    # An ended rota leaves the list of rotas in force.
+    Rota.objects.filter(pk=rota.pk).update(
+        effective_from=today - dt.timedelta(days=7), effective_to=today - dt.timedelta(days=1)
+    )
+    assert f'data-rota="{rota.pk}"' not in client.get(url).content.decode()

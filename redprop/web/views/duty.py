@@ -9,6 +9,7 @@ from itertools import groupby
 from typing import Any
 
 from django.contrib import messages
+from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -173,6 +174,24 @@ def _my_communities(user: Any) -> list[Any]:
     return list(Region.objects.filter(pk__in=ids, level="community").order_by("name"))
 
 
+def _my_companies(user: Any) -> list[tuple[Any, list[Any]]]:
+    """The property companies whose desk the user's company-staff role is, each with the
+    communities where it serves a compound (a company's own office rota, 物业服务站)."""
+    from redprop.orgs.choices import OrgKind
+    from redprop.orgs.models import Org
+    from redprop.territory.models import Compound, Region
+
+    ids = [s.node_id for s in user.scope_set(Role.COMPANY_STAFF) if s.kind == "org"]
+    companies = Org.objects.filter(pk__in=ids, kind=OrgKind.PROPERTY_COMPANY, is_active=True)
+    out = []
+    for company in companies.order_by("name"):
+        served = Compound.objects.filter(company=company).values("community_id")
+        communities = list(Region.objects.filter(pk__in=served, level="community").order_by("name"))
+        if communities:
+            out.append((company, communities))
+    return out
+
+
 def _cadres(community: Any) -> list[Any]:
     from redprop.accounts.models import User
 
@@ -188,23 +207,48 @@ def _cadres(community: Any) -> list[Any]:
     )
 
 
+def _company_staff(company: Any) -> list[Any]:
+    from redprop.accounts.models import User
+
+    return list(
+        User.objects.filter(
+            is_active=True,
+            roles__role=Role.COMPANY_STAFF,
+            roles__org=company,
+            roles__revoked_at__isnull=True,
+        )
+        .distinct()
+        .order_by("display_name", "id")
+    )
+
+
 def _rota_page(
     request: HttpRequest, *, error: ApplicationError | None = None, posted: Any = None
 ) -> HttpResponse:
     user: Any = request.user
-    communities = _my_communities(user)
+    today = timezone.localdate()
+    rotas = [
+        (r, permissions.may_edit_rota(user, r.org, r.community))
+        for r in selectors.rota_list(scope=user.scope_set(*ROTA_PAGE_ROLES)).filter(
+            Q(effective_to__isnull=True) | Q(effective_to__gte=today)
+        )[:200]
+    ]
     return render(
         request,
         "web/duty/rotas.html",
         {
-            "rotas": list(selectors.rota_list(scope=user.scope_set(*ROTA_PAGE_ROLES))[:200]),
-            "forms": [(c, _cadres(c)) for c in communities],
+            "rotas": rotas,
+            "forms": [(c, _cadres(c)) for c in _my_communities(user)],
+            "company_forms": [
+                (company, communities, _company_staff(company))
+                for company, communities in _my_companies(user)
+            ],
             "modes": RotaMode.choices,
             "day_rules": DayRule.choices,
             "weekdays": list(enumerate(WEEKDAY_LABELS)),
             "error": error,
             "posted": posted,
-            "today": timezone.localdate(),
+            "today": today,
         },
         status=error.status if error else 200,
     )
@@ -236,24 +280,39 @@ def duty_rotas(request: HttpRequest) -> HttpResponse:
     if request.method == "GET":
         return _rota_page(request)
     user: Any = request.user
-    by_id = {c.pk: c for c in _my_communities(user)}
     try:
-        community = by_id.get(parse_id(request.POST.get("community")) or 0)
-        if community is None:
-            raise ApplicationError(ErrorCode.VALIDATION, _("请选择社区"), field="community")
-        org = Org.objects.filter(
-            kind=OrgKind.RESIDENTS_COMMITTEE, community=community, is_active=True
-        ).first()
-        if org is None:
-            raise ApplicationError(
-                ErrorCode.VALIDATION, _("本社区没有在册的居民委员会"), field="community"
+        if request.POST.get("org"):  # a company's own office (its desk staff)
+            desks = {c.pk: cs for c, cs in _my_companies(user)}
+            company_id = parse_id(request.POST.get("org")) or 0
+            if company_id not in desks:
+                raise ApplicationError(ErrorCode.VALIDATION, _("请选择物业企业"), field="org")
+            org = Org.objects.get(pk=company_id)
+            community = {c.pk: c for c in desks[company_id]}.get(
+                parse_id(request.POST.get("community")) or 0
             )
+            if community is None:
+                raise ApplicationError(
+                    ErrorCode.VALIDATION, _("请选择本企业服务的社区"), field="community"
+                )
+            allowed = {u.pk: u for u in _company_staff(org)}
+            not_staff = _("轮值人员须为本企业工作人员")
+        else:  # the residents' committee's office (the community's staff)
+            by_id = {c.pk: c for c in _my_communities(user)}
+            community = by_id.get(parse_id(request.POST.get("community")) or 0)
+            if community is None:
+                raise ApplicationError(ErrorCode.VALIDATION, _("请选择社区"), field="community")
+            org = Org.objects.filter(
+                kind=OrgKind.RESIDENTS_COMMITTEE, community=community, is_active=True
+            ).first()
+            if org is None:
+                raise ApplicationError(
+                    ErrorCode.VALIDATION, _("本社区没有在册的居民委员会"), field="community"
+                )
+            allowed = {u.pk: u for u in _cadres(community)}
+            not_staff = _("轮值人员须为本社区工作人员")
         ids = [parse_id(v) for v in request.POST.getlist("members")[: MAX_ROTA_MEMBERS + 1]]
-        allowed = {u.pk: u for u in _cadres(community)}
         if any(i not in allowed for i in ids):
-            raise ApplicationError(
-                ErrorCode.VALIDATION, _("轮值人员须为本社区工作人员"), field="members"
-            )
+            raise ApplicationError(ErrorCode.VALIDATION, not_staff, field="members")
         weekdays = sum(1 << d for d in range(7) if request.POST.get(f"wd{d}"))
         rota = services.rota_create(
             org=org,
@@ -272,4 +331,31 @@ def duty_rotas(request: HttpRequest) -> HttpResponse:
     except ApplicationError as err:
         return _rota_page(request, error=err, posted=request.POST)
     messages.success(request, _("已制定轮值表：%(office)s") % {"office": rota.office})
+    return redirect("web:duty_rotas")
+
+
+@require_POST
+@role_required(*ROTA_PAGE_ROLES)
+def duty_rota_end(request: HttpRequest, pk: int) -> HttpResponse:
+    """结束轮值: the office's rostering desk ends its rota after a last day (not before
+    yesterday: hand-overs point at the past's shifts). Outside the scope: 404."""
+    from redprop.duty.models import Rota
+
+    user: Any = request.user
+    rota = selectors.rota_list(scope=user.scope_set(*ROTA_PAGE_ROLES)).filter(pk=pk).first()
+    if rota is None:
+        raise Http404
+    try:
+        last_day = _date(request.POST.get("last_day", ""), "last_day")
+        if last_day is None:
+            raise ApplicationError(ErrorCode.VALIDATION, _("请填写最后一天"), field="last_day")
+        services.rota_end(rota=rota, last_day=last_day, acting_user=user)
+    except ApplicationError as err:
+        return _rota_page(request, error=err, posted=request.POST)
+    rota = Rota.objects.get(pk=pk)
+    messages.success(
+        request,
+        _("轮值表“%(office)s”到 %(day)s 结束")
+        % {"office": rota.office, "day": f"{rota.effective_to:%Y-%m-%d}"},
+    )
     return redirect("web:duty_rotas")
