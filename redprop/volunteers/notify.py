@@ -31,7 +31,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_noop
 
 from redprop.notifications.audience import audience
-from redprop.notifications.services import outbox_fanout
+from redprop.notifications.services import fanout_message, outbox_fanout, outbox_fanout_many
 from redprop.notifications.texts import Text
 from redprop.volunteers.choices import SignupStatus
 from redprop.volunteers.models import Activity, HoursRecord, Signup, Volunteer
@@ -124,26 +124,25 @@ def hours_decided(r: HoursRecord, action: str, reason: str) -> None:
 
 
 def hours_approved_bulk(rows: Iterable[HoursRecord]) -> int:
-    """One message per volunteer (person) for a batch of approved records: their
-    count and total. Returns how many messages were queued."""
+    """One message per volunteer (person) for a batch of approved records, with their
+    count and total, all queued in one INSERT. Returns how many messages."""
     by_person: dict[int, list[HoursRecord]] = defaultdict(list)
     for r in rows:
         by_person[r.person_id].append(r)
+    link = reverse("volunteers:me")
+    messages = []
     for person_id, records in by_person.items():
         total = sum((r.hours for r in records), Decimal(0))
-        payload: dict[str, Any] = {
-            "records": [r.pk for r in records],
-            "hours": str(total),
-        }
-        outbox_fanout(
-            kind="volunteer.hours_approved",
-            subject=Text(
-                gettext_noop("%(n)s 条服务时长已认定"),
-                {"n": len(records)},
-            ),
-            body=Text(gettext_noop("共认定 %(hours)s 小时。"), {"hours": str(total)}),
-            link=reverse("volunteers:me"),
-            audience=audience(persons=[person_id]),
-            payload=payload,
+        payload: dict[str, Any] = {"records": [r.pk for r in records], "hours": str(total)}
+        messages.append(
+            fanout_message(
+                kind="volunteer.hours_approved",
+                subject=Text(gettext_noop("%(n)s 条服务时长已认定"), {"n": len(records)}),
+                body=Text(gettext_noop("共认定 %(hours)s 小时。"), {"hours": str(total)}),
+                link=link,
+                audience=audience(persons=[person_id]),
+                payload=payload,
+            )
         )
-    return len(by_person)
+    outbox_fanout_many(messages)
+    return len(messages)

@@ -160,14 +160,17 @@ def test_hours_approved_and_rejected_reach_the_volunteer(world, vw, relay):
 
 def test_bulk_approval_tells_each_volunteer_once(world, vw, relay):
     """Three records of two volunteers approved at once: two messages, the resident's
-    counting their two records."""
+    counting their two records, queued in one statement."""
     staff, resident = vw["staff"], world.users[Role.RESIDENT]
     first = published(world, vw["team"], title="清扫一")
     second = published(world, vw["team"], title="清扫二")
     records = [_served(first, resident), _served(second, resident), _served(first, vw["second"])]
     relay()
-    assert vs.hours_approve_bulk(record_ids=[r.pk for r in records], acting_user=staff) == 3
+    with CaptureQueriesContext(connection) as ctx:
+        assert vs.hours_approve_bulk(record_ids=[r.pk for r in records], acting_user=staff) == 3
     assert OutboxMessage.objects.filter(kind="volunteer.hours_approved").count() == 2
+    # Both messages in one INSERT, not one per volunteer (nor per record).
+    assert sum("notifications_outboxmessage" in q["sql"] for q in ctx.captured_queries) == 1
     relay()
     items = {
         i.user.username: i
