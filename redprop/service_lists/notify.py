@@ -9,7 +9,8 @@ tells nobody. Each is one fan-out row; the relay resolves the recipients on deli
   and the staff of the claiming unit (nobody when the item was still open);
 * a hand-back by the community (not by the holder) tells the holder too.
 
-The user who acts is never told of their own act.
+The user who acts is left out of the users named (a unit's staff are reached by
+their role, and the acting user is never of the unit told: poster and holder differ).
 """
 
 from __future__ import annotations
