@@ -43,7 +43,9 @@ def open_bench_db(name: str, *, fresh: bool = True) -> str:
     """Point Django at ``name`` (dropped and created when ``fresh``) and migrate it."""
     import psycopg
 
-    if not name.startswith("redprop_bench"):
+    # Only a bench database is ever dropped; another one (a session's own, e.g.
+    # ``--db hnotify``) is used as it is, migrated, never dropped.
+    if fresh and not name.startswith("redprop_bench"):
         raise ValueError("bench databases are named redprop_bench_*")
     if fresh:
         with psycopg.connect(dsn("postgres"), autocommit=True) as c:

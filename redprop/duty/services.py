@@ -666,6 +666,8 @@ def handover_write(
         target=handover,
         orders=[o.request_id for o in orders],
     )
+    # The incoming worker hears of it (the request app plugs the notification in).
+    ports.handover_written(handover=handover)
     return handover
 
 

@@ -17,12 +17,19 @@ An audience is a JSON object with any of:
   building) is that id, reached through their logins: resolved in SQL as a
   subquery, never person by person, so a street of 100,000 residents is one query
   (the relay then writes their rows in chunks, ``services._expand``);
+* ``"groups"``: ``[{"name": "volunteers.community", "id": 7}, ...]``, a group that a
+  higher app defines and registers with :func:`register_group` (this app may not
+  import it): e.g. the volunteers registered in a community. The group's resolver
+  returns a ``Q`` over ``User`` (a subquery, so still one query), evaluated on
+  delivery like the other parts; a group nobody registered fails the delivery (it is
+  retried, then kept as a dead letter) rather than reaching nobody in silence;
 * ``"place"``: the object's scope columns, and ``"org"``: its handling unit —
   these pick the webhook endpoints (see ``services.outbox_enqueue``).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.db.models import Q, QuerySet
@@ -39,6 +46,7 @@ def audience(
     place: dict[str, int | None] | None = None,
     org_id: int | None = None,
     residents: tuple[str, int] | None = None,
+    groups: list[tuple[str, int | None]] | None = None,
 ) -> dict[str, Any]:
     """Build an audience object (drops empty parts)."""
     out: dict[str, Any] = {}
@@ -56,6 +64,9 @@ def audience(
         if residents[0] not in RESIDENT_COLUMNS:
             raise ValueError(f"not a unit place column: {residents[0]!r}")
         out["residents"] = {"column": residents[0], "id": residents[1]}
+    named = [{"name": name, "id": pk} for name, pk in groups or () if pk]
+    if named:
+        out["groups"] = named
     if place:
         out["place"] = place
     if org_id:
@@ -64,6 +75,22 @@ def audience(
 
 
 RESIDENT_COLUMNS = frozenset({"street_id", "community_id", "compound_id", "grid_id", "building_id"})
+
+GroupResolver = Callable[[int], Q]
+_GROUPS: dict[str, GroupResolver] = {}
+
+
+def register_group(name: str, resolver: GroupResolver) -> None:
+    """Add (or replace) the audience group ``name`` (an app's ``ready``):
+    ``resolver(id)`` is a ``Q`` over ``User`` naming its members, e.g.
+    ``Q(person_id__in=Volunteer.objects.filter(community_id=id).values("person_id"))``."""
+    if not name or len(name) > 64:
+        raise ValueError("a group name is 1-64 characters")
+    _GROUPS[name] = resolver
+
+
+def group_names() -> list[str]:
+    return sorted(_GROUPS)
 
 
 def resolve(spec: dict[str, Any]) -> list[User]:
@@ -85,6 +112,11 @@ def resolve_query(spec: dict[str, Any]) -> QuerySet[User]:
                 "person_id"
             )
         )
+    for group in spec.get("groups") or ():
+        resolver = _GROUPS.get(group.get("name"))
+        if resolver is None:
+            raise LookupError(f"audience group not registered: {group.get('name')!r}")
+        where |= resolver(int(group["id"]))
     if spec.get("users"):
         where |= Q(pk__in=spec["users"])
     if spec.get("persons"):

@@ -175,8 +175,35 @@ def outbox_fanout(
     Delivery is as ``outbox_enqueue`` with the audience's users as recipients and its
     place and unit choosing the webhook endpoints.
     """
+    message = fanout_message(
+        kind=kind,
+        subject=subject,
+        body=body,
+        audience=audience,
+        link=link,
+        payload=payload,
+        target=target,
+        at=at,
+    )
+    rows.insert([message])
+    return message
+
+
+def fanout_message(
+    *,
+    kind: str,
+    subject: str | Text,
+    body: str | Text,
+    audience: dict[str, Any],
+    link: str = "",
+    payload: dict[str, Any] | None = None,
+    target: models.Model | None = None,
+    at: dt.datetime | None = None,
+) -> OutboxMessage:
+    """The unsaved row ``outbox_fanout`` writes: build several (each with its own text
+    and audience) and queue them together with ``outbox_fanout_many``."""
     now = at or clock.now()
-    message = OutboxMessage(
+    return OutboxMessage(
         kind=kind,
         channel=Channel.FANOUT,
         subject=as_stored(subject)[:200],
@@ -191,8 +218,15 @@ def outbox_fanout(
         next_attempt_at=now,
         created_at=now,
     )
-    rows.insert([message])
-    return message
+
+
+def outbox_fanout_many(messages: list[OutboxMessage]) -> list[OutboxMessage]:
+    """Queue several fan-outs (from ``fanout_message``) in the current transaction with
+    one INSERT (SQLite splits it into batches of its parameter limit): e.g. a bulk
+    approval telling each volunteer their own total."""
+    if not messages:
+        return []
+    return OutboxMessage.objects.bulk_create(messages, batch_size=1000)
 
 
 FANOUT_CHUNK = 5000

@@ -21,7 +21,7 @@ from redprop.core.inputs import text_problem
 from redprop.core.models import AuditEvent
 from redprop.orgs.choices import OrgKind, PartyOrgKind
 from redprop.orgs.models import CrossAppointment, Org, OrgMembership, PartyOrg
-from redprop.party import permissions
+from redprop.party import notify, permissions
 from redprop.party.choices import (
     BRANCH_MIN_MEMBERS,
     EventKind,
@@ -305,6 +305,7 @@ def _proposal_create(
     except IntegrityError as exc:
         raise Conflict(PartyError.PROPOSAL_PENDING, _("该项目已有待审批的组建提议")) from exc
     _event(EventKind.BRANCH_PROPOSED, acting_user, proposal=p, to_status=p.status)
+    notify.branch_proposed(p)
     return p
 
 
@@ -546,6 +547,7 @@ def proposal_approve(*, acting_user: Any, proposal_id: int) -> BranchProposal:
             members=n,
             approved=True,
         )
+        notify.branch_decided(p, approved=True)
     p.refresh_from_db()
     return p
 
@@ -579,6 +581,7 @@ def proposal_reject(*, acting_user: Any, proposal_id: int, reason: str) -> Branc
             approved=False,
             reason=reason,
         )
+        notify.branch_decided(p, approved=False, reason=reason)
     p.refresh_from_db()
     return p
 
@@ -870,6 +873,7 @@ def supervision_submit(
     s.save()
     _event(EventKind.SUBMITTED, acting_user, supervision=s, to_status=s.status)
     audit(actor=acting_user, event=AuditEvent.PARTY_SUPERVISION_SUBMITTED, target=s)
+    notify.supervision_submitted(s)
     return s
 
 
@@ -917,6 +921,7 @@ def supervision_opine(
             opinion=opinion,
             late=s.answered_late,
         )
+        notify.supervision_opinion(s)
     s.refresh_from_db()
     return s
 

@@ -52,7 +52,9 @@ class RequestsConfig(AppConfig):
         )
 
         # The hand-over (交接班) of the duty roster lists the open orders passed on.
-        from redprop.duty.ports import set_open_orders_source
-        from redprop.requests.handover import open_orders_for_handover
+        from redprop.duty.ports import on_handover_written, set_open_orders_source
+        from redprop.requests.handover import notify_handover_written, open_orders_for_handover
 
         set_open_orders_source(open_orders_for_handover)
+        # …and the incoming worker is told (the roster may not import notifications).
+        on_handover_written(notify_handover_written)

@@ -34,7 +34,7 @@ from redprop.core.audit import audit
 from redprop.core.errors import ApplicationError, ErrorCode, NotFound, PermissionDenied
 from redprop.core.inputs import checked_text
 from redprop.core.models import AuditEvent
-from redprop.service_lists import permissions, selectors
+from redprop.service_lists import notify, permissions, selectors
 from redprop.service_lists.choices import (
     CARE_ANONYMOUS,
     CLOSED_STATES,
@@ -371,6 +371,7 @@ def item_claim(
                 org=it.claimed_org_id,
                 side=it.side,
             )
+            notify.notify(it, "claimed", notify.poster_audience(it, acting_user=acting_user))
     return it
 
 
@@ -434,6 +435,9 @@ def item_complete(
         it.status = Status.DONE
         _event(it, EventKind.COMPLETE, acting_user, before=before, note=note)
         audit(actor=acting_user, event=AuditEvent.SERVICE_ITEM_STEP, target=it, step="complete")
+        notify.notify(
+            it, "completed", notify.poster_audience(it, acting_user=acting_user), note=note
+        )
     return it
 
 
@@ -464,6 +468,17 @@ def item_release(*, acting_user: Any, item_id: int, reason: str) -> ServiceItem:
     ) as it:
         before = it.status
         holder = it.claimed_org_id or it.claimed_by_id
+        by_holder = permissions.is_holder(acting_user, it)
+        # A hand-back by the community (a stalled claim taken back) tells the holder too.
+        told = (
+            {}
+            if by_holder
+            else notify.holder_audience(
+                claimed_by_id=it.claimed_by_id,
+                claimed_org_id=it.claimed_org_id,
+                acting_user=acting_user,
+            )
+        )
         it.claimed_by = it.claimed_org = it.claimed_for = None
         it.claimed_at = it.started_at = None
         it.version += 1
@@ -477,6 +492,10 @@ def item_release(*, acting_user: Any, item_id: int, reason: str) -> ServiceItem:
             holder=holder,
             reason=reason,
         )
+        notify.notify(
+            it, "released", notify.poster_audience(it, acting_user=acting_user), note=reason
+        )
+        notify.notify(it, "released", told, note=reason)
     return it
 
 
@@ -487,6 +506,11 @@ def item_cancel(*, acting_user: Any, item_id: int, reason: str) -> ServiceItem:
         "cancel", acting_user, _queryset(acting_user), item_id, update_fields=["version"]
     ) as it:
         before = it.status
+        holder = notify.holder_audience(
+            claimed_by_id=it.claimed_by_id,
+            claimed_org_id=it.claimed_org_id,
+            acting_user=acting_user,
+        )
         it.version += 1
         it.status = Status.CANCELLED
         _event(it, EventKind.CANCEL, acting_user, before=before, note=reason)
@@ -496,6 +520,8 @@ def item_cancel(*, acting_user: Any, item_id: int, reason: str) -> ServiceItem:
             target=it,
             reason=reason,
         )
+        # The holder of a claimed item (nobody when it was still open).
+        notify.notify(it, "cancelled", holder, note=reason)
     return it
 
 

@@ -14,3 +14,9 @@ class VolunteersConfig(AppConfig):
         from redprop.volunteers.selectors import hours_for_party_record
 
         register_source("volunteers", hours_for_party_record, label=_("志愿服务时长（小时）"))
+
+        # The notifications' audience groups (the volunteers of a community, those
+        # signed up for an activity): notifications sits below and may not import this.
+        from redprop.volunteers.notify import register_groups
+
+        register_groups()

@@ -27,7 +27,7 @@ from redprop.core.audit import audit, snapshot
 from redprop.core.errors import ApplicationError, NotFound, PermissionDenied
 from redprop.core.inputs import checked_text
 from redprop.core.models import AuditEvent
-from redprop.volunteers import permissions
+from redprop.volunteers import notify, permissions
 from redprop.volunteers.choices import (
     ATTENDANCE_OPEN,
     SIGNUP_OPEN,
@@ -346,6 +346,10 @@ def activity_transition(
                 fields.add("cancel_reason")
             (to,) = ACTIVITY[action].targets
             _event(a, ACTIVITY[action].event, acting_user, frm=frm, to=to, note=reason)
+            if action == "publish":
+                notify.activity_published(a)
+            elif action == "cancel" and frm == ActivityStatus.PUBLISHED:
+                notify.activity_cancelled(a, reason)
         a.refresh_from_db()
         audit(
             actor=acting_user,
@@ -734,6 +738,7 @@ def hours_decide(*, record_id: int, action: str, reason: str = "", acting_user: 
                 to=to,
                 note=reason or str(r.hours),
             )
+            notify.hours_decided(r, action, reason)
         audit(
             actor=acting_user,
             event=AuditEvent.VOLUNTEER_HOURS_APPROVED
@@ -788,6 +793,7 @@ def hours_approve_bulk(*, record_ids: Iterable[int], acting_user: Any) -> int:
             )
             for r in rows
         )
+        notify.hours_approved_bulk(rows)
         audit(
             actor=acting_user,
             event=AuditEvent.VOLUNTEER_HOURS_APPROVED,
