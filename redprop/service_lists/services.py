@@ -28,6 +28,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from redprop.core import clock
 from redprop.core.audit import audit
@@ -58,7 +59,7 @@ from redprop.service_lists.models import (
 from redprop.service_lists.workflow import WORKFLOW
 
 MAX_DUE_DAYS = 366
-REVEAL_REASON = "服务清单：联系关爱对象"
+REVEAL_REASON = gettext_noop("服务清单：联系关爱对象")  # stored in the PII log as the msgid
 
 
 def _text(value: Any, *, field: str, max_length: int, required: bool = False) -> str:
