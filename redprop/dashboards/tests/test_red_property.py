@@ -111,17 +111,14 @@ def _ratings(w: Any) -> tuple[Assessment, Assessment]:
 
 
 def _volunteers(w: Any) -> dict[str, Any]:
-    """Community A: the resident volunteers in an activity of this month, checks in and
-    out, the organiser approves 2.5 hours. Community B: one volunteer, no activity."""
+    """Community A: the resident volunteers in an activity of this month and checks in;
+    the organiser credits 2.5 hours (no check-out) and approves them. Community B: one
+    volunteer, no activity."""
     vw = volunteer_world(w)
     resident, staff, a = w.users[Role.RESIDENT], vw["staff"], vw["activity"]
     signup = vs.signup_create(activity_id=a.pk, acting_user=resident)
     vs.checkin(activity_id=a.pk, acting_user=resident)
-    rec = vs.checkout(activity_id=a.pk, acting_user=resident)
-    from redprop.volunteers.models import HoursRecord
-
-    # The organiser corrects the hours before approving (the volunteer stayed on).
-    HoursRecord.objects.filter(pk=rec.pk).update(hours=Decimal("2.50"))
+    rec = vs.hours_credit(signup_id=signup.pk, hours="2.5", acting_user=staff)
     vs.hours_decide(record_id=rec.pk, action="approve", acting_user=staff)
     # A draft and a cancelled activity are not "held".
     vs.activity_create(
