@@ -577,3 +577,60 @@ def monthly_report(
         trend=trend,
         breached=breached,
     )
+
+
+# --- 红色物业: the four mechanisms -----------------------------------------------------
+
+# The places the 红色物业 section breaks the focus down by: streets and communities,
+# only communities once the focus is one community.
+RED_LEVELS = {
+    "all": ("street", "community"),
+    "city": ("street", "community"),
+    "district": ("street", "community"),
+    "street": ("street", "community"),
+    "community": ("community",),
+}
+
+
+@dataclass
+class RedLevel:
+    """One level (street or community) of the 红色物业 section: each mechanism's rows."""
+
+    level: str
+    party: list[Any]
+    ratings: list[dict[str, Any]]
+    volunteers: list[Any]
+    service_lists: list[dict[str, Any]]
+
+
+def red_scope(scope: Scope | ScopeSet) -> ScopeSet:
+    """The territory part of a scope: the section is the region desks' (a company's
+    own-unit scope gets nothing from it)."""
+    scopes = (scope,) if isinstance(scope, Scope) else tuple(scope)
+    return ScopeSet.of(s for s in scopes if s.kind == "all" or s.kind in TERRITORY_LEVELS)
+
+
+def red_property(*, focus: Focus, month: dt.date) -> list[RedLevel]:
+    """Party building, star ratings, volunteers and service lists by street and
+    community of the focus, each from its own app's aggregate selector: a fixed number
+    of queries per mechanism and level (party 4, ratings 1, volunteers 3, service
+    lists 1), never one per place. Empty when the focus has no territory."""
+    from redprop.party.selectors import coverage_by
+    from redprop.ratings.selectors import stars_by
+    from redprop.service_lists.selectors import claims_by
+    from redprop.volunteers.selectors import counts_by
+
+    scope = red_scope(focus.scope)
+    if not scope:
+        return []
+    levels = RED_LEVELS.get(focus.level, ("street", "community"))
+    return [
+        RedLevel(
+            level=level,
+            party=coverage_by(scope=scope, level=level),
+            ratings=stars_by(scope=scope, level=level),
+            volunteers=counts_by(scope=scope, level=level, month=month, teams=False),
+            service_lists=claims_by(scope=scope, level=level, month=month),
+        )
+        for level in levels
+    ]

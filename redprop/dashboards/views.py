@@ -95,6 +95,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         export_month=month_value(month),
         charts=dashboard_charts(data),
         reach=_notices_and_campaigns(scope),
+        red=selectors.red_property(focus=focus, month=month),
+        red_sides=[("need", _("需求")), ("resource", _("资源")), ("total", _("合计"))],
     )
     return render(request, "dashboards/dashboard.html", ctx)
 

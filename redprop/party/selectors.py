@@ -12,6 +12,7 @@ from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from redprop.core.errors import NotFound
+from redprop.core.scope import ScopeSet
 from redprop.orgs.choices import OrgKind, PartyOrgKind
 from redprop.orgs.models import CrossAppointment, Org
 from redprop.party import permissions
@@ -52,16 +53,48 @@ class ProjectRow:
 
 
 @dataclass
-class StreetRow:
-    street_id: int | None
-    street: str
+class Tally:
+    """Projects summed over a place: the one place the coverage arithmetic is written."""
+
     projects: int = 0
     covered: int = 0  # projects with at least one member
-    branches: int = 0
+    branches: int = 0  # projects whose members are in a branch
     eligible: int = 0
     joined: int = 0
     members: int = 0
+
+    def add(self, row: ProjectRow) -> None:
+        self.projects += 1
+        self.members += row.members
+        self.covered += bool(row.members)
+        self.branches += row.status == "branch"
+        self.eligible += row.status == "eligible"
+        self.joined += row.status == "joined"
+
+
+@dataclass
+class StreetRow(Tally):
+    street_id: int | None = None
+    street: str = ""
     rows: list[ProjectRow] = field(default_factory=list)
+
+
+@dataclass
+class RegionCoverage(Tally):
+    """Party building in one street or community, in aggregate numbers only (party
+    membership is sensitive: no name, no project list)."""
+
+    id: int = 0
+    name: str = ""
+    companies: int = 0  # property companies with a project here
+    companies_covered: int = 0  # of which with at least one member in a project here
+    waiting: int = 0  # supervision items waiting for the committee's opinion
+    overdue: int = 0  # of which past their due date
+
+    @property
+    def rate(self) -> float | None:
+        """Coverage %: projects with at least one member / projects."""
+        return round(100 * self.covered / self.projects, 1) if self.projects else None
 
 
 def _scope(user: Any) -> Any:
@@ -69,9 +102,16 @@ def _scope(user: Any) -> Any:
 
 
 def coverage(*, user: Any, street_id: int | None = None) -> list[ProjectRow]:
-    """Every project in the user's scope with its members and branch: two grouped
-    queries (members, compounds) and one for the waiting proposals."""
-    scope = _scope(user)
+    """Every project in the user's scope with its members and branch (``coverage_rows``)."""
+    return coverage_rows(scope=_scope(user), street_id=street_id)
+
+
+def coverage_rows(
+    *, scope: ScopeSet, street_id: int | None = None, details: bool = True
+) -> list[ProjectRow]:
+    """Every project in ``scope`` with its members and branch: two grouped queries
+    (members, compounds), and with ``details`` one for the waiting proposals and one
+    for the companies' names."""
     members = scope.filter(Member.objects.filter(left_on__isnull=True))
     compounds = scope.filter(Compound.objects.filter(company__isnull=False))
     if street_id:
@@ -104,15 +144,16 @@ def coverage(*, user: Any, street_id: int | None = None) -> list[ProjectRow]:
             )
         row.members += g["n"]
         row.branch_members += g["b"]
-    pending = set(
-        BranchProposal.objects.filter(
-            status=ProposalStatus.PROPOSED, company_id__in={k[0] for k in rows}
-        ).values_list("company_id", "compound_id")
-    )
-    names = dict(Org.objects.filter(pk__in={k[0] for k in rows}).values_list("pk", "name"))
-    for key, row in rows.items():
-        row.company = names.get(row.company_id, "")
-        row.pending = key in pending
+    if details and rows:
+        pending = set(
+            BranchProposal.objects.filter(
+                status=ProposalStatus.PROPOSED, company_id__in={k[0] for k in rows}
+            ).values_list("company_id", "compound_id")
+        )
+        names = dict(Org.objects.filter(pk__in={k[0] for k in rows}).values_list("pk", "name"))
+        for key, row in rows.items():
+            row.company = names.get(row.company_id, "")
+            row.pending = key in pending
     return sorted(rows.values(), key=lambda r: (r.street_id or 0, r.company, r.compound))
 
 
@@ -124,16 +165,57 @@ def coverage_by_street(*, user: Any) -> list[StreetRow]:
         if s is None:
             s = out[row.street_id] = StreetRow(street_id=row.street_id, street="")
         s.rows.append(row)
-        s.projects += 1
-        s.members += row.members
-        s.covered += bool(row.members)
-        s.branches += row.status == "branch"
-        s.eligible += row.status == "eligible"
-        s.joined += row.status == "joined"
+        s.add(row)
     names = dict(Region.objects.filter(pk__in=[k for k in out if k]).values_list("pk", "name"))
     for k, s in out.items():
         s.street = names.get(k, "—") if k else "—"
     return sorted(out.values(), key=lambda s: s.street)
+
+
+def coverage_by(*, scope: ScopeSet, level: str) -> list[RegionCoverage]:
+    """Dashboards: party building by street or community (``level``) of ``scope`` — the
+    coverage of ``coverage_rows`` summed per place (``Tally``), the companies with a
+    project there and those covered, and the supervision items waiting for an opinion
+    (and overdue). Four queries whatever the number of places; aggregates only."""
+    column = f"{level}_id"
+    out: dict[int, RegionCoverage] = {}
+    companies: dict[int, set[int]] = defaultdict(set)
+    covered: dict[int, set[int]] = defaultdict(set)
+    for row in coverage_rows(scope=scope, details=False):
+        key = getattr(row, column)
+        if key is None:
+            continue
+        out.setdefault(key, RegionCoverage(id=key)).add(row)
+        companies[key].add(row.company_id)
+        if row.members:
+            covered[key].add(row.company_id)
+    today = timezone.localdate()
+    waiting = (
+        scope.filter(Supervision.objects.filter(status=SupervisionStatus.SUBMITTED))
+        .exclude(**{f"{column}__isnull": True})
+        .values(column)
+        .annotate(n=Count("id"), late=Count("id", filter=Q(due_on__lt=today)))
+        .order_by()
+    )
+    for w in waiting:
+        r = out.setdefault(w[column], RegionCoverage(id=w[column]))
+        r.waiting, r.overdue = w["n"], w["late"]
+    places = (
+        {
+            pk: (code, name)
+            for pk, code, name in Region.objects.filter(pk__in=list(out)).values_list(
+                "pk", "code", "name"
+            )
+        }
+        if out
+        else {}
+    )
+    for key, r in out.items():
+        r.name = places.get(key, ("", "—"))[1]
+        r.companies = len(companies[key])
+        r.companies_covered = len(covered[key])
+    # Places in the territory's order (region codes), like the dashboard's picker.
+    return sorted(out.values(), key=lambda r: (places.get(r.id, ("", ""))[0], r.id))
 
 
 def coverage_naive(*, user: Any) -> list[tuple[int, int | None, int, bool]]:

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, cast
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Avg, Count, Exists, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from redprop.core.errors import NotFound
+from redprop.core.scope import ScopeSet
 from redprop.ratings import permissions
 from redprop.ratings.choices import SCORING_STAGES, Dimension, Metric, Stage
 from redprop.ratings.models import (
@@ -238,3 +239,56 @@ def public_list(*, city_id: int | None = None) -> list[PublicEntry]:
             )
         )
     return out
+
+
+def _latest_certified_cycle() -> Subquery:
+    """For an assessment row: its city's latest rating cycle with at least one
+    certification (certified, or certified and then withdrawn). The cycle is the
+    city's, so every street of a city is read in the same year."""
+    return Subquery(
+        RatingCycle.objects.filter(
+            city_id=OuterRef("cycle__city_id"), assessments__certified_at__isnull=False
+        )
+        .order_by("-year", "-pk")
+        .values("pk")[:1]
+    )
+
+
+def stars_by(*, scope: ScopeSet, level: str) -> list[dict[str, Any]]:
+    """Dashboards: for each city's latest certified cycle, the companies certified with
+    5★, 4★, 3★ or no star (below the 3★ line) and their average total, by street or
+    community (``level``) of the assessment's place, inside ``scope``. A withdrawn star
+    no longer counts (a star can be lost). One query (the cycle is a subquery)."""
+    column = f"{level}_id"
+    rows = (
+        scope.filter(Assessment.objects.filter(stage=Stage.CERTIFIED))
+        .filter(cycle_id=_latest_certified_cycle())
+        .exclude(**{f"{column}__isnull": True})
+        .values(column, f"{level}__name", f"{level}__code", "cycle__year")
+        .annotate(
+            companies=Count("pk"),
+            five=Count("pk", filter=Q(stars=5)),
+            four=Count("pk", filter=Q(stars=4)),
+            three=Count("pk", filter=Q(stars=3)),
+            average=Avg("total"),
+        )
+        .order_by(f"{level}__code", column)
+    )
+    return [
+        {
+            "id": r[column],
+            "name": r[f"{level}__name"],
+            "year": r["cycle__year"],
+            "companies": r["companies"],
+            "five": r["five"],
+            "four": r["four"],
+            "three": r["three"],
+            "none": r["companies"] - r["five"] - r["four"] - r["three"],
+            "average": (
+                Decimal(r["average"]).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+                if r["average"] is not None
+                else None
+            ),
+        }
+        for r in rows
+    ]

@@ -9,8 +9,16 @@ from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
 from django.utils import timezone
 
 from redprop.core.roles import Role
+from redprop.core.scope import ScopeSet
 from redprop.service_lists import permissions
-from redprop.service_lists.choices import OPEN_STATES, VIEW_ROLES, Care, Status
+from redprop.service_lists.choices import (
+    CLAIMED_STATES,
+    OPEN_STATES,
+    VIEW_ROLES,
+    Care,
+    Side,
+    Status,
+)
 from redprop.service_lists.models import ServiceItem, cobuilding_q
 
 LIST_MAX = 200
@@ -110,3 +118,54 @@ def may_see_names(user: Any) -> bool:
     return bool(user.role_names() & REVEAL_ROLES[SensitiveField.SENSITIVE_TAGS]) or (
         user.has_role(Role.SYSADMIN)
     )
+
+
+def _rate(part: int, whole: int) -> float | None:
+    return round(100 * part / whole, 1) if whole else None
+
+
+def claims_by(
+    *, scope: ScopeSet, level: str, month: dt.date, today: dt.date | None = None
+) -> list[dict[str, Any]]:
+    """Dashboards: the items posted in ``month`` (by creation time) by street or
+    community (``level``) of ``scope``, for needs, resources and both: posted; claimed
+    (now 已认领, 服务中 or 已完成); completed (已完成); overdue (still open past the due
+    date, as of ``today``); and the claim rate, claimed / posted. One grouped query."""
+    from django.db.models import Count
+
+    today = today or timezone.localdate()
+    first = month.replace(day=1)
+    following = dt.date(first.year + first.month // 12, first.month % 12 + 1, 1)
+    start = timezone.make_aware(dt.datetime.combine(first, dt.time.min))
+    end = timezone.make_aware(dt.datetime.combine(following, dt.time.min))
+    column, name = f"{level}_id", f"{level}__name"
+    rows = (
+        scope.filter(ServiceItem.objects.filter(created_at__gte=start, created_at__lt=end))
+        .exclude(**{f"{column}__isnull": True})
+        .values(column, name, f"{level}__code", "side")
+        .annotate(
+            posted=Count("pk"),
+            claimed=Count("pk", filter=Q(status__in=CLAIMED_STATES)),
+            done=Count("pk", filter=Q(status=Status.DONE)),
+            overdue=Count("pk", filter=Q(status__in=OPEN_STATES, due_on__lt=today)),
+        )
+        .order_by(f"{level}__code", column)
+    )
+    keys = ("posted", "claimed", "done", "overdue")
+    out: dict[int, dict[str, Any]] = {}
+    for r in rows:
+        entry = out.setdefault(
+            r[column],
+            {
+                "id": r[column],
+                "name": r[name],
+                **{side: dict.fromkeys(keys, 0) for side in (*Side.values, "total")},
+            },
+        )
+        for k in keys:
+            entry[r["side"]][k] += r[k]
+            entry["total"][k] += r[k]
+    for entry in out.values():
+        for side in (*Side.values, "total"):
+            entry[side]["rate"] = _rate(entry[side]["claimed"], entry[side]["posted"])
+    return list(out.values())

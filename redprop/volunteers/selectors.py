@@ -10,11 +10,19 @@ from typing import Any
 
 from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 
 from redprop.accounts.choices import Role
 from redprop.core.errors import NotFound
+from redprop.core.scope import ScopeSet
 from redprop.volunteers import permissions
-from redprop.volunteers.choices import PUBLIC_STATES, HoursStatus, SignupStatus, TeamKind
+from redprop.volunteers.choices import (
+    PUBLIC_STATES,
+    ActivityStatus,
+    HoursStatus,
+    SignupStatus,
+    TeamKind,
+)
 from redprop.volunteers.models import (
     Activity,
     ActivityEvent,
@@ -201,47 +209,106 @@ class CommunityCount:
 
 
 def counts_by_community(*, user: Any) -> list[CommunityCount]:
-    """Volunteers, team members by kind, activities held, person-times served and hours
-    approved, per community of the user's territory (aggregates only: no names)."""
+    """Volunteers, team members by kind, activities announced, person-times served and
+    hours approved, per community of the user's territory (aggregates only: no names)."""
     scope = user.scope_set(*permissions.STAFF_ROLES)
     if not scope:
         return []
-    vols = scope.filter(Volunteer.objects.filter(active=True))
-    base = {
-        r["community_id"]: r
-        for r in vols.values("community_id", "community__name").annotate(n=Count("id"))
-    }
-    by_team: dict[int, dict[str, int]] = {}
-    for r in (
-        scope.filter(Team.objects.all())
-        .values("community_id", "kind")
-        .annotate(n=Count("members", filter=Q(members__active=True), distinct=True))
-    ):
-        by_team.setdefault(r["community_id"], {})[r["kind"]] = r["n"]
-    acts = {
-        r["community_id"]: r["n"]
-        for r in scope.filter(Activity.objects.filter(status__in=PUBLIC_STATES))
-        .values("community_id")
-        .annotate(n=Count("id"))
-    }
-    hours = {
-        r["community_id"]: r
-        for r in scope.filter(HoursRecord.objects.filter(status=HoursStatus.APPROVED))
-        .values("community_id")
-        .annotate(n=Count("id"), h=Coalesce(Sum("hours"), ZERO))
-    }
-    out = []
-    for cid, r in sorted(base.items(), key=lambda kv: kv[1]["community__name"] or ""):
-        h = hours.get(cid, {})
-        out.append(
-            CommunityCount(
-                community_id=cid,
-                community=r["community__name"] or "",
-                volunteers=r["n"],
-                by_team={k.value: by_team.get(cid, {}).get(k.value, 0) for k in TeamKind},
-                activities=acts.get(cid, 0),
-                person_times=h.get("n", 0),
-                approved_hours=Decimal(h.get("h", ZERO)).quantize(Decimal("0.01")),
-            )
+    return [
+        CommunityCount(
+            community_id=r.id,
+            community=r.name,
+            volunteers=r.volunteers,
+            by_team=r.by_team,
+            activities=r.activities,
+            person_times=r.person_times,
+            approved_hours=r.approved_hours,
         )
-    return out
+        for r in counts_by(scope=scope, level="community")
+    ]
+
+
+@dataclass
+class RegionCount:
+    id: int
+    name: str
+    volunteers: int = 0
+    by_team: dict[str, int] = field(default_factory=dict)
+    activities: int = 0
+    person_times: int = 0
+    approved_hours: Decimal = ZERO
+    code: str = ""  # the region's code: places in the territory's order
+
+
+# An activity of the month counts as held once it has started and was not cancelled
+# (an organiser may never press 开始; its check-ins still happened).
+HELD_STATES = frozenset({ActivityStatus.PUBLISHED, ActivityStatus.ONGOING, ActivityStatus.FINISHED})
+
+
+def _month_bounds(month: dt.date) -> tuple[dt.date, dt.date]:
+    following = dt.date(month.year + month.month // 12, month.month % 12 + 1, 1)
+    return month.replace(day=1), following
+
+
+def counts_by(
+    *,
+    scope: ScopeSet,
+    level: str = "community",
+    month: dt.date | None = None,
+    teams: bool = True,
+) -> list[RegionCount]:
+    """Volunteer figures by street or community (``level``) of ``scope``, four grouped
+    queries whatever the number of places (three without ``teams``), aggregates only:
+
+    * volunteers — active volunteers (with ``month``: who had joined by its end);
+    * by_team — active members of each kind of team (all zero without ``teams``);
+    * activities — without ``month``, the announced ones (not drafts); with it, those
+      held that month: started in it (and by now), not cancelled;
+    * person_times / approved_hours — approved hours records (with ``month``: served in
+      it), their number and their sum.
+    """
+    column, name, code = f"{level}_id", f"{level}__name", f"{level}__code"
+    vols = Volunteer.objects.filter(active=True)
+    acts = Activity.objects.filter(status__in=PUBLIC_STATES)
+    hours = HoursRecord.objects.filter(status=HoursStatus.APPROVED)
+    if month is not None:
+        first, following = _month_bounds(month)
+        start = timezone.make_aware(dt.datetime.combine(first, dt.time.min))
+        end = min(timezone.make_aware(dt.datetime.combine(following, dt.time.min)), timezone.now())
+        vols = vols.filter(joined_on__lt=following)
+        acts = Activity.objects.filter(
+            status__in=HELD_STATES, starts_at__gte=start, starts_at__lt=end
+        )
+        hours = hours.filter(served_on__gte=first, served_on__lt=following)
+    out: dict[int, RegionCount] = {}
+
+    def at(row: dict[str, Any]) -> RegionCount:
+        key = row[column]
+        if key not in out:
+            out[key] = RegionCount(id=key, name=row[name] or "", code=row[code] or "")
+        return out[key]
+
+    def grouped(qs: QuerySet[Any], *fields: str) -> QuerySet[Any]:
+        return (
+            scope.filter(qs)
+            .exclude(**{f"{column}__isnull": True})
+            .values(column, name, code, *fields)
+            .order_by()
+        )
+
+    for r in grouped(vols).annotate(n=Count("id")):
+        at(r).volunteers = r["n"]
+    if teams:
+        for r in grouped(Team.objects.all(), "kind").annotate(
+            n=Count("members", filter=Q(members__active=True), distinct=True)
+        ):
+            at(r).by_team[r["kind"]] = r["n"]
+    for r in grouped(acts).annotate(n=Count("id")):
+        at(r).activities = r["n"]
+    for r in grouped(hours).annotate(n=Count("id"), h=Coalesce(Sum("hours"), ZERO)):
+        row = at(r)
+        row.person_times = r["n"]
+        row.approved_hours = Decimal(r["h"]).quantize(Decimal("0.01"))
+    for row in out.values():
+        row.by_team = {k.value: row.by_team.get(k.value, 0) for k in TeamKind}
+    return sorted(out.values(), key=lambda r: (r.code, r.id))

@@ -182,7 +182,8 @@ def test_query_count_does_not_grow_with_the_data(world):
     with CaptureQueriesContext(connection) as many:
         client.get(URL)
     assert len(many) == len(few)
-    assert len(many) < 40
+    # 18 of them are the 红色物业 section's (test_red_property.py bounds it on its own).
+    assert len(many) < 40 + 18
 
 
 def test_every_chart_has_a_label_and_its_numbers_one_click_away(world):
