@@ -9,7 +9,10 @@ class PartyConfig(AppConfig):
 
     def ready(self) -> None:
         from redprop.party.models import Member
-        from redprop.people.party_identity import register_membership_lookup
+        from redprop.people.party_identity import (
+            register_membership_lookup,
+            register_sealed_table,
+        )
 
         # people.services.person_reveal (field party_membership) asks by the blind
         # index. A member who left the company (转出) is still a party member; an
@@ -17,3 +20,4 @@ class PartyConfig(AppConfig):
         register_membership_lookup(
             "party.Member", lambda bidx: Member.objects.filter(person_bidx=bidx).exists()
         )
+        register_sealed_table(Member)  # manage.py rotate_pii_keys re-encrypts it

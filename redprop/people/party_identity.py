@@ -28,6 +28,7 @@ NAME_MASKED_MAX = 16
 Lookup = Callable[[str], bool]
 
 _LOOKUPS: dict[str, Lookup] = {}
+_SEALED: dict[str, Any] = {}  # label -> model with an ``identity_enc`` column
 
 
 def person_bidx(person_id: int) -> str:
@@ -65,3 +66,14 @@ def is_party_member(person_id: int) -> bool:
     """Whether any registered table holds this person as a party member."""
     bidx = person_bidx(person_id)
     return any(lookup(bidx) for lookup in _LOOKUPS.values())
+
+
+def register_sealed_table(model: Any) -> None:
+    """Called by an app whose ``model`` keeps sealed identities in ``identity_enc``, so
+    that ``manage.py rotate_pii_keys`` re-encrypts them with the people's columns."""
+    _SEALED[model._meta.label] = model
+
+
+def sealed_tables() -> list[Any]:
+    """The registered models holding sealed identities, in a stable order."""
+    return [_SEALED[label] for label in sorted(_SEALED)]

@@ -239,6 +239,35 @@ def person_rotate_pii_keys_batch(*, after_id: int, batch: int, acting_user: User
     return rows[-1].pk
 
 
+@transaction.atomic
+def sealed_rotate_pii_keys_batch(
+    *, model: Any, after_id: int, batch: int, acting_user: User | None
+) -> int | None:
+    """Re-encrypt one batch of a sealed-identity table (``identity_enc``: the party
+    membership tables, ``party_identity.register_sealed_table``) under the first PII
+    key, with one ``PII_KEYS_ROTATED`` audit row naming the table. Returns the last id
+    done, or ``None`` when no row is left after ``after_id``."""
+    rows = list(model.objects.select_for_update().filter(pk__gt=after_id).order_by("pk")[:batch])
+    if not rows:
+        return None
+    changed = 0
+    for row in rows:
+        if row.identity_enc:
+            row.identity_enc = crypto.rotate(row.identity_enc)
+            changed += 1
+    model.objects.bulk_update(rows, ["identity_enc"])
+    audit(
+        actor=acting_user,
+        event=AuditEvent.PII_KEYS_ROTATED,
+        target=model,
+        first_id=rows[0].pk,
+        last_id=rows[-1].pk,
+        rows=len(rows),
+        values=changed,
+    )
+    return int(rows[-1].pk)
+
+
 def person_get(*, user: User, person_id: int) -> Person:
     """The person if ``user`` may read their record, else NotFound (404).
 

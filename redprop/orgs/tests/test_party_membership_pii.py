@@ -153,3 +153,41 @@ def test_person_reveal_also_finds_a_member_the_party_app_registered(world):
     assert not PartyMembership.objects.exists()
     assert ask() is True
     assert PiiAccessLog.objects.filter(field="party_membership").count() == 2
+
+
+def test_key_rotation_reseals_both_membership_tables(world, organised):
+    """``rotate_pii_keys`` re-encrypts the sealed identities too (orgs and party tables
+    register them): after it the new key alone opens them, and each batch is audited."""
+    from django.conf import settings
+    from django.core.management import call_command
+    from django.test import override_settings
+
+    from redprop.core import crypto
+    from redprop.core.models import AuditEvent, AuditLog
+    from redprop.orgs.services import org_add_member
+    from redprop.party import services as party
+    from redprop.party.models import Member
+    from redprop.people.party_identity import identity_open
+
+    org_add_member(org=world.company, person=world.resident, position="管家", acting_user=None)
+    party.member_register(
+        acting_user=world.users[Role.COMPANY_STAFF],
+        company_id=world.company.pk,
+        person_id=world.resident.pk,
+        compound_id=world.compound.pk,
+    )
+    new_key = crypto.generate_key()
+    with override_settings(REDPROP_PII_KEYS=[new_key, *settings.REDPROP_PII_KEYS]):
+        call_command("rotate_pii_keys", "--batch", "2", verbosity=0)
+    with override_settings(REDPROP_PII_KEYS=[new_key]):
+        opened = {identity_open(r.identity_enc)["name"] for r in PartyMembership.objects.all()}
+        assert opened == set(NAMES)
+        (member,) = Member.objects.all()
+        assert identity_open(member.identity_enc)["person_id"] == world.resident.pk
+    targets = list(
+        AuditLog.objects.filter(event_type=AuditEvent.PII_KEYS_ROTATED).values_list(
+            "target_type", flat=True
+        )
+    )
+    assert targets.count("orgs.partymembership") == 2  # 3 rows in batches of 2
+    assert targets.count("party.member") == 1
