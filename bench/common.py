@@ -104,3 +104,47 @@ def latency_line(label: str, ms: Sequence[float]) -> str:
         f"{label:<34} p50 {percentile(ms, 50):8.2f} ms  p95 {percentile(ms, 95):8.2f} ms  "
         f"p99 {percentile(ms, 99):8.2f} ms  (n={len(ms)})"
     )
+
+
+def one_street(
+    code: str, communities: int, *, name: str = "社区{i}"
+) -> tuple[Any, Any, Any, list[Any]]:
+    """A benchmark's territory, written directly (bulk, no services): city → district →
+    one street → ``communities`` communities, each row's own level column pointing at
+    itself as the scope columns expect. ``code`` keeps benches apart ("B", "S", "V");
+    ``name`` is formatted with ``i``. Returns (city, district, street, communities)."""
+    from django.db.models import F
+
+    from redprop.territory.models import Region
+
+    city = Region.objects.create(level="city", name="基准市", code=code)
+    Region.objects.filter(pk=city.pk).update(city=city)
+    district = Region.objects.create(
+        level="district", name="基准区", code=f"{code}-1", parent=city, city=city
+    )
+    Region.objects.filter(pk=district.pk).update(district=district)
+    street = Region.objects.create(
+        level="street",
+        name="基准街道",
+        code=f"{code}-1-1",
+        parent=district,
+        city=city,
+        district=district,
+    )
+    Region.objects.filter(pk=street.pk).update(street=street)
+    street.refresh_from_db()
+    Region.objects.bulk_create(
+        Region(
+            level="community",
+            name=name.format(i=i),
+            code=f"{code}-1-1-{i}",
+            parent=street,
+            city=city,
+            district=district,
+            street=street,
+        )
+        for i in range(communities)
+    )
+    Region.objects.filter(level="community", street=street).update(community=F("pk"))
+    rows = list(Region.objects.filter(level="community", street=street).order_by("pk"))
+    return city, district, street, rows

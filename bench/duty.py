@@ -28,7 +28,7 @@ import statistics
 import time
 from typing import Any
 
-from bench.common import header, latency_line, timed
+from bench.common import header, latency_line, one_street, timed
 from bench.load import open_bench_db
 
 DB = "redprop_bench_duty"
@@ -36,42 +36,12 @@ DB = "redprop_bench_duty"
 
 def build(offices: int, members: int) -> dict[str, Any]:
     from django.db import transaction
-    from django.db.models import F
 
     from redprop.accounts.models import RoleAssignment, User
     from redprop.orgs.models import Org
-    from redprop.territory.models import Region
 
     with transaction.atomic():
-        city = Region.objects.create(level="city", name="基准市", code="B")
-        Region.objects.filter(pk=city.pk).update(city=city)
-        district = Region.objects.create(
-            level="district", name="基准区", code="B-1", parent=city, city=city
-        )
-        Region.objects.filter(pk=district.pk).update(district=district)
-        street = Region.objects.create(
-            level="street",
-            name="基准街道",
-            code="B-1-1",
-            parent=district,
-            city=city,
-            district=district,
-        )
-        Region.objects.filter(pk=street.pk).update(street=street)
-        Region.objects.bulk_create(
-            Region(
-                level="community",
-                name=f"社区{i}",
-                code=f"B-1-1-{i}",
-                parent=street,
-                city=city,
-                district=district,
-                street=street,
-            )
-            for i in range(offices)
-        )
-        Region.objects.filter(level="community").update(community=F("pk"))
-        communities = list(Region.objects.filter(level="community").order_by("pk"))
+        _city, _district, _street, communities = one_street("B", offices, name="社区{i}")
         committees = []
         for c in communities:
             o = Org(kind="residents_committee", name=f"{c.name}居委会")

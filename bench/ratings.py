@@ -28,7 +28,7 @@ import statistics
 import time
 from typing import Any
 
-from bench.common import header, latency_line, timed
+from bench.common import header, latency_line, one_street, timed
 from bench.load import open_bench_db
 
 DB = "redprop_bench_ratings"
@@ -36,47 +36,17 @@ DB = "redprop_bench_ratings"
 
 def build(companies: int, months: int, seed: int) -> dict[str, Any]:
     from django.db import transaction
-    from django.db.models import F
 
     from redprop.accounts.choices import Role
     from redprop.accounts.models import User
     from redprop.accounts.services import role_grant
     from redprop.orgs.models import Org
     from redprop.requests.models import Category, MonthlyStats
-    from redprop.territory.models import Compound, Region
+    from redprop.territory.models import Compound
 
     rng = random.Random(seed)
     with transaction.atomic():
-        city = Region.objects.create(level="city", name="基准市", code="B")
-        Region.objects.filter(pk=city.pk).update(city=city)
-        district = Region.objects.create(
-            level="district", name="基准区", code="B-1", parent=city, city=city
-        )
-        Region.objects.filter(pk=district.pk).update(district=district)
-        street = Region.objects.create(
-            level="street",
-            name="基准街道",
-            code="B-1-1",
-            parent=district,
-            city=city,
-            district=district,
-        )
-        Region.objects.filter(pk=street.pk).update(street=street)
-        street.refresh_from_db()
-        Region.objects.bulk_create(
-            Region(
-                level="community",
-                name=f"社区{i}",
-                code=f"B-1-1-{i}",
-                parent=street,
-                city=city,
-                district=district,
-                street=street,
-            )
-            for i in range(200)
-        )
-        Region.objects.filter(level="community").update(community=F("pk"))
-        communities = list(Region.objects.filter(level="community"))
+        city, district, street, communities = one_street("B", 200, name="社区{i}")
         orgs = [
             Org(
                 kind="property_company",

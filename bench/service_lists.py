@@ -29,7 +29,7 @@ import threading
 import time
 from typing import Any
 
-from bench.common import header, latency_line, timed
+from bench.common import header, latency_line, one_street, timed
 from bench.load import open_bench_db
 
 DB = "redprop_bench_service_lists"
@@ -45,7 +45,6 @@ CLASSES = [
 
 def build(items: int, seed: int) -> dict[str, Any]:
     from django.db import transaction
-    from django.db.models import F
     from django.utils import timezone
 
     from redprop.accounts.choices import Role
@@ -53,41 +52,11 @@ def build(items: int, seed: int) -> dict[str, Any]:
     from redprop.accounts.services import role_grant
     from redprop.orgs.models import CoBuildingAgreement, Org
     from redprop.service_lists.models import ServiceItem
-    from redprop.territory.models import Region
 
     rng = random.Random(seed)
     today = timezone.localdate()
     with transaction.atomic():
-        city = Region.objects.create(level="city", name="基准市", code="S")
-        Region.objects.filter(pk=city.pk).update(city=city)
-        district = Region.objects.create(
-            level="district", name="基准区", code="S-1", parent=city, city=city
-        )
-        Region.objects.filter(pk=district.pk).update(district=district)
-        street = Region.objects.create(
-            level="street",
-            name="基准街道",
-            code="S-1-1",
-            parent=district,
-            city=city,
-            district=district,
-        )
-        Region.objects.filter(pk=street.pk).update(street=street)
-        street.refresh_from_db()
-        Region.objects.bulk_create(
-            Region(
-                level="community",
-                name=f"社区{i}",
-                code=f"S-1-1-{i}",
-                parent=street,
-                city=city,
-                district=district,
-                street=street,
-            )
-            for i in range(200)
-        )
-        Region.objects.filter(level="community").update(community=F("pk"))
-        communities = list(Region.objects.filter(level="community").order_by("pk"))
+        _city, _district, street, communities = one_street("S", 200, name="社区{i}")
         unit = Org(kind="cobuilding_unit", name="基准医院", unit_type="hospital")
         unit.set_place(street)
         unit.save()

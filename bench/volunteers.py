@@ -36,7 +36,7 @@ import time
 from decimal import Decimal
 from typing import Any
 
-from bench.common import header, latency_line, timed
+from bench.common import header, latency_line, one_street, timed
 from bench.load import open_bench_db
 
 DB = "redprop_bench_volunteers"
@@ -48,48 +48,18 @@ VOLUNTEERS = VANGUARD + 280
 
 def build(communities: int, weeks: int) -> dict[str, Any]:
     from django.db import transaction
-    from django.db.models import F
     from django.utils import timezone
 
     from redprop.accounts.choices import Role
     from redprop.accounts.models import User
     from redprop.accounts.services import role_grant
     from redprop.people.models import Person
-    from redprop.territory.models import Region
     from redprop.volunteers.choices import ActivityStatus, HoursStatus, TeamKind
     from redprop.volunteers.models import Activity, HoursRecord, Signup, Team, Volunteer
 
     now = timezone.now()
     with transaction.atomic():
-        city = Region.objects.create(level="city", name="基准市", code="V")
-        Region.objects.filter(pk=city.pk).update(city=city)
-        district = Region.objects.create(
-            level="district", name="基准区", code="V-1", parent=city, city=city
-        )
-        Region.objects.filter(pk=district.pk).update(district=district)
-        street = Region.objects.create(
-            level="street",
-            name="基准街道",
-            code="V-1-1",
-            parent=district,
-            city=city,
-            district=district,
-        )
-        Region.objects.filter(pk=street.pk).update(street=street)
-        Region.objects.bulk_create(
-            Region(
-                level="community",
-                name=f"社区{i:03d}",
-                code=f"V-1-1-{i}",
-                parent=street,
-                city=city,
-                district=district,
-                street=street,
-            )
-            for i in range(communities)
-        )
-        Region.objects.filter(level="community").update(community=F("pk"))
-        comms = list(Region.objects.filter(level="community").order_by("pk"))
+        _city, _district, street, comms = one_street("V", communities, name="社区{i:03d}")
         organiser = User.objects.create(username="bench_organiser")
         role_grant(user=organiser, role=Role.COMMUNITY_STAFF, region=comms[0], acting_user=None)
         officer = User.objects.create(username="bench_street")
