@@ -542,6 +542,7 @@ class MonthlyReport:
     trend: list[Line]
     breached: list[BreachedRequest]
     generated_at: dt.datetime = field(default_factory=timezone.now)
+    red: list[Any] = field(default_factory=list)  # RedLevel: the 红色物业 figures
 
 
 def monthly_report(
@@ -576,6 +577,7 @@ def monthly_report(
         categories=categories,
         trend=trend,
         breached=breached,
+        red=red_property(focus=focus, month=month),
     )
 
 

@@ -35,6 +35,7 @@ WHEN = "yyyy-mm-dd hh:mm"
 SHEET_RATES = gettext_lazy("三率")
 SHEET_CATEGORIES = gettext_lazy("分类统计")
 SHEET_BREACHED = gettext_lazy("超时清单")
+SHEET_RED = gettext_lazy("红色物业")
 
 COUNT_ROWS = (
     ("filed", gettext_lazy("受理诉求")),
@@ -195,6 +196,130 @@ def _breached_sheet(ws: Worksheet, report: MonthlyReport) -> None:
     ws.freeze_panes = "B5"
 
 
+def _v(row: Any, key: str) -> Any:
+    return row.get(key) if isinstance(row, dict) else getattr(row, key)
+
+
+def _pct(value: Any) -> float | None:
+    """The red figures' rates are percentages (66.7); the sheet writes fractions."""
+    return None if value is None else float(value) / 100
+
+
+def _red_tables(level: Any) -> list[tuple[str, list[Any], list[list[Any]], dict[int, str]]]:
+    """(heading, column labels, rows, number formats) of one level's four tables."""
+    party = [
+        [
+            _v(r, "name"),
+            _v(r, "projects"),
+            _v(r, "covered"),
+            _pct(_v(r, "rate")),
+            _v(r, "branches"),
+            _v(r, "members"),
+            _v(r, "companies"),
+            _v(r, "companies_covered"),
+            _v(r, "waiting"),
+            _v(r, "overdue"),
+        ]
+        for r in level.party
+    ]
+    ratings = [
+        [
+            _v(r, "name"),
+            _v(r, "year"),
+            _v(r, "five"),
+            _v(r, "four"),
+            _v(r, "three"),
+            _v(r, "none"),
+            None if _v(r, "average") is None else float(_v(r, "average")),
+        ]
+        for r in level.ratings
+    ]
+    volunteers = [
+        [
+            _v(r, "name"),
+            _v(r, "volunteers"),
+            _v(r, "activities"),
+            _v(r, "person_times"),
+            float(_v(r, "approved_hours") or 0),
+        ]
+        for r in level.volunteers
+    ]
+    sides = [("need", _("需求")), ("resource", _("资源")), ("total", _("合计"))]
+    lists = [
+        [
+            _v(r, "name"),
+            label,
+            _v(r, side)["posted"],
+            _v(r, side)["claimed"],
+            _v(r, side)["done"],
+            _v(r, side)["overdue"],
+            _pct(_v(r, side)["rate"]),
+        ]
+        for r in level.service_lists
+        for side, label in sides
+    ]
+    area = _("地区")
+    return [
+        (
+            _("物业党建"),
+            [
+                area,
+                _("项目"),
+                _("有党员的项目"),
+                _("覆盖率"),
+                _("已建支部"),
+                _("党员人数"),
+                _("物业企业"),
+                _("有党员的企业"),
+                _("待出具意见"),
+                _("逾期"),
+            ],
+            party,
+            {4: PCT},
+        ),
+        (
+            _("星级物业企业"),
+            [area, _("年度"), _("五星"), _("四星"), _("三星"), _("未达星级"), _("平均分")],
+            ratings,
+            {},
+        ),
+        (
+            _("志愿服务"),
+            [area, _("志愿者"), _("开展活动"), _("服务人次"), _("认定时长（小时）")],
+            volunteers,
+            {},
+        ),
+        (
+            _("服务清单"),
+            [area, _("清单"), _("发布"), _("已认领"), _("已完成"), _("逾期"), _("认领率")],
+            lists,
+            {7: PCT},
+        ),
+    ]
+
+
+def _red_sheet(ws: Worksheet, report: MonthlyReport) -> None:
+    """红色物业: party coverage, stars, the month's volunteers and service lists, by
+    street and community (the dashboard's section, ``selectors.red_property``)."""
+    row = _title(ws, report, _("红色物业"))
+    for level in report.red:
+        where = _("按街道") if level.level == "street" else _("按社区")
+        for heading, labels, rows, formats in _red_tables(level):
+            ws.cell(row=row, column=1, value=f"{heading} · {where}").font = Font(bold=True)
+            row += 1
+            _header(ws, row, labels)
+            for values in rows:
+                row += 1
+                _body(ws, row, values, formats)
+            if not rows:
+                row += 1
+                _body(ws, row, [_("暂无数据")])
+            row += 2
+    if not report.red:
+        _body(ws, row, [_("暂无数据")])
+    _widths(ws, [22, 10, 12, 10, 10, 10, 10, 12, 12, 8])
+
+
 def render_xlsx(report: MonthlyReport) -> bytes:
     wb = Workbook()
     ws = wb.active
@@ -203,6 +328,7 @@ def render_xlsx(report: MonthlyReport) -> bytes:
     _rates_sheet(ws, report)
     _categories_sheet(wb.create_sheet(str(SHEET_CATEGORIES)), report)
     _breached_sheet(wb.create_sheet(str(SHEET_BREACHED)), report)
+    _red_sheet(wb.create_sheet(str(SHEET_RED)), report)
     wb.properties.title = _("%(place)s %(month)s 诉求办理月度报表") % {
         "place": report.node.name,
         "month": month_label(report.month),

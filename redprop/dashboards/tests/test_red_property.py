@@ -396,3 +396,40 @@ def test_red_scope_keeps_only_the_territory() -> None:
     assert list(selectors.red_scope(scope)) == [Scope("street", 7)]
     assert not selectors.red_scope(ScopeSet.of([Scope("org", 3)]))
     assert list(selectors.red_scope(Scope("community", 9))) == [Scope("community", 9)]
+
+
+def test_the_monthly_workbook_carries_the_section(red: Any) -> None:
+    """The street's monthly report (xlsx) has a 红色物业 sheet with the same figures as
+    the page, rates as fractions formatted as percentages, and only its street's rows."""
+    import io
+
+    from openpyxl import load_workbook
+
+    from redprop.dashboards.xlsx import render_xlsx
+
+    report = selectors.monthly_report(node=red.street, month=this_month())
+    wb = load_workbook(io.BytesIO(render_xlsx(report)))
+    assert wb.sheetnames[-1] == "红色物业"
+    ws = wb["红色物业"]
+    cells = [[c.value for c in row] for row in ws.iter_rows()]
+    headings = [r[0] for r in cells[3:] if isinstance(r[0], str) and " · " in r[0]]
+    assert headings == [
+        f"{what} · {where}"
+        for where in ("按街道", "按社区")
+        for what in ("物业党建", "星级物业企业", "志愿服务", "服务清单")
+    ]
+    rows = {(r[0], r[1]): r for r in cells if r[0] == "红星社区"}
+    party_row = next(r for r in cells if r[0] == "径河街道" and r[1] == 1)
+    assert party_row[:6] == [
+        "径河街道",
+        1,
+        1,
+        1.0,
+        1,
+        3,
+    ]  # projects, covered, 100 %, branch, members
+    total = rows[("红星社区", "合计")]
+    assert total[2:7] == [3, 2, 1, 1, pytest.approx(0.667)]
+    assert ws.cell(row=1, column=1).value.startswith("径河街道 ")
+    flat = {v for r in cells for v in r if isinstance(v, str)}
+    assert "江南街道" not in flat and "二桥西社区" not in flat

@@ -58,7 +58,7 @@ def test_xlsx_holds_the_figures_of_selectors_rates(world, django_capture_on_comm
     assert export.status == ExportStatus.DONE and export.progress == 100
     assert export.file.name.startswith("reports/")
     wb = load_workbook(io.BytesIO(_read(export)))
-    assert wb.sheetnames == ["三率", "分类统计", "超时清单"]
+    assert wb.sheetnames == ["三率", "分类统计", "超时清单", "红色物业"]
     expected = _rates(world.community)[0]
 
     rates = wb["三率"]

@@ -61,8 +61,16 @@ def test_english_xlsx(world, django_capture_on_commit_callbacks):
     assert export.language == "en"
     assert export.status == ExportStatus.DONE, export.error
     wb = load_workbook(io.BytesIO(_read(export)))
-    assert wb.sheetnames == ["Rates", "By category", "Overdue requests"]
+    assert wb.sheetnames == ["Rates", "By category", "Overdue requests", "Red Property"]
     assert wb.properties.creator == "Red Property Platform"
+    red = wb["Red Property"]
+    labels = [
+        c.value
+        for row in red.iter_rows(min_row=3)
+        for c in row
+        if isinstance(c.value, str) and c.value not in (world.community.name, world.street.name)
+    ]
+    assert labels and not [v for v in labels if re.search(r"[\u4e00-\u9fff]", v)], labels
 
     rates = wb["Rates"]
     assert rates["A1"].value.startswith(f"{world.community.name} ")
@@ -140,7 +148,7 @@ def test_chinese_xlsx_is_unchanged(world, django_capture_on_commit_callbacks):
     export = _ask(world, django_capture_on_commit_callbacks)
     assert export.language == "zh-hans"
     wb = load_workbook(io.BytesIO(_read(export)))
-    assert wb.sheetnames == ["三率", "分类统计", "超时清单"]
+    assert wb.sheetnames == ["三率", "分类统计", "超时清单", "红色物业"]
     rates = wb["三率"]
     assert rates["A1"].value.endswith(
         f"{this_month().year}年{this_month().month}月 诉求办理月度报表"
