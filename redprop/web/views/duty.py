@@ -339,8 +339,6 @@ def duty_rotas(request: HttpRequest) -> HttpResponse:
 def duty_rota_end(request: HttpRequest, pk: int) -> HttpResponse:
     """结束轮值: the office's rostering desk ends its rota after a last day (not before
     yesterday: hand-overs point at the past's shifts). Outside the scope: 404."""
-    from redprop.duty.models import Rota
-
     user: Any = request.user
     rota = selectors.rota_list(scope=user.scope_set(*ROTA_PAGE_ROLES)).filter(pk=pk).first()
     if rota is None:
@@ -349,10 +347,9 @@ def duty_rota_end(request: HttpRequest, pk: int) -> HttpResponse:
         last_day = _date(request.POST.get("last_day", ""), "last_day")
         if last_day is None:
             raise ApplicationError(ErrorCode.VALIDATION, _("请填写最后一天"), field="last_day")
-        services.rota_end(rota=rota, last_day=last_day, acting_user=user)
+        rota = services.rota_end(rota=rota, last_day=last_day, acting_user=user)
     except ApplicationError as err:
         return _rota_page(request, error=err, posted=request.POST)
-    rota = Rota.objects.get(pk=pk)
     messages.success(
         request,
         _("轮值表“%(office)s”到 %(day)s 结束")
